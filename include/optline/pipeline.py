@@ -1,0 +1,76 @@
+"""One file's import, step by step: stage -> check (normalize + row rules) -> merge.
+
+The Airflow DAG runs each step as its own task; `import_file` runs them in a row (CLI,
+tests, benchmarks). Every step is idempotent: re-running it on a finished batch is a no-op.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from pathlib import Path
+
+import duckdb
+
+from optline import reports, rules
+from optline.manifest import ManifestError, load_manifest
+from optline.merge import merge_batch
+from optline.readers import MalformedFileError
+from optline.staging import RunContext, StageResult, import_key, sha256_of, stage_file
+
+log = logging.getLogger(__name__)
+
+# Errors in the file or its manifest: retrying cannot help, a person must fix the input.
+INPUT_ERRORS = (MalformedFileError, ManifestError)
+
+
+def stage(conn: duckdb.DuckDBPyConnection, path: Path, run: RunContext) -> StageResult:
+    return stage_file(conn, path, load_manifest(path), run)
+
+
+def check(conn: duckdb.DuckDBPyConnection, batch_id: int, reports_dir: Path) -> rules.CheckResult:
+    result = rules.check_batch(conn, batch_id)
+    if result.rows_rejected:
+        reports.write_rejects_csv(conn, batch_id, reports_dir)
+    return result
+
+
+def merge(conn: duckdb.DuckDBPyConnection, batch_id: int, reports_dir: Path) -> reports.FileSummary:
+    merge_batch(conn, batch_id)
+    return reports.batch_summary(conn, batch_id, reports_dir=reports_dir)
+
+
+def import_file(conn: duckdb.DuckDBPyConnection, path: Path, run: RunContext,
+                reports_dir: Path) -> reports.FileSummary:
+    """Stage, check and merge one file. Input errors come back as a failed summary."""
+    started = time.perf_counter()
+    try:
+        staged = stage(conn, path, run)
+    except INPUT_ERRORS as exc:
+        log.error("%s", exc)
+        return reports.FileSummary(file_name=path.name, status="failed", error=str(exc))
+    if staged.already_imported:
+        return reports.batch_summary(conn, staged.batch_id, already_imported=True, reports_dir=reports_dir)
+    check(conn, staged.batch_id, reports_dir)
+    summary = merge(conn, staged.batch_id, reports_dir)
+    log.info("%s: imported in %.1f s", path.name, time.perf_counter() - started)
+    return summary
+
+
+def file_summary(conn: duckdb.DuckDBPyConnection, path: Path, run_id: str | None,
+                 reports_dir: Path) -> reports.FileSummary:
+    """How an inbox file stands in the warehouse, as seen by the run `run_id`."""
+    try:
+        key = import_key(sha256_of(path), load_manifest(path))
+    except INPUT_ERRORS as exc:
+        return reports.FileSummary(file_name=path.name, status="failed", error=str(exc))
+    found = conn.execute("select batch_id, run_id from ops.batches where import_key = ?", [key]).fetchone()
+    if found is None:
+        return reports.FileSummary(file_name=path.name, status="failed",
+                                   error="not staged: see the stage task's log for this file")
+    batch_id, batch_run = found
+    summary = reports.batch_summary(conn, batch_id, already_imported=run_id is not None and batch_run != run_id,
+                                    reports_dir=reports_dir)
+    if summary.status not in ("merged", "already imported"):
+        summary.error = f"batch {batch_id} stopped at status {summary.status}; the next run resumes it"
+    return summary

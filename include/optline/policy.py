@@ -1,0 +1,93 @@
+"""Compliance policy: the thresholds the row rules (and expectations) apply, from YAML files."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, fields as dc_fields
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from optline.config import paths
+
+_ACTIONS = ("warn", "reject")
+
+
+class PolicyError(ValueError):
+    """A policy file is missing or says something Optline cannot apply."""
+
+
+@dataclass(frozen=True)
+class Policy:
+    name: str
+    us_ca_only: str | bool
+    require_opt_in: bool
+    require_age_or_dob: bool
+    min_age: int
+    require_full_dob: bool
+    recency_months: int
+    recency_action: str
+    reject_number_types: tuple[str, ...]
+    field_limits: dict[str, int] = field(default_factory=dict)
+
+    def is_us_ca_list(self, default_country: str) -> bool:
+        if self.us_ca_only == "auto":
+            return default_country.upper() in ("US", "CA")
+        return bool(self.us_ca_only)
+
+    def as_dict(self) -> dict[str, Any]:
+        d = {f.name: getattr(self, f.name) for f in dc_fields(self)}
+        d["reject_number_types"] = list(self.reject_number_types)
+        return d
+
+
+def _read(name: str, policy_dir: Path, seen: tuple[str, ...] = ()) -> dict[str, Any]:
+    path = policy_dir / f"{name}.yaml"
+    if name in seen:
+        raise PolicyError(f"policy {name!r} extends itself (via {' -> '.join(seen)})")
+    if not path.is_file():
+        known = sorted(p.stem for p in policy_dir.glob("*.yaml"))
+        raise PolicyError(f"no policy {name!r}: expected {path}; known policies: {known}")
+    data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    if not isinstance(data, dict):
+        raise PolicyError(f"{path} must be a mapping of settings")
+    parent = data.pop("extends", None)
+    if parent:
+        base = _read(parent, policy_dir, (*seen, name))
+        limits = {**base.get("field_limits", {}), **data.pop("field_limits", {})}
+        data = {**base, **data, "field_limits": limits}
+    return data
+
+
+def load_policy(name: str = "default", overrides: dict[str, Any] | None = None,
+                policy_dir: Path | None = None) -> Policy:
+    """Read `expectations/policies/<name>.yaml` (following `extends:`), then apply overrides."""
+    data = _read(name, policy_dir or paths().policy_dir)
+    for key, value in (overrides or {}).items():
+        if key == "field_limits":
+            data["field_limits"] = {**data.get("field_limits", {}), **value}
+        else:
+            data[key] = value
+    known = {f.name for f in dc_fields(Policy)} - {"name"}
+    unknown = set(data) - known
+    if unknown:
+        raise PolicyError(f"policy {name!r}: unknown settings {sorted(unknown)}; known: {sorted(known)}")
+    missing = known - set(data) - {"field_limits"}
+    if missing:
+        raise PolicyError(f"policy {name!r}: missing settings {sorted(missing)}")
+    if data["recency_action"] not in _ACTIONS:
+        raise PolicyError(f"policy {name!r}: recency_action must be one of {_ACTIONS}")
+    if data["us_ca_only"] not in ("auto", True, False):
+        raise PolicyError(f"policy {name!r}: us_ca_only must be auto, true or false")
+    return Policy(
+        name=name,
+        us_ca_only=data["us_ca_only"],
+        require_opt_in=bool(data["require_opt_in"]),
+        require_age_or_dob=bool(data["require_age_or_dob"]),
+        min_age=int(data["min_age"]),
+        require_full_dob=bool(data["require_full_dob"]),
+        recency_months=int(data["recency_months"]),
+        recency_action=data["recency_action"],
+        reject_number_types=tuple(data["reject_number_types"]),
+        field_limits={k: int(v) for k, v in data.get("field_limits", {}).items()},
+    )

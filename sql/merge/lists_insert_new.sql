@@ -1,0 +1,22 @@
+-- Named lists the batch targets that do not exist yet (names are unique, case-insensitive).
+insert into core.lists (name, name_key, first_batch_id)
+with
+
+wanted as (
+    select trim(unnest(list_names)) as name
+    from ops.batches
+    where batch_id = $batch_id
+),
+
+new_lists as (
+    select
+        lower(name) as name_key,
+        min(name) as name
+    from wanted
+    where lower(name) not in (select name_key from core.lists)
+    group by lower(name)
+)
+
+select name, name_key, $batch_id
+from new_lists
+order by name_key

@@ -1,0 +1,24 @@
+-- Tags named by the manifest or by a row's tags cell (split on , ; |) that are new.
+insert into core.tags (name, name_key)
+with
+
+named as (
+    select trim(unnest($manifest_tags)) as name
+    union all
+    select trim(unnest(string_split_regex(rows.tags_raw, '[,;|]'))) as name
+    from staging.contact_rows as rows
+    inner join staging.row_outcomes as outcomes
+        on outcomes.batch_id = rows.batch_id and outcomes.row_number = rows.row_number
+    where rows.batch_id = $batch_id and outcomes.accepted and rows.tags_raw is not null
+),
+
+new_tags as (
+    select lower(name) as name_key, min(name) as name
+    from named
+    where name <> '' and lower(name) not in (select name_key from core.tags)
+    group by lower(name)
+)
+
+select name, name_key
+from new_tags
+order by name_key

@@ -1,0 +1,180 @@
+-- The verdict on every staged row of a batch: which row rules it fails, in order of
+-- importance, and whether it is accepted. One row out for every row in: nothing vanishes.
+insert into staging.row_outcomes (
+    batch_id, row_number, accepted, reason_code, reason_column, reason_detail, reasons, warnings,
+    e164, first_name, last_name, email, dob, opted_in_at, last_contact_at
+)
+with
+
+rows as (
+    select *
+    from staging.contact_rows
+    where batch_id = $batch_id
+),
+
+parsed as (
+    select
+        rows.*,
+        parses.e164,
+        parses.region,
+        parses.number_type,
+        parses.parse_error,
+        -- Excel's scientific notation (4.15555E+09): the digits are gone, never guess them
+        regexp_matches(rows.phone_raw, '^[+-]?[0-9]+([.,][0-9]+)?[eE][+-]?[0-9]+$') as excel_mangled
+    from rows
+    left join staging.phone_parses as parses
+        on parses.batch_id = rows.batch_id and parses.phone_raw = rows.phone_raw
+),
+
+typed as (
+    select
+        parsed.*,
+        case $date_order
+            when 'mdy' then coalesce(
+                try_cast(opted_in_at_raw as timestamptz),
+                try_strptime(opted_in_at_raw, ['%m/%d/%Y %H:%M:%S', '%m/%d/%Y %H:%M', '%m/%d/%Y %I:%M %p', '%m/%d/%Y', '%m-%d-%Y', '%m/%d/%y'])::timestamptz)
+            when 'dmy' then coalesce(
+                try_cast(opted_in_at_raw as timestamptz),
+                try_strptime(opted_in_at_raw, ['%d/%m/%Y %H:%M:%S', '%d/%m/%Y %H:%M', '%d/%m/%Y', '%d.%m.%Y', '%d-%m-%Y', '%d/%m/%y'])::timestamptz)
+            else try_cast(opted_in_at_raw as timestamptz)
+        end as opted_in_at,
+        case $date_order
+            when 'mdy' then coalesce(
+                try_cast(last_contact_at_raw as timestamptz),
+                try_strptime(last_contact_at_raw, ['%m/%d/%Y %H:%M:%S', '%m/%d/%Y %H:%M', '%m/%d/%Y %I:%M %p', '%m/%d/%Y', '%m-%d-%Y', '%m/%d/%y'])::timestamptz)
+            when 'dmy' then coalesce(
+                try_cast(last_contact_at_raw as timestamptz),
+                try_strptime(last_contact_at_raw, ['%d/%m/%Y %H:%M:%S', '%d/%m/%Y %H:%M', '%d/%m/%Y', '%d.%m.%Y', '%d-%m-%Y', '%d/%m/%y'])::timestamptz)
+            else try_cast(last_contact_at_raw as timestamptz)
+        end as last_contact_at,
+        case $date_order
+            when 'mdy' then coalesce(
+                try_cast(dob_raw as date),
+                try_strptime(dob_raw, ['%m/%d/%Y', '%m-%d-%Y', '%Y-%m-%d %H:%M:%S'])::date)
+            when 'dmy' then coalesce(
+                try_cast(dob_raw as date),
+                try_strptime(dob_raw, ['%d/%m/%Y', '%d.%m.%Y', '%d-%m-%Y', '%Y-%m-%d %H:%M:%S'])::date)
+            else try_cast(dob_raw as date)
+        end as dob,
+        try_cast(age_raw as integer) as age_years
+    from parsed
+),
+
+measured as (
+    select
+        typed.*,
+        case when dob is not null and dob <= $as_of::date
+            then date_part('year', age($as_of::date, dob)) end as dob_age,
+        greatest(opted_in_at, last_contact_at) as last_seen_at,
+        list_filter([
+            {'col': 'title', 'len': length(title), 'max': $limit_title},
+            {'col': 'first_name', 'len': length(first_name), 'max': $limit_first_name},
+            {'col': 'last_name', 'len': length(last_name), 'max': $limit_last_name},
+            {'col': 'phone', 'len': length(phone_raw), 'max': $limit_phone},
+            {'col': 'email', 'len': length(email), 'max': $limit_email},
+            {'col': 'dob', 'len': length(dob_raw), 'max': $limit_dob},
+            {'col': 'address_line1', 'len': length(address_line1), 'max': $limit_address_line1},
+            {'col': 'address_line2', 'len': length(address_line2), 'max': $limit_address_line2},
+            {'col': 'city', 'len': length(city), 'max': $limit_city},
+            {'col': 'state', 'len': length(state), 'max': $limit_state},
+            {'col': 'postcode', 'len': length(postcode), 'max': $limit_postcode},
+            {'col': 'company', 'len': length(company), 'max': $limit_company},
+            {'col': 'alternate_phone', 'len': length(alternate_phone), 'max': $limit_alternate_phone}
+        ], f -> f.len > f.max) as too_long
+    from typed
+),
+
+checked as (
+    select
+        measured.*,
+        -- every failing rule as {code, column, detail}, most important first
+        list_filter([
+            case when read_issue = 'blank_row'
+                then {'code': 'blank_row', 'col': null, 'detail': read_detail} end,
+            case when read_issue = 'extra_fields'
+                then {'code': 'malformed_row', 'col': null, 'detail': read_detail} end,
+            case when read_issue is null and phone_raw is null
+                then {'code': 'missing_phone', 'col': 'phone', 'detail': 'the row has no phone number'} end,
+            case when excel_mangled
+                then {'code': 'excel_mangled_number', 'col': 'phone',
+                      'detail': 'the phone is in scientific notation (Excel turned it into a number and dropped digits); re-export the column as text'} end,
+            case when not coalesce(excel_mangled, false) and parse_error is not null
+                then {'code': 'invalid_number', 'col': 'phone',
+                      'detail': 'not a valid phone number (' || parse_error || ') for default country ' || $default_country} end,
+            case when $us_ca_list and e164 is not null and region not in ('US', 'CA')
+                then {'code': 'not_us_ca', 'col': 'phone',
+                      'detail': 'the list takes US/CA numbers only; this number is from ' || region} end,
+            case when list_contains($reject_types, number_type)
+                then {'code': 'not_mobile', 'col': 'phone',
+                      'detail': 'the number is ' || lower(replace(number_type, '_', ' ')) || ', which cannot receive SMS'} end,
+            case when $require_opt_in and read_issue is null and opted_in_at_raw is null
+                then {'code': 'missing_opt_in', 'col': 'opted_in_at', 'detail': 'the row has no opt-in timestamp'} end,
+            case when opted_in_at_raw is not null and opted_in_at is null
+                then {'code': 'invalid_opt_in', 'col': 'opted_in_at',
+                      'detail': 'the opt-in timestamp is not a date Optline reads (date order ' || $date_order || ')'} end,
+            case when opted_in_at > $as_of
+                then {'code': 'future_opt_in', 'col': 'opted_in_at',
+                      'detail': 'the opt-in timestamp is after the import clock (' || strftime($as_of, '%Y-%m-%d %H:%M') || ' UTC)'} end,
+            case when dob_raw is not null and (dob is null or dob > $as_of::date)
+                then {'code': 'invalid_dob', 'col': 'dob', 'detail': 'the date of birth is not a date Optline reads, or is in the future'} end,
+            case when $require_age_or_dob and read_issue is null and dob_raw is null and ($require_full_dob or age_years is null)
+                then {'code': 'missing_dob', 'col': 'dob',
+                      'detail': 'the list needs a full date of birth' || case when $require_full_dob then '' else ' or an age' end} end,
+            case when coalesce(dob_age, case when not $require_full_dob then age_years end) < $min_age
+                then {'code': 'under_age', 'col': coalesce(case when dob_age is not null then 'dob' end, 'age'),
+                      'detail': 'younger than the list''s minimum age of ' || $min_age} end,
+            case when $recency_reject and last_seen_at < $as_of - to_months($recency_months)
+                then {'code': 'stale_contact', 'col': 'opted_in_at',
+                      'detail': 'opt-in and last contact are both older than ' || $recency_months || ' months'} end,
+            case when len(too_long) > 0
+                then {'code': 'field_too_long', 'col': too_long[1].col,
+                      'detail': too_long[1].col || ' is ' || too_long[1].len || ' characters; the limit is ' || too_long[1].max} end
+        ], r -> r is not null) as failures,
+        list_filter([
+            case when not $recency_reject and last_seen_at < $as_of - to_months($recency_months)
+                then 'stale_contact' end
+        ], w -> w is not null) as warnings,
+        lower(trim(coalesce(first_name, ''))) || chr(31) || lower(trim(coalesce(last_name, ''))) as name_key
+    from measured
+),
+
+deduplicated as (
+    select
+        checked.*,
+        case when len(failures) = 0
+            then row_number() over (partition by len(failures) = 0, e164, name_key order by row_number)
+        end as copy_number,
+        case when len(failures) = 0
+            then min(row_number) over (partition by len(failures) = 0, e164, name_key)
+        end as first_copy_row
+    from checked
+),
+
+final as (
+    select
+        *,
+        case when copy_number > 1
+            then [{'code': 'duplicate_in_file', 'col': 'phone',
+                   'detail': 'same number and name as row ' || first_copy_row || ' of this file'}]
+            else failures
+        end as all_failures
+    from deduplicated
+)
+
+select
+    batch_id,
+    row_number,
+    len(all_failures) = 0 as accepted,
+    all_failures[1].code as reason_code,
+    all_failures[1].col as reason_column,
+    all_failures[1].detail as reason_detail,
+    list_transform(all_failures, f -> f.code) as reasons,
+    warnings,
+    e164,
+    first_name,
+    last_name,
+    email,
+    dob,
+    opted_in_at,
+    last_contact_at
+from final

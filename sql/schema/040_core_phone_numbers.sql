@@ -1,0 +1,8 @@
+create table if not exists core.phone_numbers (
+    e164           varchar primary key,
+    region         varchar not null,
+    number_type    varchar not null,
+    time_zones     varchar[] not null,
+    first_batch_id bigint not null,
+    created_at     timestamptz not null default current_timestamp
+)

@@ -1,0 +1,6 @@
+create table if not exists core.contact_channels (
+    contact_id     bigint not null,
+    channel        varchar not null,  -- sms | whatsapp
+    first_batch_id bigint not null,
+    primary key (contact_id, channel)
+)

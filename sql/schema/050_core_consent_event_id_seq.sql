@@ -1,0 +1,1 @@
+create sequence if not exists core.consent_event_id_seq start 1
