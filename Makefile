@@ -1,0 +1,56 @@
+# Optline: `make demo` and `make test` do everything on a fresh machine.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+ROWS ?= 1000000
+
+# The embedded default: DuckDB file + Airflow on SQLite, all inside the project.
+export AIRFLOW_HOME := $(CURDIR)/.airflow
+export AIRFLOW__CORE__DAGS_FOLDER := $(CURDIR)/dags
+export AIRFLOW__CORE__PLUGINS_FOLDER := $(CURDIR)/plugins
+export AIRFLOW__CORE__LOAD_EXAMPLES := False
+export AIRFLOW__LOGGING__LOGGING_LEVEL ?= INFO
+export OPTLINE_DATA_DIR ?= $(CURDIR)/data
+export AIRFLOW_CONN_OPTLINE_WAREHOUSE = {"conn_type": "duckdb", "host": "$(OPTLINE_DATA_DIR)/warehouse.duckdb"}
+
+.PHONY: help venv demo test airflow airflow-db bench lock clean
+
+help: ## List the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
+
+venv: $(VENV)/.installed ## Create .venv with the pinned dependencies (requirements.lock)
+
+$(VENV)/.installed: pyproject.toml requirements.lock
+	@command -v $(PYTHON) >/dev/null || { echo "need $(PYTHON) (3.11)"; exit 1; }
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check uv==0.13.9
+	$(BIN)/uv pip install --python $(BIN)/python --quiet -r requirements.lock
+	$(BIN)/uv pip install --python $(BIN)/python --quiet --no-deps -e .
+	@touch $@
+
+airflow-db: $(AIRFLOW_HOME)/.ready ## Prepare Airflow's SQLite metadata database and the duckdb_writer pool
+
+$(AIRFLOW_HOME)/.ready: $(VENV)/.installed
+	@mkdir -p $(AIRFLOW_HOME)
+	$(BIN)/airflow db migrate > $(AIRFLOW_HOME)/db-migrate.log 2>&1 || { tail -20 $(AIRFLOW_HOME)/db-migrate.log; exit 1; }
+	$(BIN)/airflow pools set duckdb_writer 1 "DuckDB has one writer: writing tasks take turns" > /dev/null
+	@touch $@
+
+demo: venv airflow-db ## Write sample inputs, run the contact_import DAG once, print the summary
+	$(BIN)/optline demo
+
+test: venv ## Run the whole test suite
+	$(BIN)/python -m pytest
+
+airflow: venv airflow-db ## Start the Airflow UI and scheduler (airflow standalone) on localhost:8080
+	$(BIN)/airflow standalone
+
+bench: venv ## Import ROWS generated rows (default 1,000,000) and print rows/s and peak memory
+	$(BIN)/python bench/import_bench.py --rows $(ROWS)
+
+lock: ## Re-pin every dependency into requirements.lock after editing pyproject.toml
+	$(BIN)/uv pip compile --python $(BIN)/python pyproject.toml --extra test -o requirements.lock
+
+clean: ## Remove the demo's data and Airflow home (keeps .venv)
+	rm -rf data .airflow

@@ -1,0 +1,83 @@
+"""
+### Contact import
+
+Imports the contact lists waiting in the inbox (`OPTLINE_INBOX`, default `data/inbox/`)
+into the DuckDB warehouse, file by file:
+
+1. **discover_files**: data files with their manifest (`<name>.manifest.yaml` or `_manifest.yaml`).
+2. **import_file** (one mapped group per file):
+   *stage* every row as text with lineage (a file already imported is not read again) →
+   *check*: normalize numbers to E.164 and apply the row rules (rejects with reasons) →
+   *merge* numbers, contacts, lists, tags and opt-in consent events in one transaction.
+3. **summarize**: a per-file summary (read, loaded, new, merged, duplicates, rejected by
+   reason); the run fails, naming them, if any file did not import.
+
+Writing tasks share the `duckdb_writer` pool (one slot: DuckDB has one writer). A bad file
+fails its own group without retries and leaves the warehouse untouched; the others go on.
+Params: `inbox` (another folder), `as_of` (the rules' clock, ISO timestamp; default: the run's time).
+See docs/warehouse.md for the tables, docs/inbox.md for manifests.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pendulum
+from airflow.sdk import Param, dag, get_current_context, task, task_group
+
+from optline import tasks
+from optline.assets import CONSENT_EVENTS, CONTACTS, IMPORT_BATCHES, LISTS
+
+default_args = {
+    "owner": "data-team",
+    "retries": 2,
+    "retry_delay": timedelta(minutes=1),
+    "retry_exponential_backoff": 2.0,
+    "max_retry_delay": timedelta(minutes=15),
+}
+
+
+@dag(
+    dag_id="contact_import",
+    schedule="0 2 * * *",
+    start_date=pendulum.datetime(2026, 1, 1, tz="UTC"),
+    catchup=False,
+    max_active_runs=1,
+    default_args=default_args,
+    tags=["optline", "import", "contacts"],
+    params={
+        "inbox": Param(None, type=["null", "string"], description="Folder to import from (default: OPTLINE_INBOX)"),
+        "as_of": Param(None, type=["null", "string"], description="Clock for the row rules, ISO 8601 (default: run time)"),
+    },
+    doc_md=__doc__,
+)
+def contact_import():
+    @task
+    def discover_files() -> list[dict]:
+        return tasks.discover_files(get_current_context())
+
+    @task_group
+    def import_file(inbox_file: dict):
+        @task(pool=tasks.WRITER_POOL)
+        def stage(inbox_file: dict) -> dict:
+            return tasks.stage_file(inbox_file, get_current_context())
+
+        @task(pool=tasks.WRITER_POOL)
+        def check(batch: dict) -> dict:
+            return tasks.check_batch(batch)
+
+        @task(pool=tasks.WRITER_POOL, outlets=[IMPORT_BATCHES, CONTACTS, LISTS, CONSENT_EVENTS])
+        def merge(batch: dict) -> dict:
+            return tasks.merge_batch(batch)
+
+        return merge(check(stage(inbox_file)))
+
+    @task(pool=tasks.WRITER_POOL, trigger_rule="all_done", retries=0)
+    def summarize(files: list[dict]) -> dict:
+        return tasks.summarize(files, get_current_context())
+
+    files = discover_files()
+    import_file.expand(inbox_file=files) >> summarize(files)
+
+
+contact_import()

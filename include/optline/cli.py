@@ -1,0 +1,164 @@
+"""`optline`: the command line for demos, one-off imports and quick looks at the warehouse.
+
+    optline demo                 sample inputs -> contact_import DAG (Airflow) -> summary
+    optline samples              write the sample inbox files (kept if they exist)
+    optline import [FILE ...]    import files (default: the inbox) without Airflow
+    optline summary              how each inbox file stands in the warehouse
+    optline query "SQL"          run a read-only query against the warehouse
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import logging
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from optline import pipeline, reports, samples, warehouse
+from optline.config import PROJECT_DIR, paths
+from optline.inbox import discover
+from optline.staging import RunContext
+
+EXAMPLE_QUERY = """\
+select l.name as list, m.status, count(*) as contacts
+from core.memberships m join core.lists l using (list_id)
+group by all order by list, status"""
+
+
+def _inbox_files(args: argparse.Namespace) -> list[Path]:
+    if getattr(args, "files", None):
+        return [Path(f).resolve() for f in args.files]
+    return [f.path for f in discover(Path(args.inbox) if args.inbox else paths().inbox)]
+
+
+def cmd_samples(args: argparse.Namespace) -> int:
+    inbox = Path(args.inbox) if args.inbox else paths().inbox
+    written = samples.write_samples(inbox, force=args.force)
+    for path in written:
+        print(f"wrote {path}")
+    if not written:
+        print(f"sample files already in {inbox} (use --force to rewrite them)")
+    return 0
+
+
+def cmd_import(args: argparse.Namespace) -> int:
+    files = _inbox_files(args)
+    as_of = dt.datetime.fromisoformat(args.as_of) if args.as_of else dt.datetime.now(dt.timezone.utc)
+    run = RunContext(as_of=as_of if as_of.tzinfo else as_of.replace(tzinfo=dt.timezone.utc), dag_id="cli")
+    conn = warehouse.connect()
+    try:
+        summaries = [pipeline.import_file(conn, f, run, paths().reports) for f in files]
+    finally:
+        conn.close()
+    print(reports.format_summary(summaries))
+    return 1 if any(s.error for s in summaries) else 0
+
+
+def _print_summary(inbox: Path | None = None) -> int:
+    files = [f.path for f in discover(inbox or paths().inbox)]
+    conn = warehouse.connect(read_only=True)
+    try:
+        summaries = [pipeline.file_summary(conn, f, None, paths().reports) for f in files]
+    finally:
+        conn.close()
+    print(reports.format_summary(summaries))
+    return 1 if any(s.error for s in summaries) else 0
+
+
+def cmd_summary(args: argparse.Namespace) -> int:
+    return _print_summary(Path(args.inbox) if args.inbox else None)
+
+
+def cmd_query(args: argparse.Namespace) -> int:
+    conn = warehouse.connect(read_only=True)
+    try:
+        conn.sql(args.sql).show(max_rows=args.max_rows)
+    finally:
+        conn.close()
+    return 0
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    p = paths()
+    print(f"1/3 Sample inputs in {p.inbox}")
+    cmd_samples(argparse.Namespace(inbox=None, force=False))
+    logs = p.data_dir / "logs"
+    logs.mkdir(parents=True, exist_ok=True)
+    log_file = logs / f"contact_import-{dt.datetime.now():%Y%m%d-%H%M%S}.log"
+    print(f"2/3 Running the contact_import DAG with Airflow (dags test); log: {log_file}")
+    started = time.monotonic()
+    airflow = Path(sys.executable).with_name("airflow")
+    with log_file.open("w") as out:
+        proc = subprocess.run([str(airflow), "dags", "test", "contact_import"], stdout=out, stderr=subprocess.STDOUT,
+                              env=os.environ.copy(), cwd=PROJECT_DIR, check=False)
+    tail = log_file.read_text(errors="replace").splitlines()
+    finished = [line for line in tail if "DagRun Finished" in line]
+    state = "success" if finished and "state=success" in finished[-1] else "failed"
+    print(f"    DAG run {state} in {time.monotonic() - started:.0f} s")
+    print("3/3 Import summary\n")
+    status = _print_summary()
+    if proc.returncode or state != "success":
+        print(f"\nThe DAG run did not succeed; see {log_file}")
+        status = 1
+    print(f"""
+Where to look
+  warehouse (DuckDB):  {p.warehouse}
+  rejected rows (CSV): {p.reports / 'batches'}/<batch>/rejects.csv
+  run summaries:       {p.reports / 'runs'}
+  tables and columns:  {PROJECT_DIR / 'docs' / 'warehouse.md'}
+  Airflow UI:          make airflow   (then http://localhost:8080)
+
+Example query (.venv/bin/optline query "..."):""")
+    print("  " + EXAMPLE_QUERY.replace("\n", "\n  "))
+    cmd_query(argparse.Namespace(sql=EXAMPLE_QUERY, max_rows=20))
+    return status
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="optline", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("-v", "--verbose", action="store_true", help="log progress of each step")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    p = sub.add_parser("demo", help="sample inputs -> contact_import DAG -> summary and where to look")
+    p.set_defaults(func=cmd_demo)
+
+    p = sub.add_parser("samples", help="write the sample inbox files with their manifests")
+    p.add_argument("--inbox", help="folder to write to (default: OPTLINE_INBOX or data/inbox)")
+    p.add_argument("--force", action="store_true", help="rewrite files that exist (they will import again)")
+    p.set_defaults(func=cmd_samples)
+
+    p = sub.add_parser("import", help="import files without Airflow (same steps as the DAG)")
+    p.add_argument("files", nargs="*", help="files to import (default: every file in the inbox)")
+    p.add_argument("--inbox", help="folder to import from when no FILE is given")
+    p.add_argument("--as-of", help="clock for the row rules, ISO 8601 (default: now, UTC)")
+    p.set_defaults(func=cmd_import)
+
+    p = sub.add_parser("summary", help="per-file summary of the inbox files as the warehouse has them")
+    p.add_argument("--inbox", help="folder to summarize (default: OPTLINE_INBOX or data/inbox)")
+    p.set_defaults(func=cmd_summary)
+
+    p = sub.add_parser("query", help="run one read-only SQL query against the warehouse")
+    p.add_argument("sql", help='e.g. "select * from ops.batches"')
+    p.add_argument("--max-rows", type=int, default=40)
+    p.set_defaults(func=cmd_query)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING,
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    try:
+        return args.func(args)
+    except (warehouse.WarehouseError, FileNotFoundError, *pipeline.INPUT_ERRORS) as exc:
+        print(f"optline: {exc}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

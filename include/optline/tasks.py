@@ -1,0 +1,128 @@
+"""What the contact_import DAG's tasks do: thin adapters from Airflow's context to optline.
+
+Airflow is imported inside the functions, so the rest of the library never needs it.
+Tasks pass batch ids and file paths along XCom, never contents or personal data.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import duckdb
+
+from optline import pipeline, reports, warehouse
+from optline.config import paths
+from optline.inbox import discover
+from optline.staging import RunContext
+
+log = logging.getLogger(__name__)
+
+WAREHOUSE_CONN_ID = "optline_warehouse"
+WRITER_POOL = "duckdb_writer"
+
+
+@contextmanager
+def open_warehouse() -> Iterator[duckdb.DuckDBPyConnection]:
+    """The warehouse from the Airflow connection `optline_warehouse` if defined, else OPTLINE_WAREHOUSE."""
+    from airflow.providers.duckdb.hooks.duckdb import DuckDBHook
+    from airflow.sdk.exceptions import AirflowNotFoundException
+
+    try:
+        hook = DuckDBHook(duckdb_conn_id=WAREHOUSE_CONN_ID)
+        database = hook.get_database()
+    except AirflowNotFoundException:
+        hook, database = None, None
+    if hook is not None and database == ":memory:":
+        raise ValueError(f"Airflow connection {WAREHOUSE_CONN_ID!r} has no host: set it to the warehouse file path")
+    conn = warehouse.prepare(hook.get_conn()) if hook is not None else warehouse.connect()
+    try:
+        yield conn
+    finally:
+        conn.close()
+
+
+def run_context(context: dict[str, Any]) -> RunContext:
+    """The clock for the row rules: the `as_of` param, else when the run was due (stable on re-runs)."""
+    params = context.get("params") or {}
+    dag_run = context.get("dag_run")
+    as_of = params.get("as_of")
+    if as_of:
+        when = dt.datetime.fromisoformat(str(as_of))
+        when = when if when.tzinfo else when.replace(tzinfo=dt.timezone.utc)
+    else:
+        when = getattr(dag_run, "run_after", None) or context.get("logical_date") or dt.datetime.now(dt.timezone.utc)
+    dag = context.get("dag")
+    return RunContext(as_of=when, dag_id=getattr(dag, "dag_id", None), run_id=context.get("run_id"))
+
+
+def inbox_dir(context: dict[str, Any]) -> Path:
+    chosen = (context.get("params") or {}).get("inbox")
+    return Path(chosen) if chosen else paths().inbox
+
+
+def discover_files(context: dict[str, Any]) -> list[dict]:
+    files = [f.as_xcom() for f in discover(inbox_dir(context))]
+    log.info("%d file(s) in the inbox: %s", len(files), ", ".join(f["name"] for f in files) or "none")
+    return files
+
+
+def stage_file(inbox_file: dict, context: dict[str, Any]) -> dict:
+    from airflow.sdk.exceptions import AirflowFailException
+
+    with open_warehouse() as conn:
+        try:
+            staged = pipeline.stage(conn, Path(inbox_file["path"]), run_context(context))
+        except pipeline.INPUT_ERRORS as exc:
+            # A person must fix the file: retrying cannot help.
+            raise AirflowFailException(str(exc)) from exc
+    return staged.as_xcom()
+
+
+def check_batch(batch: dict) -> dict:
+    if batch["already_imported"]:
+        log.info("%s: already imported as batch %s; nothing to check", batch["file_name"], batch["batch_id"])
+        return batch
+    with open_warehouse() as conn:
+        result = pipeline.check(conn, batch["batch_id"], paths().reports)
+    log.info("%s: %d read, %d loaded, %d rejected %s", batch["file_name"], result.lines_read,
+             result.rows_loaded, result.rows_rejected, result.rejected_by_reason)
+    return {**batch, "status": "checked"}
+
+
+def merge_batch(batch: dict) -> dict:
+    from airflow.sdk.exceptions import AirflowSkipException
+
+    if batch["already_imported"]:
+        # Skipping (rather than succeeding) emits no Asset event: nothing changed.
+        raise AirflowSkipException(f"{batch['file_name']}: already imported as batch {batch['batch_id']}")
+    with open_warehouse() as conn:
+        summary = pipeline.merge(conn, batch["batch_id"], paths().reports)
+    return {**batch, "status": summary.status, "new_contacts": summary.new_contacts,
+            "merged_contacts": summary.merged_contacts}
+
+
+def summarize(files: list[dict], context: dict[str, Any]) -> dict:
+    """Print the per-file summary; fail the run, naming the files, if any file did not merge."""
+    from airflow.sdk.exceptions import AirflowFailException
+
+    run_id = context.get("run_id")
+    with open_warehouse() as conn:
+        summaries = [pipeline.file_summary(conn, Path(f["path"]), run_id, paths().reports) for f in files]
+    out = reports.write_summary_json(summaries, paths().reports / "runs" / f"{_safe(run_id)}.json")
+    log.info("Import summary (also in %s):\n%s", out, reports.format_summary(summaries))
+    failed = [s.file_name for s in summaries if s.error]
+    if failed:
+        raise AirflowFailException(f"{len(failed)} file(s) did not import: {', '.join(failed)}; see the summary above")
+    return {"files": len(summaries), "merged": sum(s.status == "merged" for s in summaries),
+            "already_imported": sum(s.status == "already imported" for s in summaries),
+            "rows_loaded": sum(s.rows_loaded for s in summaries),
+            "rows_rejected": sum(s.rows_rejected for s in summaries)}
+
+
+def _safe(run_id: str | None) -> str:
+    return "".join(ch if ch.isalnum() or ch in "-_." else "_" for ch in (run_id or "manual"))
