@@ -170,7 +170,7 @@ def parse_manifest(raw: Any, source: Path | None = None) -> Manifest:
         default_country=country,
         channel=channel,
         tags=tuple(str(t).strip() for t in tags if str(t).strip()),
-        consent_source=str(consent.get("source") or (source.name if source else "import")),
+        consent_source=str(consent.get("source") or "file import"),
         consent_method=str(consent.get("method") or "import"),
         header=None if header == "auto" else bool(header),
         delimiter=None if delimiter == "auto" else DELIMITERS[delimiter],

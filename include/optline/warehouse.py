@@ -1,7 +1,7 @@
 """The DuckDB warehouse: open it, bring its schema up to date, run named SQL files.
 
 Every SQL statement lives in `sql/<stage>/<name>.sql`, one statement per file, and is
-run by name: `run(conn, "merge/contacts_insert_new", batch_id=3)`. Parameters are
+run by name: `run(conn, "merge/lists_insert_new", batch_id=3)`. Parameters are
 DuckDB named parameters (`$batch_id`); only the ones a file uses are passed to it.
 """
 

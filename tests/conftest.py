@@ -1,0 +1,64 @@
+"""Shared fixtures. Airflow's environment is set here, before any test imports Airflow:
+a throwaway AIRFLOW_HOME with a SQLite metadata database, the project's dags/ and plugins/."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import tempfile
+from pathlib import Path
+
+import pytest
+
+PROJECT = Path(__file__).resolve().parents[1]
+_AIRFLOW_HOME = Path(tempfile.mkdtemp(prefix="optline-airflow-"))
+os.environ.update({
+    "AIRFLOW_HOME": str(_AIRFLOW_HOME),
+    "AIRFLOW__CORE__DAGS_FOLDER": str(PROJECT / "dags"),
+    "AIRFLOW__CORE__PLUGINS_FOLDER": str(PROJECT / "plugins"),
+    "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
+    "AIRFLOW__CORE__UNIT_TEST_MODE": "False",
+})
+
+AS_OF = dt.datetime(2026, 11, 1, 12, 0, tzinfo=dt.timezone.utc)
+
+
+@pytest.fixture
+def as_of() -> dt.datetime:
+    """The fixed clock every rule test runs at."""
+    return AS_OF
+
+
+@pytest.fixture
+def data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """An empty OPTLINE_DATA_DIR (inbox, warehouse, reports) for one test."""
+    root = tmp_path / "data"
+    (root / "inbox").mkdir(parents=True)
+    for var in ("OPTLINE_INBOX", "OPTLINE_WAREHOUSE", "OPTLINE_REPORTS"):
+        monkeypatch.delenv(var, raising=False)
+    monkeypatch.setenv("OPTLINE_DATA_DIR", str(root))
+    monkeypatch.setenv("AIRFLOW_CONN_OPTLINE_WAREHOUSE",
+                       f'{{"conn_type": "duckdb", "host": "{root / "warehouse.duckdb"}"}}')
+    return root
+
+
+@pytest.fixture
+def conn(data_dir: Path):
+    """A real, migrated DuckDB warehouse file in the test's data dir."""
+    from optline import warehouse
+
+    connection = warehouse.connect(data_dir / "warehouse.duckdb")
+    yield connection
+    connection.close()
+
+
+@pytest.fixture(scope="session")
+def airflow_db() -> Path:
+    """Airflow's metadata database, migrated once per test session."""
+    import subprocess
+    import sys
+
+    airflow = Path(sys.executable).with_name("airflow")
+    done = subprocess.run([str(airflow), "db", "migrate"], capture_output=True, text=True, check=False)
+    assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]
+    return _AIRFLOW_HOME

@@ -1,0 +1,52 @@
+"""The optline command line: helpful --help, imports without Airflow, read-only queries."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from optline.cli import main
+
+OPTLINE = Path(sys.executable).with_name("optline")
+
+
+def test_help_lists_every_command():
+    out = subprocess.run([str(OPTLINE), "--help"], capture_output=True, text=True, check=True).stdout
+    for command in ("demo", "samples", "import", "summary", "query"):
+        assert command in out
+
+
+def test_import_then_summary_then_query_on_the_sample_inbox(data_dir, capsys):
+    assert main(["samples"]) == 0
+    assert main(["import", "--as-of", "2026-11-01T12:00:00"]) == 0
+    out = capsys.readouterr().out
+    assert "spring_signups.csv" in out and "store_events.xlsx" in out and "uk_keyword_numbers.txt" in out
+
+    assert main(["summary"]) == 0
+    assert "merged" in capsys.readouterr().out
+
+    assert main(["query", "select count(*) as n from core.lists"]) == 0
+    assert "3" in capsys.readouterr().out
+
+
+def test_query_cannot_write_to_the_warehouse(data_dir, capsys):
+    main(["samples"])
+    main(["import"])
+    with pytest.raises(Exception, match="read-only"):
+        main(["query", "delete from core.contacts"])
+
+
+def test_import_of_a_broken_file_exits_non_zero_and_names_the_line(data_dir, capsys):
+    bad = data_dir / "inbox" / "bad.csv"
+    bad.write_text('phone\n"(415) 555-0101\n', encoding="utf-8")
+    (data_dir / "inbox" / "bad.manifest.yaml").write_text("lists: [X]\n", encoding="utf-8")
+    assert main(["import"]) == 1
+    assert "bad.csv, line 2" in capsys.readouterr().out
+
+
+def test_summary_before_any_import_says_what_to_do(data_dir, capsys):
+    assert main(["summary"]) == 2
+    assert "make demo" in capsys.readouterr().err
