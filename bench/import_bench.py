@@ -79,6 +79,8 @@ class Figures:
     peak_rss_self_mib: float = 0.0
     peak_rss_children_mib: float = 0.0
     phase_peak_rss_mib: dict[str, float] = field(default_factory=dict)
+    phase_cpu_s: dict[str, dict[str, float]] = field(default_factory=dict)
+    load_average_before: float = 0.0
     batch_id: int | None = None
     status: str = ""
     lines_read: int = 0
@@ -128,18 +130,29 @@ def _vm_hwm_mib() -> float | None:
     return None
 
 
+def _cpu_s(who: int) -> float:
+    usage = resource.getrusage(who)
+    return usage.ru_utime + usage.ru_stime
+
+
 @contextmanager
 def phase_peak(figures: Figures, name: str) -> Iterator[None]:
-    """Record the peak RSS of this process during the block (when /proc allows it).
+    """Record the peak RSS and the CPU seconds of the block.
 
+    Peak RSS of this process comes from VmHWM, reset before the block (when /proc allows it).
     Resetting VmHWM also resets what getrusage reports as ru_maxrss, so the peak so far is
-    folded into `figures.peak_rss_self_mib` before each reset.
+    folded into `figures.peak_rss_self_mib` before each reset. CPU seconds (user + system)
+    count all of this process's threads (DuckDB's too) and the child processes reaped during
+    the block; unlike wall-clock seconds they barely move when other work shares the cores.
     """
     figures.peak_rss_self_mib = max(figures.peak_rss_self_mib, _maxrss_mib(resource.RUSAGE_SELF))
     resettable = _reset_peak_rss()
+    cpu_self, cpu_children = _cpu_s(resource.RUSAGE_SELF), _cpu_s(resource.RUSAGE_CHILDREN)
     try:
         yield
     finally:
+        figures.phase_cpu_s[name] = {"self": _cpu_s(resource.RUSAGE_SELF) - cpu_self,
+                                     "children": _cpu_s(resource.RUSAGE_CHILDREN) - cpu_children}
         peak = _vm_hwm_mib() if resettable else None
         if peak is not None:
             figures.phase_peak_rss_mib[name] = round(peak, 1)
@@ -266,7 +279,8 @@ def warehouse_size_mb(workdir: Path) -> float:
 
 def run_benchmark(args: argparse.Namespace, workdir: Path) -> Figures:
     point_optline_at(workdir)
-    figures = Figures(rows=args.rows, seed=args.seed, workdir=str(workdir), machine=machine_note())
+    figures = Figures(rows=args.rows, seed=args.seed, workdir=str(workdir), machine=machine_note(),
+                      load_average_before=os.getloadavg()[0])
     if args.sql_timings:
         time_sql_files(figures.sql_seconds)
 
@@ -297,15 +311,23 @@ def run_benchmark(args: argparse.Namespace, workdir: Path) -> Figures:
 def format_figures(f: Figures) -> str:
     m = f.machine
     pct = (lambda s: f"{100 * s / f.import_s:5.1f} %") if f.import_s else (lambda s: "")
+
+    def cpu(phase: str) -> str:
+        c = f.phase_cpu_s.get(phase)
+        return f"cpu {c['self']:7.2f} s + children {c['children']:6.2f} s" if c else ""
+
     lines = [
         f"machine: {m['cores']} cores ({m['usable_cores']} usable), Python {m['python']}, "
         f"DuckDB {m['duckdb']}, pyarrow {m['pyarrow']}, phonenumbers {m['phonenumbers']}, {m['platform']}",
+        f"load average before the import: {f.load_average_before:.2f}"
+        + ("  (other work is using the cores: wall-clock figures are inflated; see cpu seconds)"
+           if f.load_average_before > 0.5 else ""),
         f"rows: {f.rows:,}   file: {f.file_mb:.1f} MB   generated in {f.generate_s:.2f} s (not counted)",
         "",
         f"  connect + schema  {f.connect_s:8.2f} s   (not counted)",
-        f"  stage             {f.stage_s:8.2f} s   {pct(f.stage_s)}",
-        f"  check             {f.check_s:8.2f} s   {pct(f.check_s)}   (phone parsing + row rules + rejects CSV)",
-        f"  merge             {f.merge_s:8.2f} s   {pct(f.merge_s)}   (merge into core + summary)",
+        f"  stage             {f.stage_s:8.2f} s   {pct(f.stage_s)}   {cpu('stage')}   (read, decode, stage rows)",
+        f"  check             {f.check_s:8.2f} s   {pct(f.check_s)}   {cpu('check')}   (phones, row rules, rejects CSV)",
+        f"  merge             {f.merge_s:8.2f} s   {pct(f.merge_s)}   {cpu('merge')}   (merge into core, summary)",
         f"  import total      {f.import_s:8.2f} s   {f.rows_per_s:,.0f} rows/s",
         f"  close/checkpoint  {f.close_s:8.2f} s   (not counted)",
         f"  re-run (skipped)  {f.rerun_import_s:8.2f} s   + connect {f.rerun_connect_s:.2f} s   "

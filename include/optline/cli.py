@@ -5,6 +5,7 @@
     optline import [FILE ...]    import files (default: the inbox) without Airflow
     optline summary              how each inbox file stands in the warehouse
     optline query "SQL"          run a read-only query against the warehouse
+    optline migrate              bring the warehouse schema up to date
 """
 
 from __future__ import annotations
@@ -17,6 +18,8 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+
+import duckdb
 
 from optline import pipeline, reports, samples, warehouse
 from optline.config import PROJECT_DIR, paths
@@ -82,6 +85,16 @@ def cmd_query(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_migrate(args: argparse.Namespace) -> int:
+    conn = warehouse.connect(migrate_schema=False)
+    try:
+        applied = warehouse.migrate(conn)
+    finally:
+        conn.close()
+    print(f"applied {len(applied)} schema file(s): {', '.join(applied)}" if applied else "schema up to date")
+    return 0
+
+
 def cmd_demo(args: argparse.Namespace) -> int:
     p = paths()
     print(f"1/3 Sample inputs in {p.inbox}")
@@ -142,6 +155,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--inbox", help="folder to summarize (default: OPTLINE_INBOX or data/inbox)")
     p.set_defaults(func=cmd_summary)
 
+    p = sub.add_parser("migrate", help="bring the warehouse schema up to date (imports do this too)")
+    p.set_defaults(func=cmd_migrate)
+
     p = sub.add_parser("query", help="run one read-only SQL query against the warehouse")
     p.add_argument("sql", help='e.g. "select * from ops.batches"')
     p.add_argument("--max-rows", type=int, default=40)
@@ -157,6 +173,9 @@ def main(argv: list[str] | None = None) -> int:
         return args.func(args)
     except (warehouse.WarehouseError, FileNotFoundError, *pipeline.INPUT_ERRORS) as exc:
         print(f"optline: {exc}", file=sys.stderr)
+        return 2
+    except duckdb.CatalogException as exc:
+        print(f"optline: {exc}\n(an older warehouse? `optline migrate` brings its schema up to date)", file=sys.stderr)
         return 2
 
 

@@ -48,7 +48,8 @@ def run(conn: duckdb.DuckDBPyConnection, name: str, **params: Any) -> duckdb.Duc
     return conn.execute(text, {k: v for k, v in params.items() if k in wanted} or None)
 
 
-def connect(database: str | Path | None = None, *, read_only: bool = False) -> duckdb.DuckDBPyConnection:
+def connect(database: str | Path | None = None, *, read_only: bool = False,
+            migrate_schema: bool = True) -> duckdb.DuckDBPyConnection:
     """Open the warehouse file (default: OPTLINE_WAREHOUSE) and migrate it unless read-only.
 
     Extensions are never downloaded: `autoinstall_known_extensions` is off. The ones Optline
@@ -71,7 +72,7 @@ def connect(database: str | Path | None = None, *, read_only: bool = False) -> d
             "close other clients (or open read-only) and retry."
         ) from exc
     conn.execute("set TimeZone = 'UTC'")
-    if not read_only:
+    if migrate_schema and not read_only:
         migrate(conn)
     return conn
 

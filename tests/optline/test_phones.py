@@ -127,12 +127,14 @@ def test_normalize_batch_parses_each_distinct_raw_once(conn, tmp_path: Path, as_
     assert normalize_batch(conn, batch, "US") == 3
     rows = conn.execute("select phone_raw, e164, region, number_type, time_zones, parse_error "
                         "from staging.phone_parses where batch_id = ? order by phone_raw", [batch]).fetchall()
-    assert rows == [
-        ("(415) 555-0101", "+14155550101", "US", "FIXED_LINE_OR_MOBILE", ["America/Los_Angeles"], None),
-        ("+44 7400 123456", "+447400123456", "GB", "MOBILE",
-         list(parse_phone("+44 7400 123456", "US").time_zones), None),
-        ("hello", None, None, None, [], "not_a_number"),
+    assert [r[:4] + r[5:] for r in rows] == [
+        ("(415) 555-0101", "+14155550101", "US", "FIXED_LINE_OR_MOBILE", None),
+        ("+44 7400 123456", "+447400123456", "GB", "MOBILE", None),
+        ("hello", None, None, None, "not_a_number"),
     ]
+    assert rows[0][4] == ["America/Los_Angeles"]
+    assert "Europe/London" in rows[1][4]
+    assert rows[2][4] == []
     # a second run finds nothing left to parse
     assert normalize_batch(conn, batch, "US") == 0
     assert conn.execute("select count(*) from staging.phone_parses").fetchone()[0] == 3
