@@ -7,10 +7,13 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+from phonenumbers import PhoneNumberType
 
 from optline.config import paths
 
 _ACTIONS = ("warn", "reject")
+# phonenumbers' PhoneNumberType names, which `reject_number_types` may list.
+NUMBER_TYPES = {k for k, v in vars(PhoneNumberType).items() if isinstance(v, int) and k.isupper()}
 
 
 class PolicyError(ValueError):
@@ -79,15 +82,28 @@ def load_policy(name: str = "default", overrides: dict[str, Any] | None = None,
         raise PolicyError(f"policy {name!r}: recency_action must be one of {_ACTIONS}")
     if data["us_ca_only"] not in ("auto", True, False):
         raise PolicyError(f"policy {name!r}: us_ca_only must be auto, true or false")
+    types = data["reject_number_types"]
+    types = [types] if isinstance(types, str) else list(types or [])
+    unknown_types = sorted(set(types) - set(NUMBER_TYPES))
+    if unknown_types:
+        raise PolicyError(f"policy {name!r}: reject_number_types has unknown types {unknown_types}; "
+                          f"known: {sorted(NUMBER_TYPES)}")
+
+    def whole(key: str, value: Any) -> int:
+        try:
+            return int(value)
+        except (TypeError, ValueError):
+            raise PolicyError(f"policy {name!r}: {key} must be a whole number, not {value!r}") from None
+
     return Policy(
         name=name,
         us_ca_only=data["us_ca_only"],
         require_opt_in=bool(data["require_opt_in"]),
         require_age_or_dob=bool(data["require_age_or_dob"]),
-        min_age=int(data["min_age"]),
+        min_age=whole("min_age", data["min_age"]),
         require_full_dob=bool(data["require_full_dob"]),
-        recency_months=int(data["recency_months"]),
+        recency_months=whole("recency_months", data["recency_months"]),
         recency_action=data["recency_action"],
-        reject_number_types=tuple(data["reject_number_types"]),
-        field_limits={k: int(v) for k, v in data.get("field_limits", {}).items()},
+        reject_number_types=tuple(types),
+        field_limits={k: whole(f"field_limits.{k}", v) for k, v in data.get("field_limits", {}).items()},
     )

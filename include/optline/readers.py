@@ -69,7 +69,7 @@ def decode(data: bytes, file_name: str, encoding: str = "auto") -> Decoded:
         try:
             text = data.decode(enc)
         except UnicodeDecodeError as exc:
-            error = error or exc
+            error = exc  # the last encoding tried says where the unreadable byte is
             continue
         nul = text.find("\x00")
         if nul >= 0:

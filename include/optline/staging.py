@@ -20,6 +20,7 @@ import pyarrow as pa
 from optline import warehouse
 from optline.fields import FIELDS, field_for_header, header_key
 from optline.manifest import Manifest, ManifestError
+from optline.masking import mask_phone
 from optline.readers import (
     MalformedFileError, decode, detect_delimiter, file_format, read_delimited, read_lines, read_xlsx,
 )
@@ -55,10 +56,13 @@ class StageResult:
 
 @dataclass(frozen=True)
 class ColumnMap:
-    """Which cell index feeds which staging column; the rest go to `extra`."""
+    """Which cell index feeds which staging column; every other cell goes to `extra`."""
     by_column: dict[str, int]
-    extra: dict[int, str]
+    names: tuple[str, ...]  # unique names of the header's cells (`Notes`, `Notes_2`)
     width: int | None  # expected cells per row (header width), None when there is no header
+
+    def extra_name(self, index: int) -> str:
+        return self.names[index] if index < len(self.names) else f"column_{index + 1}"
 
 
 def sha256_of(path: Path) -> str:
@@ -77,9 +81,26 @@ def _looks_like_phone(cell: str | None) -> bool:
     return bool(cell) and sum(ch.isdigit() for ch in cell) >= _PHONE_LIKE_DIGITS
 
 
-def _is_header(cells: list[str | None]) -> bool:
-    named = any(c and field_for_header(c) for c in cells)
+def _is_header(cells: list[str | None], manifest: Manifest) -> bool:
+    """A first row naming known fields (or the manifest's `columns:` headers), with no phone-like cell."""
+    mapped = {header_key(t) for t in manifest.columns.values() if isinstance(t, str)}
+    named = any(c and (field_for_header(c) or header_key(c) in mapped) for c in cells)
     return named and not any(_looks_like_phone(c) for c in cells)
+
+
+def _shown(header: list[str | None]) -> list[str]:
+    """Headers as an error message may show them: a cell that looks like a phone is masked."""
+    return [mask_phone(h) if _looks_like_phone(h) else (h or "") for h in header]
+
+
+def _unique_names(header: list[str | None]) -> tuple[str, ...]:
+    seen: dict[str, int] = {}
+    names = []
+    for index, cell in enumerate(header):
+        name = cell or f"column_{index + 1}"
+        seen[name] = seen.get(name, 0) + 1
+        names.append(name if seen[name] == 1 else f"{name}_{seen[name]}")
+    return tuple(names)
 
 
 def map_columns(header: list[str | None] | None, manifest: Manifest, first_row: list[str | None],
@@ -87,8 +108,12 @@ def map_columns(header: list[str | None] | None, manifest: Manifest, first_row: 
     """Resolve the manifest's `columns:` and the recognized header names to cell indexes."""
     by_field: dict[str, int] = {}
     keys = [header_key(h or "") for h in header] if header else []
+    width = len(header) if header else len(first_row)
     for fld, target in manifest.columns.items():
         if isinstance(target, int):
+            if target > width:
+                raise ManifestError(f"{file_name}: `columns.{fld}` is column {target}, but the file's "
+                                    f"{'header' if header else 'first row'} has {width} column(s)")
             by_field[fld] = target - 1
             continue
         if not header:
@@ -97,7 +122,7 @@ def map_columns(header: list[str | None] | None, manifest: Manifest, first_row: 
         key = header_key(target)
         if key not in keys:
             raise ManifestError(f"{file_name}: `columns.{fld}` names header {target!r}, which the file does not have; "
-                                f"its headers are {[h for h in header]}")
+                                f"its headers are {_shown(header)}")
         by_field[fld] = keys.index(key)
     taken = set(by_field.values())
     for index, cell in enumerate(header or []):
@@ -109,15 +134,13 @@ def map_columns(header: list[str | None] | None, manifest: Manifest, first_row: 
         if not header and len(first_row) == 1:
             by_field["phone"] = 0
         elif header:
-            raise MalformedFileError(file_name, 1, f"no phone column among the headers {header}; add "
+            raise MalformedFileError(file_name, 1, f"no phone column among the headers {_shown(header)}; add "
                                      "`columns: {phone: <header>}` to the manifest")
         else:
             raise MalformedFileError(file_name, 1, "no header and several columns; map them in the manifest, "
                                      "e.g. `columns: {phone: 1, first_name: 2}`")
-    width = len(header) if header else None
-    extra = {i: (header[i] or f"column_{i + 1}") if header else f"column_{i + 1}"
-             for i in range(width or 0) if i not in taken}
-    return ColumnMap({FIELDS[f]: i for f, i in by_field.items()}, extra, width)
+    return ColumnMap({FIELDS[f]: i for f, i in by_field.items()}, _unique_names(header) if header else (),
+                     len(header) if header else None)
 
 
 def _records(path: Path, fmt: str, manifest: Manifest) -> tuple[Iterator[tuple[int, list]], dict]:
@@ -143,6 +166,7 @@ def _chunks(records: Iterable[tuple[int, list]], cmap: ColumnMap, batch_id: int,
     columns: dict[str, list] = {c: [] for c in _STAGING_COLUMNS}
     row_number = first_row_number - 1
     mapped = list(cmap.by_column.items())
+    taken = set(cmap.by_column.values())
     for line_number, raw_cells in records:
         row_number += 1
         cells = [_clean(c) for c in raw_cells]
@@ -160,7 +184,7 @@ def _chunks(records: Iterable[tuple[int, list]], cmap: ColumnMap, batch_id: int,
         width = len(cells)
         for col, index in mapped:
             columns[col].append(cells[index] if index < width else None)
-        extra = {name: cells[i] for i, name in cmap.extra.items() if i < width and cells[i]}
+        extra = {cmap.extra_name(i): cell for i, cell in enumerate(cells) if cell and i not in taken}
         columns["extra"].append(json.dumps(extra, ensure_ascii=False) if extra else None)
         if len(columns["row_number"]) >= CHUNK_ROWS:
             yield _table(columns)
@@ -193,14 +217,19 @@ def stage_file(conn: duckdb.DuckDBPyConnection, path: Path, manifest: Manifest, 
         return StageResult(batch_id, path.name, status, status == "merged", lines)
 
     records, how = _records(path, fmt, manifest)
+    leading_blank: list[tuple[int, list]] = []
     first = next(records, None)
+    while first is not None and not any(_clean(c) for c in first[1]):
+        leading_blank.append(first)
+        first = next(records, None)
     if first is None:
-        raise MalformedFileError(path.name, None, "the file is empty")
+        raise MalformedFileError(path.name, None, "the file has no rows (it is empty or blank)")
     first_cells = [_clean(c) for c in first[1]]
-    has_header = manifest.header if manifest.header is not None else _is_header(first_cells)
+    has_header = manifest.header if manifest.header is not None else _is_header(first_cells, manifest)
     header = first_cells if has_header else None
     cmap = map_columns(header, manifest, first_cells, path.name)
-    data = records if has_header else _prepend(first, records)
+    # Blank lines above a header are not rows; above data they are (rejected as blank_row).
+    data = records if has_header else _prepend([*leading_blank, first], records)
 
     with warehouse.transaction(conn):
         batch_id = warehouse.run(
@@ -229,6 +258,6 @@ def stage_file(conn: duckdb.DuckDBPyConnection, path: Path, manifest: Manifest, 
     return StageResult(batch_id, path.name, "staged", False, read)
 
 
-def _prepend(first: tuple[int, list], rest: Iterator[tuple[int, list]]) -> Iterator[tuple[int, list]]:
-    yield first
+def _prepend(head: list[tuple[int, list]], rest: Iterator[tuple[int, list]]) -> Iterator[tuple[int, list]]:
+    yield from head
     yield from rest

@@ -170,9 +170,6 @@ def test_as_dict_round_trips_every_setting(policy_dir: Path) -> None:
     assert d["min_age"] == 21 and d["field_limits"]["first_name"] == 20
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: load_policy() turns a single string reject_number_types "
-                   "(e.g. an override `reject_number_types: TOLL_FREE`) into a tuple of its characters "
-                   "('T','O','L',...) instead of refusing it or reading it as one type")
 def test_single_string_reject_number_types_is_not_split_into_characters(policy_dir: Path) -> None:
     try:
         policy = load_policy("base", {"reject_number_types": "TOLL_FREE"}, policy_dir=policy_dir)
@@ -181,8 +178,6 @@ def test_single_string_reject_number_types_is_not_split_into_characters(policy_d
     assert policy.reject_number_types == ("TOLL_FREE",)
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: load_policy() lets int() raise a bare ValueError for a non-number "
-                   "min_age; the error names neither the policy nor the setting")
 def test_non_numeric_min_age_is_a_policy_error(policy_dir: Path) -> None:
     with pytest.raises(PolicyError, match="min_age"):
         load_policy("base", {"min_age": "twenty-one"}, policy_dir=policy_dir)

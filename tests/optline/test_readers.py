@@ -108,8 +108,6 @@ def test_bytes_undefined_in_utf8_and_cp1252_raise_with_their_line(tmp_path: Path
     assert "bad.csv, line 4" in str(info.value)
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: decode() reports the line of the first byte that is not UTF-8 even when "
-                   "that byte decodes fine as cp1252; the byte neither encoding can read is on a later line")
 def test_undecodable_byte_line_is_reported_after_cp1252_fallback(tmp_path: Path) -> None:
     path = tmp_path / "mixed.csv"
     path.write_bytes(b"Phone,Name\n4155550101,Ren\xe9e\n4155550102,Bob\n4155550103,X\x81Y\n")

@@ -513,9 +513,6 @@ def test_same_file_with_a_different_manifest_is_a_new_batch(conn, tmp_path, as_o
 
 # --- defects found while writing these tests (see each reason) ------------------------------
 
-@pytest.mark.xfail(strict=True, reason="BUG: staging.map_columns() builds `extra` only over the header width, so "
-                   "in a headerless file mapped by position every unmapped column is dropped instead of kept as "
-                   "column_N in extra")
 def test_headerless_file_keeps_unmapped_columns_in_extra(conn, tmp_path, as_of) -> None:
     path = write_csv(tmp_path / "bare3.csv", [["4155550101", "Ann", "Gold"]], header=False,
                      columns={"phone": 1, "first_name": 2})
@@ -523,8 +520,6 @@ def test_headerless_file_keeps_unmapped_columns_in_extra(conn, tmp_path, as_of) 
     assert _rows(conn, result.batch_id, "extra") == [('{"column_3": "Gold"}',)]
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: staging._chunks() keys `extra` by header text, so two unknown columns "
-                   "with the same header keep only the last value; the first vanishes")
 def test_duplicate_unknown_headers_keep_both_values(conn, tmp_path, as_of) -> None:
     path = write_csv(tmp_path / "dup.csv", [["Phone", "Notes", "Notes"], ["4155550101", "first note", "second"]])
     result = _stage(conn, path, as_of)
@@ -532,25 +527,18 @@ def test_duplicate_unknown_headers_keep_both_values(conn, tmp_path, as_of) -> No
     assert "first note" in extra and "second" in extra
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: staging.map_columns() accepts a `columns:` position past the last "
-                   "column; every row's phone is silently NULL instead of a ManifestError naming columns.phone")
 def test_columns_position_past_the_last_column_is_an_error(conn, tmp_path, as_of) -> None:
     path = write_csv(tmp_path / "short.csv", [["Phone", "Name"], ["4155550101", "Ann"]], columns={"phone": 5})
     with pytest.raises(ManifestError, match="columns.phone"):
         _stage(conn, path, as_of)
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: stage_file() takes a leading blank line as the first row (0 cells), "
-                   "so a one-column CSV starting with a blank line fails with 'no header and several columns'")
 def test_one_column_csv_starting_with_a_blank_line_stages(conn, tmp_path, as_of) -> None:
     path = _raw(tmp_path / "lead.csv", "\n4155550101\n4155550102\n")
     result = _stage(conn, path, as_of)
     assert [r[0] for r in _rows(conn, result.batch_id, "phone_raw") if r[0]] == ["4155550101", "4155550102"]
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: with header auto, staging._is_header() ignores the manifest's "
-                   "`columns:` header names, so a header of unrecognized words mapped by name is judged 'no header' "
-                   "and stage_file raises ManifestError although the file has exactly that header")
 def test_header_named_in_columns_is_recognized_as_a_header(conn, tmp_path, as_of) -> None:
     path = write_csv(tmp_path / "fr.csv", [["Numéro", "Prénom"], ["4155550101", "Chloé"]],
                      columns={"phone": "Numéro", "first_name": "Prénom"})
