@@ -209,3 +209,31 @@ def test_a_malformed_file_fails_the_run_alone_and_the_other_files_merge(airflow_
     with read_warehouse(data_dir) as conn:
         assert conn.execute("select file_name, status from ops.batches").fetchall() == [("good.csv", "merged")]
         assert conn.execute("select count(*) from staging.contact_rows").fetchone()[0] == 1
+
+
+def test_no_phone_number_or_birth_date_reaches_logs_or_xcom(airflow_db, data_dir, caplog, capsys):
+    import logging
+    import re
+    import sqlite3
+
+    rows = [["(415) 555-0101", "Ann", "1990-01-02", "2026-10-01"],
+            ["+1 800 555 0199", "Toll", "1981-03-04", "2026-10-01"],   # rejected: still never logged
+            ["4155550102", "Bo", "2012-05-06", "2026-10-01"]]
+    write_csv(data_dir / "inbox" / "a.csv", [["phone", "first_name", "dob", "opt_in"], *rows])
+    bad = data_dir / "inbox" / "headerless.csv"      # an error about headers must not echo the data row
+    bad.write_text("(415) 555-0103,Cy\n", encoding="utf-8")
+    write_manifest(bad, header=True)
+    caplog.set_level(logging.DEBUG)
+    dag_run = run_dag()
+    assert str(dag_run.state) == "failed"  # the headerless file fails, as it should
+
+    numbers = ["4155550101", "8005550199", "4155550102", "4155550103"]
+    patterns = [re.compile(r"[\s().+-]{0,3}".join(n)) for n in numbers]  # any formatting of the digits
+    patterns += [re.compile(re.escape(d)) for d in ("1990-01-02", "1981-03-04", "2012-05-06")]
+    out = capsys.readouterr()
+    with sqlite3.connect(airflow_db / "airflow.db") as db:
+        xcoms = [str(v) for (v,) in db.execute("select value from xcom where run_id = ?", (dag_run.run_id,))]
+    assert xcoms, "expected the run to pass values between tasks"
+    for where, text in (("logs", caplog.text), ("stdout", out.out), ("stderr", out.err), ("xcom", "\n".join(xcoms))):
+        leaked = [p.pattern for p in patterns if p.search(text)]
+        assert not leaked, f"{where} shows {len(leaked)} phone number(s) or birth date(s)"
