@@ -44,7 +44,8 @@ test: venv ## Run the whole test suite
 	$(BIN)/python -m pytest
 
 airflow: venv airflow-db ## Start the Airflow UI and scheduler (airflow standalone) on localhost:8080
-	$(BIN)/airflow standalone
+	@echo "Airflow UI on http://localhost:8080 (user admin; the password is printed below and kept in .airflow/)"
+	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/airflow standalone
 
 bench: venv ## Import ROWS generated rows (default 1,000,000) and print rows/s and peak memory
 	$(BIN)/python bench/import_bench.py --rows $(ROWS)

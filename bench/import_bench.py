@@ -19,9 +19,11 @@ unless --keep):
    file again with `pipeline.import_file` on a new connection: it must be skipped as already
    imported, which shows that re-runs are cheap.
 
-It prints figures and never asserts timings. Peak memory comes from
-`resource.getrusage(...).ru_maxrss` (KiB on Linux) for this process (RUSAGE_SELF) and for its
-reaped child processes (RUSAGE_CHILDREN: the phone-parsing workers). Per-phase peaks are read
+It prints figures and never asserts timings. Besides wall-clock seconds it prints the CPU
+seconds of each phase (this process, all threads, and the child processes it reaped) and the
+load average before the import: on a shared machine the wall clock inflates, CPU seconds barely
+move. Peak memory comes from `resource.getrusage(...).ru_maxrss` (KiB on Linux) for this
+process (RUSAGE_SELF) and for its reaped child processes (RUSAGE_CHILDREN: the phone-parsing workers). Per-phase peaks are read
 from /proc/self/status (VmHWM, reset before each phase via /proc/self/clear_refs) when the
 kernel allows it.
 
@@ -46,7 +48,6 @@ import shutil
 import sys
 import tempfile
 import time
-from collections import defaultdict
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
@@ -279,12 +280,12 @@ def warehouse_size_mb(workdir: Path) -> float:
 
 def run_benchmark(args: argparse.Namespace, workdir: Path) -> Figures:
     point_optline_at(workdir)
-    figures = Figures(rows=args.rows, seed=args.seed, workdir=str(workdir), machine=machine_note(),
-                      load_average_before=os.getloadavg()[0])
+    figures = Figures(rows=args.rows, seed=args.seed, workdir=str(workdir), machine=machine_note())
     if args.sql_timings:
         time_sql_files(figures.sql_seconds)
 
     path = generate(figures, workdir)
+    figures.load_average_before = os.getloadavg()[0]
     profiler = cProfile.Profile() if args.profile else None
     if profiler:
         profiler.enable()
@@ -334,7 +335,8 @@ def format_figures(f: Figures) -> str:
         f"status: {f.rerun_status}",
         "",
         f"peak RSS: this process {f.peak_rss_self_mib:,.0f} MiB, child processes {f.peak_rss_children_mib:,.0f} MiB"
-        " (largest single child; 0 when no pool ran)",
+        " (largest single child: 0 when no pool ran; workers are forked, so this counts pages shared with"
+        " this process)",
     ]
     if f.phase_peak_rss_mib:
         lines.append("peak RSS by phase (this process): " + ", ".join(
@@ -386,7 +388,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
                         help="also print the seconds spent in each named SQL file")
     parser.add_argument("--profile", metavar="FILE", default=None,
                         help="run the import under cProfile, save the stats to FILE and print the top "
-                             "functions to stderr (slows the import; child processes are not profiled)")
+                             "functions to stderr. Slows the import; the forked phone-parsing workers "
+                             "inherit the profiler (several times slower) but their stats are not saved")
     parser.add_argument("--profile-top", type=int, default=30, help="functions to print with --profile")
     args = parser.parse_args(argv)
     if args.rows < 1:

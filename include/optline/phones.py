@@ -8,6 +8,7 @@ is joined back to the rows in SQL.
 from __future__ import annotations
 
 import logging
+import multiprocessing
 import os
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
@@ -16,6 +17,7 @@ import duckdb
 import phonenumbers
 import pyarrow as pa
 from phonenumbers import NumberParseException, PhoneNumberType, timezone
+from phonenumbers.phonenumberutil import is_number_type_geographical
 
 from optline import warehouse
 
@@ -43,19 +45,28 @@ class ParsedPhone:
 
 
 def parse_phone(raw: str, default_region: str) -> ParsedPhone:
-    """Parse one raw value. A national number is read in `default_region`."""
+    """Parse one raw value. A national number is read in `default_region`.
+
+    The number type is computed once and reused: a number is valid exactly when its type
+    is known (what `is_valid_number` computes), and it decides which time-zone lookup applies.
+    """
     try:
         number = phonenumbers.parse(raw, default_region)
     except NumberParseException as exc:
         return ParsedPhone(None, None, None, (), _PARSE_ERRORS.get(exc.error_type, "unparseable"))
-    if not phonenumbers.is_valid_number(number):
+    region = phonenumbers.region_code_for_number(number)
+    ntype = phonenumbers.number_type(number) if region else PhoneNumberType.UNKNOWN
+    if ntype == PhoneNumberType.UNKNOWN:
         return ParsedPhone(None, None, None, (), "invalid")
-    zones = tuple(z for z in timezone.time_zones_for_number(number) if z != _UNKNOWN_ZONE)
+    if is_number_type_geographical(ntype, number.country_code):
+        zones = timezone.time_zones_for_geographical_number(number)
+    else:
+        zones = timezone._country_level_time_zones_for_number(number)
     return ParsedPhone(
         e164=phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164),
-        region=phonenumbers.region_code_for_number(number),
-        number_type=TYPE_NAMES.get(phonenumbers.number_type(number), "UNKNOWN"),
-        time_zones=zones,
+        region=region,
+        number_type=TYPE_NAMES.get(ntype, "UNKNOWN"),
+        time_zones=tuple(z for z in zones if z != _UNKNOWN_ZONE),
         error=None,
     )
 
@@ -72,7 +83,8 @@ def parse_many(raws: list[str], default_region: str, workers: int | None = None)
         return _parse_chunk((raws, default_region))
     size = -(-len(raws) // (workers * 4))
     parts = [(raws[i:i + size], default_region) for i in range(0, len(raws), size)]
-    with ProcessPoolExecutor(max_workers=workers) as pool:
+    # forkserver, not fork: the caller holds an open DuckDB connection and its threads.
+    with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("forkserver")) as pool:
         return [p for chunk in pool.map(_parse_chunk, parts) for p in chunk]
 
 

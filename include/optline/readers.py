@@ -13,9 +13,10 @@ import csv
 import datetime as dt
 import io
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TextIO
 
 FORMATS = {".csv": "csv", ".tsv": "csv", ".txt": "text", ".xlsx": "xlsx"}
 _CANDIDATE_DELIMITERS = (",", ";", "\t", "|")
@@ -52,35 +53,65 @@ def _line_of(data: bytes, offset: int) -> int:
     return data.count(b"\n", 0, offset) + 1
 
 
-def decode(data: bytes, file_name: str, encoding: str = "auto") -> Decoded:
-    """Decode bytes: a BOM decides; else UTF-8, falling back to Windows-1252 (auto)."""
-    if data.startswith(b"PK\x03\x04"):
+def _encodings_to_try(head: bytes, file_name: str, encoding: str) -> list[str]:
+    if head.startswith(b"PK\x03\x04"):
         raise MalformedFileError(file_name, None, "this is a zip/XLSX file with a text name; rename it to .xlsx")
-    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        choices = ["utf-16"]
-    elif data.startswith(codecs.BOM_UTF8):
-        choices = ["utf-8-sig"]
-    elif encoding == "auto":
-        choices = ["utf-8", "cp1252"]
-    else:
-        choices = [encoding]
-    error: UnicodeDecodeError | None = None
+    if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return ["utf-16"]
+    if head.startswith(codecs.BOM_UTF8):
+        return ["utf-8-sig"]
+    return ["utf-8", "cp1252"] if encoding == "auto" else [encoding]
+
+
+def _first_decodable(blocks: Callable[[], Iterable[bytes]], file_name: str, choices: list[str]) -> str:
+    """The first encoding that decodes every block, checked incrementally (no whole-file copy)."""
+    failure: tuple[str, int, int] | None = None
     for enc in choices:
+        decoder = codecs.getincrementaldecoder(enc)("strict")
+        offset, line = 0, 1
         try:
-            text = data.decode(enc)
+            for block in blocks():
+                text = decoder.decode(block)
+                nul = text.find("\x00")
+                if nul >= 0:
+                    raise MalformedFileError(file_name, line + text.count("\n", 0, nul),
+                                             "contains a NUL byte: is it a binary file?")
+                line += text.count("\n")
+                offset += len(block)
+            decoder.decode(b"", final=True)
+            return enc
         except UnicodeDecodeError as exc:
-            error = exc  # the last encoding tried says where the unreadable byte is
-            continue
-        nul = text.find("\x00")
-        if nul >= 0:
-            line = text.count("\n", 0, nul) + 1
-            raise MalformedFileError(file_name, line, "contains a NUL byte: is it a binary file?")
-        return Decoded(text, enc)
-    assert error is not None
+            # the last encoding tried says where the unreadable byte is
+            start = max(exc.start, 0)
+            failure = (enc, offset + start, line + block[:start].count(b"\n"))
+    assert failure is not None
+    _, byte, line = failure
     raise MalformedFileError(
-        file_name, _line_of(data, error.start),
-        f"bytes that are not {' or '.join(choices)} at byte {error.start}; set `encoding:` in the manifest",
-    )
+        file_name, line, f"bytes that are not {' or '.join(choices)} at byte {byte}; set `encoding:` in the manifest")
+
+
+def _blocks(path: Path, size: int = 1 << 20) -> Iterator[bytes]:
+    with path.open("rb") as fh:
+        while block := fh.read(size):
+            yield block
+
+
+def detect_encoding(path: Path, encoding: str = "auto") -> str:
+    """A BOM decides; else UTF-8, falling back to Windows-1252 (auto). Reads the file in blocks."""
+    with path.open("rb") as fh:
+        head = fh.read(4)
+    return _first_decodable(lambda: _blocks(path), path.name, _encodings_to_try(head, path.name, encoding))
+
+
+def decode(data: bytes, file_name: str, encoding: str = "auto") -> Decoded:
+    """Decode bytes in memory with the same rules as `detect_encoding`."""
+    enc = _first_decodable(lambda: [data], file_name, _encodings_to_try(data[:4], file_name, encoding))
+    return Decoded(data.decode(enc), enc)
+
+
+def open_text(path: Path, encoding: str) -> TextIO:
+    """The file as text for the csv module (newline='' keeps quoted newlines intact)."""
+    return path.open("r", encoding=encoding, newline="")
 
 
 def detect_delimiter(text: str) -> str | None:
@@ -91,9 +122,13 @@ def detect_delimiter(text: str) -> str | None:
     return best if counts[best] else None
 
 
-def read_delimited(text: str, file_name: str, delimiter: str) -> Iterator[tuple[int, list[str]]]:
-    """Parse CSV text strictly; yields (line where the record starts, cells)."""
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
+def _lines(source: str | TextIO) -> TextIO:
+    return io.StringIO(source, newline="") if isinstance(source, str) else source
+
+
+def read_delimited(source: str | TextIO, file_name: str, delimiter: str) -> Iterator[tuple[int, list[str]]]:
+    """Parse CSV (text or an open file) strictly; yields (line where the record starts, cells)."""
+    reader = csv.reader(_lines(source), delimiter=delimiter, strict=True)
     start = 1
     while True:
         try:
@@ -106,10 +141,10 @@ def read_delimited(text: str, file_name: str, delimiter: str) -> Iterator[tuple[
         start = reader.line_num + 1
 
 
-def read_lines(text: str) -> Iterator[tuple[int, list[str]]]:
+def read_lines(source: str | TextIO) -> Iterator[tuple[int, list[str]]]:
     """One value per line (pasted numbers)."""
-    for number, line in enumerate(text.splitlines(), start=1):
-        yield number, [line]
+    for number, line in enumerate(_lines(source), start=1):
+        yield number, [line.rstrip("\r\n")]
 
 
 def _xlsx_text(cell) -> str | None:

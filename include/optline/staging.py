@@ -22,7 +22,8 @@ from optline.fields import FIELDS, field_for_header, header_key
 from optline.manifest import Manifest, ManifestError
 from optline.masking import mask_phone
 from optline.readers import (
-    MalformedFileError, decode, detect_delimiter, file_format, read_delimited, read_lines, read_xlsx,
+    MalformedFileError, detect_delimiter, detect_encoding, file_format, open_text, read_delimited, read_lines,
+    read_xlsx,
 )
 
 log = logging.getLogger(__name__)
@@ -144,14 +145,20 @@ def map_columns(header: list[str | None] | None, manifest: Manifest, first_row: 
 
 
 def _records(path: Path, fmt: str, manifest: Manifest) -> tuple[Iterator[tuple[int, list]], dict]:
+    """The file's records, streamed (the file is never held in memory whole), and how it was read."""
     if fmt == "xlsx":
         return read_xlsx(path, manifest.sheet), {"encoding": None, "delimiter": None}
-    decoded = decode(path.read_bytes(), path.name, manifest.encoding)
+    encoding = detect_encoding(path, manifest.encoding)
     delimiter = manifest.delimiter
-    if fmt == "text" and delimiter is None:
-        return read_lines(decoded.text), {"encoding": decoded.encoding, "delimiter": None}
-    delimiter = delimiter or detect_delimiter(decoded.text) or ","
-    return read_delimited(decoded.text, path.name, delimiter), {"encoding": decoded.encoding, "delimiter": delimiter}
+    if fmt != "text" or delimiter is not None:
+        with open_text(path, encoding) as fh:
+            delimiter = delimiter or detect_delimiter(fh.read(1 << 16)) or ","
+    return _streamed(path, encoding, delimiter), {"encoding": encoding, "delimiter": delimiter}
+
+
+def _streamed(path: Path, encoding: str, delimiter: str | None) -> Iterator[tuple[int, list]]:
+    with open_text(path, encoding) as fh:
+        yield from read_delimited(fh, path.name, delimiter) if delimiter else read_lines(fh)
 
 
 def _clean(cell: str | None) -> str | None:

@@ -138,3 +138,26 @@ def test_normalize_batch_parses_each_distinct_raw_once(conn, tmp_path: Path, as_
     # a second run finds nothing left to parse
     assert normalize_batch(conn, batch, "US") == 0
     assert conn.execute("select count(*) from staging.phone_parses").fetchone()[0] == 3
+
+
+@settings(max_examples=300, deadline=None)
+@given(digits=st.text(alphabet="0123456789", min_size=6, max_size=13),
+       prefix=st.sampled_from(["", "+", "+1", "+44", "0", "00", "1"]),
+       region=st.sampled_from(["US", "CA", "GB", "DE", "IN"]))
+def test_parse_phone_agrees_with_phonenumbers_public_validity_and_zone_api(digits, prefix, region):
+    import phonenumbers
+    from phonenumbers import timezone as tz
+
+    raw = prefix + digits
+    got = parse_phone(raw, region)
+    try:
+        number = phonenumbers.parse(raw, region)
+    except phonenumbers.NumberParseException:
+        assert got.e164 is None
+        return
+    valid = phonenumbers.is_valid_number(number)
+    assert (got.e164 is not None) == valid
+    if valid:
+        zones = tuple(z for z in tz.time_zones_for_number(number) if z != tz.UNKNOWN_TIMEZONE)
+        assert got.time_zones == zones
+        assert got.region == phonenumbers.region_code_for_number(number)
