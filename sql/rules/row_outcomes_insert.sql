@@ -29,33 +29,9 @@ parsed as (
 typed as (
     select
         parsed.*,
-        case $date_order
-            when 'mdy' then coalesce(
-                try_cast(opted_in_at_raw as timestamptz),
-                try_strptime(opted_in_at_raw, ['%m/%d/%Y %H:%M:%S', '%m/%d/%Y %H:%M', '%m/%d/%Y %I:%M %p', '%m/%d/%Y', '%m-%d-%Y', '%m/%d/%y'])::timestamptz)
-            when 'dmy' then coalesce(
-                try_cast(opted_in_at_raw as timestamptz),
-                try_strptime(opted_in_at_raw, ['%d/%m/%Y %H:%M:%S', '%d/%m/%Y %H:%M', '%d/%m/%Y', '%d.%m.%Y', '%d-%m-%Y', '%d/%m/%y'])::timestamptz)
-            else try_cast(opted_in_at_raw as timestamptz)
-        end as opted_in_at,
-        case $date_order
-            when 'mdy' then coalesce(
-                try_cast(last_contact_at_raw as timestamptz),
-                try_strptime(last_contact_at_raw, ['%m/%d/%Y %H:%M:%S', '%m/%d/%Y %H:%M', '%m/%d/%Y %I:%M %p', '%m/%d/%Y', '%m-%d-%Y', '%m/%d/%y'])::timestamptz)
-            when 'dmy' then coalesce(
-                try_cast(last_contact_at_raw as timestamptz),
-                try_strptime(last_contact_at_raw, ['%d/%m/%Y %H:%M:%S', '%d/%m/%Y %H:%M', '%d/%m/%Y', '%d.%m.%Y', '%d-%m-%Y', '%d/%m/%y'])::timestamptz)
-            else try_cast(last_contact_at_raw as timestamptz)
-        end as last_contact_at,
-        case $date_order
-            when 'mdy' then coalesce(
-                try_cast(dob_raw as date),
-                try_strptime(dob_raw, ['%m/%d/%Y', '%m-%d-%Y', '%Y-%m-%d %H:%M:%S'])::date)
-            when 'dmy' then coalesce(
-                try_cast(dob_raw as date),
-                try_strptime(dob_raw, ['%d/%m/%Y', '%d.%m.%Y', '%d-%m-%Y', '%Y-%m-%d %H:%M:%S'])::date)
-            else try_cast(dob_raw as date)
-        end as dob,
+        staging.parse_timestamp(opted_in_at_raw, $date_order) as opted_in_at,
+        staging.parse_timestamp(last_contact_at_raw, $date_order) as last_contact_at,
+        staging.parse_date(dob_raw, $date_order) as dob,
         try_cast(age_raw as integer) as age_years
     from parsed
 ),
