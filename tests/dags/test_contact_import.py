@@ -237,3 +237,11 @@ def test_no_phone_number_or_birth_date_reaches_logs_or_xcom(airflow_db, data_dir
     for where, text in (("logs", caplog.text), ("stdout", out.out), ("stderr", out.err), ("xcom", "\n".join(xcoms))):
         leaked = [p.pattern for p in patterns if p.search(text)]
         assert not leaked, f"{where} shows {len(leaked)} phone number(s) or birth date(s)"
+
+
+def test_a_run_with_an_empty_inbox_succeeds_and_writes_nothing(airflow_db, data_dir):
+    dag_run = run_dag()
+    assert str(dag_run.state) == "success"
+    assert task_states(dag_run)["summarize"] == ["success"]
+    with read_warehouse(data_dir) as conn:
+        assert conn.execute("select count(*) from ops.batches").fetchone()[0] == 0
