@@ -25,7 +25,7 @@ COMPOSE_FILE = ROOT / "docker-compose.yml"
 DOCKERFILE = ROOT / "docker" / "Dockerfile"
 ENV_EXAMPLE = ROOT / "docker" / ".env.example"
 PYPROJECT = ROOT / "pyproject.toml"
-LOCKFILE = ROOT / "requirements.lock"
+LOCKFILE = ROOT / "docker" / "requirements.lock"
 
 # service name -> the airflow sub-command it runs (None: a one-shot shell script).
 AIRFLOW_SERVICES: dict[str, str | None] = {
@@ -612,9 +612,23 @@ def test_build_context_holds_what_the_dockerfile_copies(common: dict[str, Any]) 
             if any(w.startswith("--from") for w in rest.split()):
                 continue
             copied.extend(words[:-1])
-    assert "requirements.lock" in copied
+    assert "docker/requirements.lock" in copied
     for source in copied:
         assert (context / source).exists(), f"COPY source {source} is not in the build context"
     run = " ".join(rest for keyword, rest in instructions if keyword == "RUN")
-    assert "-r /opt/optline/requirements.lock" in run
+    assert "-r /opt/optline/docker/requirements.lock" in run
     assert re.search(r"pip install [^&]*--no-deps -e /opt/optline\b", run)
+
+
+def test_image_lock_and_test_lock_pin_the_same_versions() -> None:
+    """docker/requirements.lock (image) and requirements.lock (make test) come from one
+    pyproject.toml: every package both pin must be at the same version."""
+    def pins(path: Path) -> dict[str, str]:
+        found = re.findall(r"^([A-Za-z0-9_.\-]+)==([^\s;]+)", path.read_text(), re.M)
+        return {name.lower().replace("_", "-"): version for name, version in found}
+
+    image, tests = pins(LOCKFILE), pins(ROOT / "requirements.lock")
+    shared = image.keys() & tests.keys()
+    assert "apache-airflow" in shared and "duckdb" in shared
+    assert {name: (image[name], tests[name]) for name in shared if image[name] != tests[name]} == {}
+    assert {"apache-airflow-providers-celery", "apache-airflow-providers-postgres"} <= image.keys()
