@@ -51,8 +51,8 @@ bench: venv ## Import ROWS generated rows (default 1,000,000) and print rows/s a
 	$(BIN)/python bench/import_bench.py --rows $(ROWS)
 
 lock: ## Re-pin every dependency (requirements.lock; docker/requirements.lock for the image) after editing pyproject.toml
-	$(BIN)/uv pip compile --python $(BIN)/python pyproject.toml --extra test -o requirements.lock
 	$(BIN)/uv pip compile --python $(BIN)/python pyproject.toml --extra deploy -o docker/requirements.lock
+	$(BIN)/uv pip compile --python $(BIN)/python pyproject.toml --extra test -c docker/requirements.lock -o requirements.lock
 
 clean: ## Remove the demo's data and Airflow home (keeps .venv)
 	rm -rf data .airflow
