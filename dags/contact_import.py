@@ -8,9 +8,14 @@ into the DuckDB warehouse, file by file:
 2. **import_file** (one mapped group per file):
    *stage* every row as text with lineage (a file already imported is not read again) →
    *check*: normalize numbers to E.164 and apply the row rules (rejects with reasons) →
+   *validate*: the Great Expectations suite `expectations/contact_list.json`, run inside
+   DuckDB; the gate decides: **validated** (merges), **awaiting review** (held for a
+   compliance reviewer: *request_review* triggers the `batch_review` DAG) or **rejected**
+   (a critical expectation failed: nothing merges) → an HTML report per batch →
    *merge* numbers, contacts, lists, tags and opt-in consent events in one transaction.
-3. **summarize**: a per-file summary (read, loaded, new, merged, duplicates, rejected by
-   reason); the run fails, naming them, if any file did not import.
+3. **summarize**: a per-file summary (status, read, loaded, new, merged, duplicates, rejected
+   by reason); the run fails, naming them, if any file did not reach a final status
+   (merged, awaiting review, rejected).
 
 Writing tasks share the `duckdb_writer` pool (one slot: DuckDB has one writer). A bad file
 fails its own group without retries and leaves the warehouse untouched; the others go on.
@@ -26,7 +31,7 @@ import pendulum
 from airflow.sdk import Param, dag, get_current_context, task, task_group
 
 from optline import tasks
-from optline.assets import CONSENT_EVENTS, CONTACTS, IMPORT_BATCHES, LISTS
+from optline.assets import CONSENT_EVENTS, CONTACTS, IMPORT_BATCHES, LISTS, REVIEW_REQUESTS
 
 default_args = {
     "owner": "data-team",
@@ -66,11 +71,21 @@ def contact_import():
         def check(batch: dict) -> dict:
             return tasks.check_batch(batch)
 
+        @task(pool=tasks.WRITER_POOL)
+        def validate(batch: dict) -> dict:
+            return tasks.validate_batch(batch, get_current_context())
+
+        @task(outlets=[REVIEW_REQUESTS])
+        def request_review(batch: dict) -> dict:
+            return tasks.request_review(batch)
+
         @task(pool=tasks.WRITER_POOL, outlets=[IMPORT_BATCHES, CONTACTS, LISTS, CONSENT_EVENTS])
         def merge(batch: dict) -> dict:
             return tasks.merge_batch(batch)
 
-        return merge(check(stage(inbox_file)))
+        validated = validate(check(stage(inbox_file)))
+        request_review(validated)
+        return merge(validated)
 
     @task(pool=tasks.WRITER_POOL, trigger_rule="all_done", retries=0)
     def summarize(files: list[dict]) -> dict:

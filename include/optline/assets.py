@@ -9,3 +9,5 @@ IMPORT_BATCHES = Asset(name="optline.ops.batches", uri="duckdb://optline/ops/bat
 CONTACTS = Asset(name="optline.core.contacts", uri="duckdb://optline/core/contacts", group="optline")
 LISTS = Asset(name="optline.core.memberships", uri="duckdb://optline/core/memberships", group="optline")
 CONSENT_EVENTS = Asset(name="optline.core.consent_events", uri="duckdb://optline/core/consent_events", group="optline")
+REVIEW_REQUESTS = Asset(name="optline.review_requests", uri="duckdb://optline/ops/batches/awaiting_review",
+                        group="optline")

@@ -34,6 +34,10 @@ STEPS = (
 )
 
 
+# A batch merges once the gate passed it, or a reviewer approved it.
+MERGEABLE = ("validated", "approved")
+
+
 class MergeError(RuntimeError):
     """The batch is not in a state that can merge."""
 
@@ -56,8 +60,8 @@ def merge_batch(conn: duckdb.DuckDBPyConnection, batch_id: int) -> MergeResult:
     status, manifest_json, new, merged = row
     if status == "merged":
         return MergeResult(batch_id, new, merged, already_merged=True)
-    if status != "checked":
-        raise MergeError(f"batch {batch_id} is {status}; apply the row rules (check) before merging")
+    if status not in MERGEABLE:
+        raise MergeError(f"batch {batch_id} is {status}: only a validated or approved batch merges")
     manifest = json.loads(manifest_json)
     params = {
         "batch_id": batch_id,

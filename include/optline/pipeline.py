@@ -12,9 +12,9 @@ from pathlib import Path
 
 import duckdb
 
-from optline import reports, rules
+from optline import quality, reports, review_report, rules
 from optline.manifest import ManifestError, load_manifest
-from optline.merge import merge_batch
+from optline.merge import MERGEABLE, merge_batch
 from optline.readers import MalformedFileError
 from optline.staging import RunContext, StageResult, import_key, sha256_of, stage_file
 
@@ -35,9 +35,28 @@ def check(conn: duckdb.DuckDBPyConnection, batch_id: int, reports_dir: Path) -> 
     return result
 
 
+def validate(conn: duckdb.DuckDBPyConnection, batch_id: int, reports_dir: Path, *,
+             dag_id: str | None = None, run_id: str | None = None) -> quality.Verdict:
+    """Run the expectation suite and the gate; write the review report."""
+    verdict = quality.validate_batch(conn, batch_id, dag_id=dag_id, run_id=run_id)
+    write_review_report(conn, batch_id, reports_dir)
+    return verdict
+
+
+def write_review_report(conn: duckdb.DuckDBPyConnection, batch_id: int, reports_dir: Path) -> Path:
+    policy, _ = rules.policy_for_batch(conn, batch_id)
+    return review_report.write(conn, batch_id, reports_dir, policy.gate.get("review_timeout_minutes"))
+
+
 def merge(conn: duckdb.DuckDBPyConnection, batch_id: int, reports_dir: Path) -> reports.FileSummary:
     merge_batch(conn, batch_id)
+    write_review_report(conn, batch_id, reports_dir)
     return reports.batch_summary(conn, batch_id, reports_dir=reports_dir)
+
+
+def is_mergeable(conn: duckdb.DuckDBPyConnection, batch_id: int) -> bool:
+    status = conn.execute("select status from ops.batches where batch_id = ?", [batch_id]).fetchone()[0]
+    return status in MERGEABLE
 
 
 def import_file(conn: duckdb.DuckDBPyConnection, path: Path, run: RunContext,
@@ -52,6 +71,9 @@ def import_file(conn: duckdb.DuckDBPyConnection, path: Path, run: RunContext,
     if staged.already_imported:
         return reports.batch_summary(conn, staged.batch_id, already_imported=True, reports_dir=reports_dir)
     check(conn, staged.batch_id, reports_dir)
+    validate(conn, staged.batch_id, reports_dir, dag_id=run.dag_id, run_id=run.run_id)
+    if not is_mergeable(conn, staged.batch_id):
+        return reports.batch_summary(conn, staged.batch_id, reports_dir=reports_dir)
     summary = merge(conn, staged.batch_id, reports_dir)
     log.info("%s: imported in %.1f s", path.name, time.perf_counter() - started)
     return summary
@@ -71,6 +93,6 @@ def file_summary(conn: duckdb.DuckDBPyConnection, path: Path, run_id: str | None
     batch_id, batch_run = found
     summary = reports.batch_summary(conn, batch_id, already_imported=run_id is not None and batch_run != run_id,
                                     reports_dir=reports_dir)
-    if summary.status not in ("merged", "already imported"):
+    if summary.status not in reports.FINAL_STATUSES:
         summary.error = f"batch {batch_id} stopped at status {summary.status}; the next run resumes it"
     return summary

@@ -12,6 +12,10 @@ from phonenumbers import PhoneNumberType
 from optline.config import paths
 
 _ACTIONS = ("warn", "reject")
+GATE_SETTINGS = (
+    "review_timeout_minutes", "review_max_rejected_share", "critical_max_rejected_share",
+    "review_max_stale_share", "critical_max_missing_opt_in_share", "critical_max_under_age_share",
+)
 # phonenumbers' PhoneNumberType names, which `reject_number_types` may list.
 NUMBER_TYPES = {k for k, v in vars(PhoneNumberType).items() if isinstance(v, int) and k.isupper()}
 
@@ -32,6 +36,7 @@ class Policy:
     recency_action: str
     reject_number_types: tuple[str, ...]
     field_limits: dict[str, int] = field(default_factory=dict)
+    gate: dict[str, float] = field(default_factory=dict)
 
     def is_us_ca_list(self, default_country: str) -> bool:
         if self.us_ca_only == "auto":
@@ -58,7 +63,8 @@ def _read(name: str, policy_dir: Path, seen: tuple[str, ...] = ()) -> dict[str, 
     if parent:
         base = _read(parent, policy_dir, (*seen, name))
         limits = {**base.get("field_limits", {}), **data.pop("field_limits", {})}
-        data = {**base, **data, "field_limits": limits}
+        gate = {**base.get("gate", {}), **data.pop("gate", {})}
+        data = {**base, **data, "field_limits": limits, "gate": gate}
     return data
 
 
@@ -67,15 +73,15 @@ def load_policy(name: str = "default", overrides: dict[str, Any] | None = None,
     """Read `expectations/policies/<name>.yaml` (following `extends:`), then apply overrides."""
     data = _read(name, policy_dir or paths().policy_dir)
     for key, value in (overrides or {}).items():
-        if key == "field_limits":
-            data["field_limits"] = {**data.get("field_limits", {}), **value}
+        if key in ("field_limits", "gate"):
+            data[key] = {**data.get(key, {}), **value}
         else:
             data[key] = value
     known = {f.name for f in dc_fields(Policy)} - {"name"}
     unknown = set(data) - known
     if unknown:
         raise PolicyError(f"policy {name!r}: unknown settings {sorted(unknown)}; known: {sorted(known)}")
-    missing = known - set(data) - {"field_limits"}
+    missing = known - set(data) - {"field_limits", "gate"}
     if missing:
         raise PolicyError(f"policy {name!r}: missing settings {sorted(missing)}")
     if data["recency_action"] not in _ACTIONS:
@@ -88,6 +94,25 @@ def load_policy(name: str = "default", overrides: dict[str, Any] | None = None,
     if unknown_types:
         raise PolicyError(f"policy {name!r}: reject_number_types has unknown types {unknown_types}; "
                           f"known: {sorted(NUMBER_TYPES)}")
+
+    gate = data.get("gate", {}) or {}
+    unknown_gate = set(gate) - set(GATE_SETTINGS)
+    if unknown_gate:
+        raise PolicyError(f"policy {name!r}: unknown gate settings {sorted(unknown_gate)}; known: {sorted(GATE_SETTINGS)}")
+    missing_gate = set(GATE_SETTINGS) - set(gate)
+    if missing_gate:
+        raise PolicyError(f"policy {name!r}: missing gate settings {sorted(missing_gate)}")
+
+    def share(key: str, value: Any) -> float:
+        try:
+            number = float(value)
+        except (TypeError, ValueError):
+            number = -1.0
+        if key != "review_timeout_minutes" and not 0.0 <= number <= 1.0:
+            raise PolicyError(f"policy {name!r}: gate.{key} must be a share from 0 to 1, not {value!r}")
+        if key == "review_timeout_minutes" and number <= 0:
+            raise PolicyError(f"policy {name!r}: gate.review_timeout_minutes must be a positive number of minutes")
+        return number
 
     def whole(key: str, value: Any) -> int:
         try:
@@ -106,4 +131,5 @@ def load_policy(name: str = "default", overrides: dict[str, Any] | None = None,
         recency_action=data["recency_action"],
         reject_number_types=tuple(types),
         field_limits={k: whole(f"field_limits.{k}", v) for k, v in data.get("field_limits", {}).items()},
+        gate={k: share(k, v) for k, v in gate.items()},
     )

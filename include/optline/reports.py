@@ -17,6 +17,8 @@ from optline import warehouse
 from optline.masking import neutralize_formula, safe_value
 from optline.fields import FIELDS
 
+# Where a batch can end: merged, held for a reviewer, refused or rejected by the gate.
+FINAL_STATUSES = ("merged", "already imported", "awaiting_review", "refused", "rejected")
 REJECTS_HEADER = ["row_number", "line_number", "column", "reason_code", "message", "all_reasons", "value"]
 
 
@@ -24,7 +26,7 @@ REJECTS_HEADER = ["row_number", "line_number", "column", "reason_code", "message
 class FileSummary:
     """One line of the import summary."""
     file_name: str
-    status: str  # merged | already imported | checked | staged | failed
+    status: str  # merged | already imported | awaiting_review | refused | rejected | failed (or a step's status)
     batch_id: int | None = None
     lines_read: int = 0
     rows_loaded: int = 0
@@ -69,7 +71,7 @@ def batch_summary(conn: duckdb.DuckDBPyConnection, batch_id: int, *, already_imp
     rejects = batch_dir(reports_dir, batch_id) / "rejects.csv" if reports_dir else None
     return FileSummary(
         file_name=row["file_name"],
-        status="already imported" if already_imported else row["status"],
+        status="already imported" if already_imported and row["status"] == "merged" else row["status"],
         batch_id=batch_id,
         lines_read=row["lines_read"],
         rows_loaded=row["rows_loaded"] or 0,

@@ -88,10 +88,10 @@ def check_batch(conn: duckdb.DuckDBPyConnection, batch_id: int) -> CheckResult:
         log.info("batch %d is %s: rules already applied", batch_id, status)
         return summarize_check(conn, batch_id)
     policy, settings = policy_for_batch(conn, batch_id)
+    parameters = rule_parameters(policy, settings)
     with warehouse.transaction(conn):
         phones.normalize_batch(conn, batch_id, country)
-        warehouse.run(conn, "rules/row_outcomes_insert", batch_id=batch_id, as_of=as_of,
-                      **rule_parameters(policy, settings))
+        warehouse.run(conn, "rules/row_outcomes_insert", batch_id=batch_id, as_of=as_of, **parameters)
         result = summarize_check(conn, batch_id)
         if result.rows_loaded + result.rows_rejected != result.lines_read:
             raise ReconciliationError(
@@ -99,7 +99,8 @@ def check_batch(conn: duckdb.DuckDBPyConnection, batch_id: int) -> CheckResult:
                 f"+ rejected {result.rows_rejected}; the batch is not merged")
         warehouse.run(conn, "rules/batch_mark_checked", batch_id=batch_id, rows_loaded=result.rows_loaded,
                       rows_rejected=result.rows_rejected, rows_warned=result.rows_warned,
-                      duplicates_removed=result.rejected_by_reason.get("duplicate_in_file", 0))
+                      duplicates_removed=result.rejected_by_reason.get("duplicate_in_file", 0),
+                      rule_parameters=json.dumps(parameters))
     log.info("batch %d: %d loaded, %d rejected %s", batch_id, result.rows_loaded, result.rows_rejected,
              result.rejected_by_reason)
     return result

@@ -53,7 +53,12 @@ def messy_csv_rows(as_of: dt.date) -> list[list[str]]:
 
 
 def write_samples(inbox: Path, as_of: dt.date | None = None, force: bool = False) -> list[Path]:
-    """Write the demo's inbox files with their manifests; existing files are kept unless `force`."""
+    """Write the demo's inbox files with their manifests; existing files are kept unless `force`.
+
+    Under the default policy's gate the three files end three ways: `store_events.xlsx`
+    passes and merges, `uk_keyword_numbers.txt` is held for review (over 10 % of its rows
+    rejected), `spring_signups.csv` is rejected whole (over 60 % rejected: it shows every rule).
+    """
     as_of = as_of or dt.date.today()
     inbox.mkdir(parents=True, exist_ok=True)
     written: list[Path] = []
@@ -82,6 +87,9 @@ def write_samples(inbox: Path, as_of: dt.date | None = None, force: bool = False
         sheet.append([3055550113, "Raj", "Kumar", dt.date(1984, 4, 4), as_of - dt.timedelta(days=2), None])
         sheet.cell(row=5, column=1).number_format = "0.00E+00"  # shown in scientific notation
         sheet.append([6045550114, "Sam", "Roy", dt.date(2001, 1, 1), as_of - dt.timedelta(days=4), "sam@example.com"])
+        for n, (first, last) in enumerate([("Tia", "Lee"), ("Uma", "Ng"), ("Vic", "Fox"), ("Wes", "Kim"),
+                                           ("Xin", "Wu"), ("Yan", "Ito")], start=15):
+            sheet.append([f"+1 702 555 01{n:02d}", first, last, dt.date(1980 + n, 2, 3), as_of - dt.timedelta(days=n), None])
         book.save(xlsx_path)
         _write_manifest(inbox / "store_events.manifest.yaml", {
             "lists": ["spring promo", "In-Store Events"], "default_country": "US", "channel": "sms",

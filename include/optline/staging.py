@@ -29,6 +29,9 @@ from optline.readers import (
 log = logging.getLogger(__name__)
 
 CHUNK_ROWS = 100_000
+# A batch in one of these states needs nothing more from an import run (a held batch
+# waits for its reviewer, in the batch_review DAG).
+DONE_STATUSES = ("merged", "rejected", "refused", "awaiting_review")
 _STAGING_COLUMNS = ["batch_id", "row_number", "line_number", "read_issue", "read_detail",
                     *FIELDS.values(), "extra"]
 _PHONE_LIKE_DIGITS = 7
@@ -221,7 +224,7 @@ def stage_file(conn: duckdb.DuckDBPyConnection, path: Path, manifest: Manifest, 
     if existing:
         batch_id, status, lines = existing
         log.info("%s: already imported as batch %s (status %s); not read again", path.name, batch_id, status)
-        return StageResult(batch_id, path.name, status, status == "merged", lines)
+        return StageResult(batch_id, path.name, status, status in DONE_STATUSES, lines)
 
     records, how = _records(path, fmt, manifest)
     leading_blank: list[tuple[int, list]] = []

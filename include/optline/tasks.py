@@ -94,16 +94,93 @@ def check_batch(batch: dict) -> dict:
     return {**batch, "status": "checked"}
 
 
+def validate_batch(batch: dict, context: dict[str, Any]) -> dict:
+    """Run the expectation suite; the gate's decision becomes the batch's status."""
+    if batch["already_imported"]:
+        return batch
+    run = run_context(context)
+    with open_warehouse() as conn:
+        verdict = pipeline.validate(conn, batch["batch_id"], paths().reports, dag_id=run.dag_id, run_id=run.run_id)
+    log.info("%s: %s (%d expectations)%s", batch["file_name"], verdict.decision, verdict.expectations,
+             f"; {verdict.reason}" if verdict.reason else "")
+    return {**batch, "status": verdict.decision}
+
+
+def request_review(batch: dict) -> dict:
+    """Succeeds (and so updates the review-requests Asset) only for a batch held for review."""
+    from airflow.sdk.exceptions import AirflowSkipException
+
+    if batch["already_imported"] or batch["status"] != "awaiting_review":
+        raise AirflowSkipException(f"{batch['file_name']}: no review needed ({batch['status']})")
+    log.info("%s: batch %s held for a compliance reviewer (DAG batch_review)", batch["file_name"], batch["batch_id"])
+    return batch
+
+
 def merge_batch(batch: dict) -> dict:
+    """Merge a validated or approved batch; skip (no Asset event) for anything else."""
     from airflow.sdk.exceptions import AirflowSkipException
 
     if batch["already_imported"]:
-        # Skipping (rather than succeeding) emits no Asset event: nothing changed.
         raise AirflowSkipException(f"{batch['file_name']}: already imported as batch {batch['batch_id']}")
     with open_warehouse() as conn:
+        if not pipeline.is_mergeable(conn, batch["batch_id"]):
+            status = conn.execute("select status from ops.batches where batch_id = ?", [batch["batch_id"]]).fetchone()[0]
+            raise AirflowSkipException(f"{batch['file_name']}: batch {batch['batch_id']} is {status}; nothing merges")
         summary = pipeline.merge(conn, batch["batch_id"], paths().reports)
     return {**batch, "status": summary.status, "new_contacts": summary.new_contacts,
             "merged_contacts": summary.merged_contacts}
+
+
+def held_batches() -> list[dict]:
+    """Batches awaiting a reviewer, with what the review request shows (no personal data)."""
+    from optline.reports_app import report_url
+    from airflow.sdk import conf
+
+    base_url = conf.get("api", "base_url", fallback="") or ""
+    with open_warehouse() as conn:
+        held = reports_for_review(conn)
+    for batch in held:
+        batch["report_url"] = report_url(batch["batch_id"], base_url)
+    log.info("%d batch(es) awaiting review: %s", len(held), ", ".join(str(b["batch_id"]) for b in held) or "none")
+    return held
+
+
+def reports_for_review(conn: duckdb.DuckDBPyConnection) -> list[dict]:
+    from optline import rules
+
+    held = warehouse.fetch_dicts(conn, "quality/batches_awaiting_review")
+    for batch in held:
+        policy, _ = rules.policy_for_batch(conn, batch["batch_id"])
+        batch["timeout_minutes"] = policy.gate["review_timeout_minutes"]
+        batch["list_names"] = list(batch["list_names"])
+    return held
+
+
+def record_review(response: dict, context: dict[str, Any]) -> dict:
+    """Store the reviewer's answer (or the timeout's Refuse) as the batch's decision."""
+    from optline import quality
+
+    batch_id = response["batch_id"]
+    chosen = (response.get("chosen_options") or ["Refuse"])[0]
+    user = response.get("responded_by_user")
+    decided_by = (user.get("name") or user.get("id")) if user else "timeout"
+    decision = "approved" if chosen == "Approve" else "refused"
+    run = run_context(context)
+    with open_warehouse() as conn:
+        status = conn.execute("select status from ops.batches where batch_id = ?", [batch_id]).fetchone()[0]
+        if status != "awaiting_review":
+            log.info("batch %s is already %s; the answer %s is not recorded again", batch_id, status, chosen)
+            return {"batch_id": batch_id, "status": status}
+        reason = "no answer within the policy's timeout" if user is None else f"{decided_by} chose {chosen}"
+        quality.record_decision(conn, batch_id, decision, decided_by, reason, run.dag_id, run.run_id)
+        pipeline.write_review_report(conn, batch_id, paths().reports)
+    log.info("batch %s %s by %s", batch_id, decision, decided_by)
+    return {"batch_id": batch_id, "status": decision}
+
+
+def merge_reviewed(batch: dict) -> dict:
+    return merge_batch({"batch_id": batch["batch_id"], "file_name": f"batch {batch['batch_id']}",
+                        "already_imported": False, "status": batch["status"]})
 
 
 def summarize(files: list[dict], context: dict[str, Any]) -> dict:

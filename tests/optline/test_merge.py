@@ -124,7 +124,7 @@ def test_a_merge_that_fails_midway_leaves_the_core_tables_untouched(conn, tmp_pa
         imported(conn, tmp_path, "b.csv", [person("(415) 555-0102", "Bo")], lists=["Other"])
     after = {t: conn.execute(f"select * from {t} order by all").fetchall() for t in before}
     assert after == before
-    assert conn.execute("select status from ops.batches where file_name = 'b.csv'").fetchone()[0] == "checked"
+    assert conn.execute("select status from ops.batches where file_name = 'b.csv'").fetchone()[0] == "validated"
 
     monkeypatch.delenv("OPTLINE_SQL_DIR")
     retried = imported(conn, tmp_path, "b.csv", [person("(415) 555-0102", "Bo")], lists=["Other"])

@@ -17,6 +17,10 @@ def _shipped(name: str) -> dict:
     return yaml.safe_load((SHIPPED / f"{name}.yaml").read_text(encoding="utf-8"))
 
 
+GATE = {"review_timeout_minutes": 60, "review_max_rejected_share": 0.1, "critical_max_rejected_share": 0.5,
+        "review_max_stale_share": 0.0, "critical_max_missing_opt_in_share": 0.2, "critical_max_under_age_share": 0.2}
+
+
 @pytest.fixture(autouse=True)
 def _shipped_policy_dir(monkeypatch: pytest.MonkeyPatch) -> None:
     """Tests that load a policy by name alone read the project's own policy folder."""
@@ -32,6 +36,7 @@ def policy_dir(tmp_path: Path) -> Path:
         "us_ca_only": "auto", "require_opt_in": True, "require_age_or_dob": True, "min_age": 18,
         "require_full_dob": False, "recency_months": 6, "recency_action": "warn",
         "reject_number_types": ["FIXED_LINE", "TOLL_FREE"], "field_limits": {"first_name": 50, "phone": 16},
+        "gate": dict(GATE),
     }))
     (root / "strict.yaml").write_text(yaml.safe_dump({
         "extends": "base", "min_age": 21, "recency_action": "reject", "field_limits": {"first_name": 20},
@@ -181,3 +186,21 @@ def test_single_string_reject_number_types_is_not_split_into_characters(policy_d
 def test_non_numeric_min_age_is_a_policy_error(policy_dir: Path) -> None:
     with pytest.raises(PolicyError, match="min_age"):
         load_policy("base", {"min_age": "twenty-one"}, policy_dir=policy_dir)
+
+
+def test_gate_settings_merge_through_extends_and_overrides(policy_dir: Path) -> None:
+    (policy_dir / "gated.yaml").write_text(yaml.safe_dump({"extends": "base", "gate": {"review_max_rejected_share": 0.3}}))
+    policy = load_policy("gated", {"gate": {"review_timeout_minutes": 5}}, policy_dir=policy_dir)
+    assert policy.gate["review_max_rejected_share"] == 0.3
+    assert policy.gate["review_timeout_minutes"] == 5
+    assert policy.gate["critical_max_rejected_share"] == GATE["critical_max_rejected_share"]
+
+
+@pytest.mark.parametrize("override,message", [
+    ({"gate": {"review_max_rejected_share": 1.5}}, "share from 0 to 1"),
+    ({"gate": {"review_timeout_minutes": 0}}, "positive number of minutes"),
+    ({"gate": {"max_fun": 0.1}}, "unknown gate settings"),
+])
+def test_bad_gate_settings_are_policy_errors(policy_dir: Path, override: dict, message: str) -> None:
+    with pytest.raises(PolicyError, match=message):
+        load_policy("base", override, policy_dir=policy_dir)

@@ -1,0 +1,70 @@
+"""
+### Batch review
+
+Asks a compliance reviewer to **approve or refuse** each import batch the gate held
+(status `awaiting_review`), then merges the approved ones.
+
+1. **held_batches**: batches awaiting review, with the gate's reason and a link to the
+   batch's report (`/optline/batches/<id>/report`, served by the Optline plugin).
+2. **review_batch** (one mapped group per held batch):
+   *review*: a human-in-the-loop task (Browse → Required Actions) with the options
+   Approve / Refuse; nobody answering within the policy's `gate.review_timeout_minutes`
+   means **Refuse** (the scheduler applies the default) →
+   *record*: the decision, who and when, into `ops.batch_decisions` and the batch's status →
+   *merge*: an approved batch merges; a refused one ends as refused with nothing merged.
+
+Runs when `contact_import` holds a batch (the `optline.review_requests` Asset), or by hand.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pendulum
+from airflow.sdk import dag, get_current_context, task, task_group
+
+from optline import tasks
+from optline.assets import CONSENT_EVENTS, CONTACTS, IMPORT_BATCHES, LISTS, REVIEW_REQUESTS
+from optline.review import BatchReviewOperator
+
+default_args = {
+    "owner": "compliance",
+    "retries": 2,
+    "retry_delay": timedelta(minutes=1),
+    "retry_exponential_backoff": 2.0,
+}
+
+
+@dag(
+    dag_id="batch_review",
+    schedule=[REVIEW_REQUESTS],
+    start_date=pendulum.datetime(2026, 1, 1, tz="UTC"),
+    catchup=False,
+    max_active_runs=1,
+    default_args=default_args,
+    tags=["optline", "compliance", "review"],
+    doc_md=__doc__,
+)
+def batch_review():
+    @task(pool=tasks.WRITER_POOL)
+    def held_batches() -> list[dict]:
+        return tasks.held_batches()
+
+    @task_group
+    def review_batch(batch: dict):
+        review = BatchReviewOperator(task_id="review", batch=batch, retries=0)
+
+        @task(pool=tasks.WRITER_POOL)
+        def record(response: dict) -> dict:
+            return tasks.record_review(response, get_current_context())
+
+        @task(pool=tasks.WRITER_POOL, outlets=[IMPORT_BATCHES, CONTACTS, LISTS, CONSENT_EVENTS])
+        def merge(decided: dict) -> dict:
+            return tasks.merge_reviewed(decided)
+
+        merge(record(review.output))
+
+    review_batch.expand(batch=held_batches())
+
+
+batch_review()

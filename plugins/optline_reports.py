@@ -1,0 +1,27 @@
+"""Airflow plugin: the compliance reviewer's pages inside the Airflow UI.
+
+- `/optline/reviews`: every batch report, newest first (read from the reports folder, so it
+  works while an import holds the DuckDB warehouse).
+- `/optline/batches/<id>/report`: one batch's review report (the link in every review request).
+- `/optline/batches/<id>/rejects.csv`: its rejected rows (masked values).
+
+A "Compliance reviews" entry appears under Browse.
+"""
+
+from __future__ import annotations
+
+from airflow.plugins_manager import AirflowPlugin
+
+from optline.reports_app import create_app
+
+
+class OptlineReportsPlugin(AirflowPlugin):
+    name = "optline_reports"
+    fastapi_apps = [{"app": create_app(), "url_prefix": "/optline", "name": "Optline compliance reports"}]
+    external_views = [{
+        "name": "Compliance reviews",
+        "href": "/optline/reviews",
+        "destination": "nav",
+        "category": "browse",
+        "url_route": "optline-reviews",
+    }]
