@@ -18,13 +18,13 @@ import duckdb
 import pytest
 
 from tests.conftest import PROJECT
-from tests.helpers import warehouse_snapshot, write_csv, write_manifest
+from tests.helpers import OPEN_GATE, warehouse_snapshot, write_csv, write_manifest
 
 pytestmark = pytest.mark.airflow
 
 DAG_FILE = PROJECT / "dags" / "contact_import.py"
 AS_OF = "2026-11-01T12:00:00+00:00"
-WRITERS = ("import_file.stage", "import_file.check", "import_file.merge", "summarize")
+WRITERS = ("import_file.stage", "import_file.check", "import_file.validate", "import_file.merge", "summarize")
 
 
 def load_dag():
@@ -144,7 +144,7 @@ def test_end_to_end_run_matches_independently_computed_warehouse(airflow_db, dat
               lists=["Spring Promo", "All"], tags=["gen"], consent={"source": "test form", "method": "web_form"})
     (data_dir / "inbox" / "numbers.txt").write_text("(415) 555-0200\n\n555-0100\n(415) 555-0200\n", encoding="utf-8")
     write_manifest(data_dir / "inbox" / "numbers.txt", lists=["spring promo"], header=False,
-                   policy_overrides={"require_opt_in": False, "require_age_or_dob": False})
+                   policy_overrides={**OPEN_GATE, "require_opt_in": False, "require_age_or_dob": False})
 
     dag_run = run_dag()
     assert str(dag_run.state) == "success"

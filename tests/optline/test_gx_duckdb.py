@@ -189,3 +189,22 @@ def test_batch_query() -> None:
         batch_query("t", batch_id="3 or 1=1")  # type: ignore[arg-type]
     with pytest.raises(ValueError):
         batch_query("t; drop table t")
+
+
+def test_the_root_cause_and_the_fix_at_the_sqlalchemy_level(wh: Path) -> None:
+    """What GX's execute_query does: read a result after its connection was closed."""
+    import sqlalchemy as sa
+
+    query = sa.text("select count(*) from staging.row_outcomes")
+    plain = sa.create_engine(f"duckdb:///{wh}", connect_args={"read_only": True})
+    with plain.connect() as connection:
+        result = connection.execute(query)
+    assert result.fetchall() == []  # duckdb-engine: the close's rollback discarded it (GX #11579)
+    plain.dispose()
+
+    with gx_duckdb._cursor_factory(wh, read_only=True) as (creator, _):
+        fixed = sa.create_engine("duckdb://", creator=creator, poolclass=sa.pool.StaticPool)
+        with fixed.connect() as connection:
+            result = connection.execute(query)
+        assert result.fetchall() == [(2 * ROWS + 10,)]
+        fixed.dispose()
