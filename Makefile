@@ -10,11 +10,12 @@ export AIRFLOW_HOME := $(CURDIR)/.airflow
 export AIRFLOW__CORE__DAGS_FOLDER := $(CURDIR)/dags
 export AIRFLOW__CORE__PLUGINS_FOLDER := $(CURDIR)/plugins
 export AIRFLOW__CORE__LOAD_EXAMPLES := False
+export AIRFLOW__CORE__DAGS_ARE_PAUSED_AT_CREATION := False
 export AIRFLOW__LOGGING__LOGGING_LEVEL ?= INFO
 export OPTLINE_DATA_DIR ?= $(CURDIR)/data
 export AIRFLOW_CONN_OPTLINE_WAREHOUSE = {"conn_type": "duckdb", "host": "$(OPTLINE_DATA_DIR)/warehouse.duckdb"}
 
-.PHONY: help venv demo test airflow airflow-db bench lock clean
+.PHONY: help venv demo test test-deps airflow airflow-db bench lock clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -40,8 +41,15 @@ $(AIRFLOW_HOME)/.ready: $(VENV)/.installed
 demo: venv airflow-db ## Write sample inputs, run the contact_import DAG once, print the summary
 	$(BIN)/optline demo
 
-test: venv ## Run the whole test suite
+test: venv test-deps ## Run the whole test suite
 	$(BIN)/python -m pytest
+
+test-deps: ## Install what the tests need outside Python: Chromium (Debian package) for the report test
+	@command -v chromium >/dev/null || { \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	    echo "installing chromium (Debian package) for the report test"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	  else echo "chromium is missing and cannot be installed here: the browser test will be skipped"; fi; }
 
 airflow: venv airflow-db ## Start the Airflow UI and scheduler (airflow standalone) on localhost:8080
 	@echo "Airflow UI on http://localhost:8080 (user admin; the password is printed below and kept in .airflow/)"

@@ -5,6 +5,7 @@
     optline import [FILE ...]    import files (default: the inbox) without Airflow
     optline summary              how each inbox file stands in the warehouse
     optline query "SQL"          run a read-only query against the warehouse
+    optline review [BATCH]       list held batches, or --approve / --refuse one
     optline migrate              bring the warehouse schema up to date
 """
 
@@ -85,6 +86,43 @@ def cmd_query(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_review(args: argparse.Namespace) -> int:
+    from optline import quality
+    from optline.tasks import reports_for_review
+
+    conn = warehouse.connect()
+    try:
+        if args.batch is None:
+            held = reports_for_review(conn)
+            for b in held:
+                print(f"batch {b['batch_id']}  {b['file_name']}  {b['rows_loaded']} accepted, {b['rows_rejected']} "
+                      f"rejected  report: {reports.batch_dir(paths().reports, b['batch_id']) / 'report.html'}\n"
+                      f"    {b['reason']}")
+            if not held:
+                print("no batch is awaiting review")
+            return 0
+        if args.approve == args.refuse:
+            print("optline: say --approve or --refuse", file=sys.stderr)
+            return 2
+        row = conn.execute("select status from ops.batches where batch_id = ?", [args.batch]).fetchone()
+        if row is None or row[0] != "awaiting_review":
+            print(f"optline: batch {args.batch} is {row[0] if row else 'unknown'}, not awaiting review", file=sys.stderr)
+            return 2
+        decision = "approved" if args.approve else "refused"
+        quality.record_decision(conn, args.batch, decision, args.by, args.reason or f"{args.by} via optline review",
+                                dag_id="cli")
+        if args.approve:
+            summary = pipeline.merge(conn, args.batch, paths().reports)
+            print(f"batch {args.batch} approved by {args.by} and merged: {summary.new_contacts} new contacts, "
+                  f"{summary.merged_contacts} merged")
+        else:
+            pipeline.write_review_report(conn, args.batch, paths().reports)
+            print(f"batch {args.batch} refused by {args.by}: nothing merged")
+    finally:
+        conn.close()
+    return 0
+
+
 def cmd_migrate(args: argparse.Namespace) -> int:
     conn = warehouse.connect(migrate_schema=False)
     try:
@@ -117,9 +155,11 @@ def cmd_demo(args: argparse.Namespace) -> int:
     if proc.returncode or state != "success":
         print(f"\nThe DAG run did not succeed; see {log_file}")
         status = 1
+    _print_held(p)
     print(f"""
 Where to look
   warehouse (DuckDB):  {p.warehouse}
+  review reports:      {p.reports / 'batches'}/<batch>/report.html
   rejected rows (CSV): {p.reports / 'batches'}/<batch>/rejects.csv
   run summaries:       {p.reports / 'runs'}
   tables and columns:  {PROJECT_DIR / 'docs' / 'warehouse.md'}
@@ -129,6 +169,22 @@ Example query (.venv/bin/optline query "..."):""")
     print("  " + EXAMPLE_QUERY.replace("\n", "\n  "))
     cmd_query(argparse.Namespace(sql=EXAMPLE_QUERY, max_rows=20))
     return status
+
+
+def _print_held(p) -> None:
+    from optline.tasks import reports_for_review
+
+    conn = warehouse.connect(read_only=True)
+    try:
+        held = reports_for_review(conn)
+    finally:
+        conn.close()
+    for b in held:
+        print(f"""
+Held for review: batch {b['batch_id']} ({b['file_name']}): {b['reason']}
+  report: {reports.batch_dir(p.reports, b['batch_id']) / 'report.html'}
+  approve it in Airflow: `make airflow`, log in, Browse -> Required Actions (the batch_review DAG asks);
+  or here: .venv/bin/optline review {b['batch_id']} --approve --by <your name>   (or --refuse)""")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -154,6 +210,15 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("summary", help="per-file summary of the inbox files as the warehouse has them")
     p.add_argument("--inbox", help="folder to summarize (default: OPTLINE_INBOX or data/inbox)")
     p.set_defaults(func=cmd_summary)
+
+    p = sub.add_parser("review", help="list batches awaiting review, or approve/refuse one (outside Airflow)")
+    p.add_argument("batch", nargs="?", type=int, help="the batch to decide (omit to list the held batches)")
+    decision = p.add_mutually_exclusive_group()
+    decision.add_argument("--approve", action="store_true", help="merge the batch's accepted rows")
+    decision.add_argument("--refuse", action="store_true", help="end the batch as refused; nothing merges")
+    p.add_argument("--by", default=os.environ.get("USER", "reviewer"), help="who decides (default: $USER)")
+    p.add_argument("--reason", help="a note kept with the decision")
+    p.set_defaults(func=cmd_review)
 
     p = sub.add_parser("migrate", help="bring the warehouse schema up to date (imports do this too)")
     p.set_defaults(func=cmd_migrate)

@@ -17,8 +17,8 @@ block). Closing the connection rolls back its (auto-begun) transaction. duckdb-e
 DB-API cursor is not a cursor of its own: `CursorWrapper` runs statements on the
 DuckDBPyConnection itself, so the pending result set belongs to the connection, and
 DuckDB's `rollback()` discards it: `fetchall()` then returns `[]` and
-`resolve_metric_bundle` fails on `res[0]` (line 1084). Drivers that buffer rows client side
-(psycopg2, sqlite3) never see this.
+`resolve_metric_bundle` fails on `res[0]` (line 1084). psycopg2 buffers rows client side,
+and sqlite keeps one persisted connection, so neither sees this.
 
 The fix here, without patching GX: the engine GX builds gets a `creator` whose DB-API
 connection hands out a real DuckDB cursor (`DuckDBPyConnection.cursor()`, a connection of its
@@ -53,10 +53,11 @@ No row values leave the warehouse (they are phone numbers, names, dates of birth
 
 Read-only: a path is opened with `read_only=True` by default (no writer may hold the file;
 DuckDB allows one writing process or any number of readers). The file is closed, and its lock
-released, before `validate` returns. A caller that already holds the warehouse (an import
-task) passes its `DuckDBPyConnection` instead: validation then runs on cursors of it and
-leaves it open. (duckdb-engine itself would also take `connect_args={"read_only": True}`;
-it is not used because the connection comes from `creator`.)
+released, before `validate` returns. A process that already holds the warehouse (an import
+task) cannot open it again with other settings: it passes its `DuckDBPyConnection` instead,
+and validation runs on cursors of it (which see committed data only) and leaves it open.
+(duckdb-engine itself also takes `connect_args={"read_only": True}`, passed through to
+`duckdb.connect`; it is not used because the connection comes from `creator`.)
 """
 
 from __future__ import annotations
@@ -75,6 +76,8 @@ from great_expectations.core.expectation_suite import ExpectationSuite
 from great_expectations.data_context.types.base import ProgressBarsConfig
 from great_expectations.expectations.expectation_configuration import ExpectationConfiguration
 from sqlalchemy.dialects import postgresql
+
+from optline.warehouse import WarehouseError
 
 try:
     import duckdb_engine
@@ -197,7 +200,7 @@ def validate(
         asset = datasource.add_query_asset(name="batch", query=query)
         batch_definition = asset.add_batch_definition_whole_table("whole batch")
         gx_suite = context.suites.add(
-            ExpectationSuite(name=suite_name, expectations=[_for_duckdb(c).to_domain_obj() for c in configs])
+            ExpectationSuite(name=suite_name, expectations=[_for_duckdb(c).to_domain_obj() for c in configs]),
         )
         definition = context.validation_definitions.add(
             gx.ValidationDefinition(name=f"{suite_name} on batch", data=batch_definition, suite=gx_suite)
@@ -259,8 +262,16 @@ def _cursor_factory(
     else:
         path = Path(database)
         if not path.is_file():
-            raise FileNotFoundError(f"no DuckDB warehouse at {path}")
-        base = duckdb.connect(str(path), read_only=read_only, config={"autoinstall_known_extensions": False})
+            raise WarehouseError(f"no warehouse at {path}")
+        try:
+            base = duckdb.connect(str(path), read_only=read_only,
+                                  config={"autoinstall_known_extensions": False})
+        except (duckdb.IOException, duckdb.ConnectionException) as exc:
+            raise WarehouseError(
+                f"cannot open {path} {'read-only' if read_only else 'for writing'}: {exc}. Another "
+                "process holds it for writing, or this process has it open with other settings: "
+                "pass that DuckDBPyConnection to validate() instead."
+            ) from exc
         owned, label = True, str(path)
     made: list[_Connection] = []
 

@@ -53,3 +53,19 @@ def test_import_of_a_broken_file_exits_non_zero_and_names_the_line(data_dir, cap
 def test_summary_before_any_import_says_what_to_do(data_dir, capsys):
     assert main(["summary"]) == 2
     assert "make demo" in capsys.readouterr().err
+
+
+def test_review_lists_the_held_batch_and_approving_it_merges(data_dir, capsys):
+    main(["samples"])
+    main(["import"])
+    capsys.readouterr()
+    assert main(["review"]) == 0
+    listing = capsys.readouterr().out
+    assert "uk_keyword_numbers.txt" in listing and "store_events.xlsx" not in listing
+    held = int(listing.split()[1])
+    assert main(["review", str(held), "--approve", "--by", "Dana"]) == 0
+    assert "merged: 3 new contacts" in capsys.readouterr().out
+    assert main(["review", str(held), "--refuse", "--by", "Dana"]) == 2   # decided already
+    assert main(["query", f"select decided_by from ops.batch_decisions where batch_id = {held} "
+                          "and decision = 'approved'"]) == 0
+    assert "Dana" in capsys.readouterr().out
