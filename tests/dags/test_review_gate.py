@@ -119,3 +119,26 @@ def test_a_held_batch_nobody_answers_is_refused_at_the_policy_timeout(airflow_db
     assert statuses(data_dir) == {"held.csv": "refused"}
     assert contacts(data_dir) == set()
     assert decisions(data_dir, "held.csv")[-1] == ("refused", "timeout")
+
+
+def test_batch_review_dag_asks_in_a_mapped_group_and_merges_in_the_writer_pool():
+    dag = load("batch_review")
+    assert dag.timetable.summary and "optline.review_requests" in str(dag.timetable.asset_condition)
+    review = dag.get_task("review_batch.review")
+    assert review.options == ["Approve", "Refuse"] and review.defaults == ["Refuse"]
+    assert {t.task_id for t in dag.tasks if t.pool == "duckdb_writer"} == {
+        "held_batches", "review_batch.record", "review_batch.merge"}
+
+
+def test_airflow_loads_the_reports_plugin_with_its_pages():
+    from airflow import plugins_manager
+
+    loaded, errors = plugins_manager._get_plugins()  # what the api-server mounts
+    assert errors == {}
+    plugins = {p.name: p for p in loaded}
+    plugin = plugins["optline_reports"]
+    app = plugin.fastapi_apps[0]
+    assert app["url_prefix"] == "/optline"
+    paths = {route.path for route in app["app"].routes}
+    assert {"/reviews", "/batches/{batch_id}/report", "/batches/{batch_id}/rejects.csv"} <= paths
+    assert plugin.external_views[0]["href"] == "/optline/reviews"
