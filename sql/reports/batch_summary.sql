@@ -9,5 +9,5 @@ select
     duplicates_removed,
     new_contacts,
     merged_contacts
-from ops.batches
+from marts.import_history
 where batch_id = $batch_id

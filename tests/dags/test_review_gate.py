@@ -93,6 +93,7 @@ def test_a_held_batch_approved_by_a_reviewer_merges(airflow_db, data_dir):
     thread = reviewer.answer("Approve")
     dag_run = load("batch_review").test()
     thread.join(5)
+    assert thread.errors == []
     assert str(dag_run.state) == "success"
     assert statuses(data_dir) == {"held.csv": "merged"}
     assert contacts(data_dir) == {f"Held{n}" for n in range(100, 109)}
@@ -104,6 +105,7 @@ def test_a_held_batch_refused_by_a_reviewer_merges_nothing(airflow_db, data_dir)
     thread = reviewer.answer("Refuse")
     dag_run = load("batch_review").test()
     thread.join(5)
+    assert thread.errors == []
     assert str(dag_run.state) == "success"
     assert statuses(data_dir) == {"held.csv": "refused"}
     assert contacts(data_dir) == set()
@@ -115,6 +117,7 @@ def test_a_held_batch_nobody_answers_is_refused_at_the_policy_timeout(airflow_db
     thread = reviewer.sweep_timeouts()
     dag_run = load("batch_review").test()
     thread.join(5)
+    assert thread.errors == []
     assert str(dag_run.state) == "success"
     assert statuses(data_dir) == {"held.csv": "refused"}
     assert contacts(data_dir) == set()
