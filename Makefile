@@ -36,6 +36,7 @@ $(AIRFLOW_HOME)/.ready: $(VENV)/.installed
 	@mkdir -p $(AIRFLOW_HOME)
 	$(BIN)/airflow db migrate > $(AIRFLOW_HOME)/db-migrate.log 2>&1 || { tail -20 $(AIRFLOW_HOME)/db-migrate.log; exit 1; }
 	$(BIN)/airflow pools set duckdb_writer 1 "DuckDB has one writer: writing tasks take turns" > /dev/null
+	$(BIN)/optline init-key
 	@touch $@
 
 demo: venv airflow-db ## Write sample inputs, run the contact_import DAG once, print the summary

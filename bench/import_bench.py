@@ -41,6 +41,7 @@ import functools
 import io
 import json
 import os
+import secrets
 import platform
 import pstats
 import resource
@@ -69,6 +70,7 @@ class Figures:
     connect_s: float = 0.0
     stage_s: float = 0.0
     check_s: float = 0.0
+    validate_s: float = 0.0
     merge_s: float = 0.0
     import_s: float = 0.0
     rows_per_s: float = 0.0
@@ -208,6 +210,8 @@ def point_optline_at(workdir: Path) -> None:
     os.environ["OPTLINE_INBOX"] = str(workdir / "inbox")
     os.environ["OPTLINE_WAREHOUSE"] = str(workdir / "warehouse.duckdb")
     os.environ["OPTLINE_REPORTS"] = str(workdir / "reports")
+    # a throwaway key for the consent ledger's number HMACs, unless one is configured
+    os.environ.setdefault("OPTLINE_HMAC_KEY", secrets.token_hex(32))
 
 
 def generate(figures: Figures, workdir: Path) -> Path:
@@ -237,13 +241,17 @@ def first_import(figures: Figures, path: Path, workdir: Path) -> None:
             raise RuntimeError(f"{path} is already imported in a fresh warehouse: the workdir is not fresh")
         with phase_peak(figures, "check"):
             _, figures.check_s = timed(lambda: pipeline.check(conn, staged.batch_id, reports_dir))
+        with phase_peak(figures, "validate"):
+            verdict, figures.validate_s = timed(lambda: pipeline.validate(conn, staged.batch_id, reports_dir))
+        if verdict.decision != "validated":
+            raise RuntimeError(f"the gate did not pass the generated batch: {verdict.decision} ({verdict.reason})")
         with phase_peak(figures, "merge"):
             summary, figures.merge_s = timed(lambda: pipeline.merge(conn, staged.batch_id, reports_dir))
     finally:
         with phase_peak(figures, "close"):
             _, figures.close_s = timed(conn.close)
 
-    figures.import_s = figures.stage_s + figures.check_s + figures.merge_s
+    figures.import_s = figures.stage_s + figures.check_s + figures.validate_s + figures.merge_s
     figures.rows_per_s = figures.rows / figures.import_s if figures.import_s else 0.0
     figures.batch_id = summary.batch_id
     figures.status = summary.status
@@ -328,6 +336,7 @@ def format_figures(f: Figures) -> str:
         f"  connect + schema  {f.connect_s:8.2f} s   (not counted)",
         f"  stage             {f.stage_s:8.2f} s   {pct(f.stage_s)}   {cpu('stage')}   (read, decode, stage rows)",
         f"  check             {f.check_s:8.2f} s   {pct(f.check_s)}   {cpu('check')}   (phones, row rules, rejects CSV)",
+        f"  validate          {f.validate_s:8.2f} s   {pct(f.validate_s)}   {cpu('validate')}   (GX suite in DuckDB, gate, report)",
         f"  merge             {f.merge_s:8.2f} s   {pct(f.merge_s)}   {cpu('merge')}   (merge into core, summary)",
         f"  import total      {f.import_s:8.2f} s   {f.rows_per_s:,.0f} rows/s",
         f"  close/checkpoint  {f.close_s:8.2f} s   (not counted)",

@@ -18,6 +18,8 @@ os.environ.update({
     "AIRFLOW__CORE__PLUGINS_FOLDER": str(PROJECT / "plugins"),
     "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
     "AIRFLOW__CORE__UNIT_TEST_MODE": "False",
+    # A throwaway key for the tests' number HMACs (a deployment's key comes from its configuration).
+    "OPTLINE_HMAC_KEY": "test-key-" + "0123456789abcdef" * 4,
 })
 
 AS_OF = dt.datetime(2026, 11, 1, 12, 0, tzinfo=dt.timezone.utc)

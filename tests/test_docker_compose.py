@@ -49,6 +49,7 @@ SECRET_VARS = {
     "AIRFLOW_JWT_SECRET",
     "AIRFLOW_API_SECRET_KEY",
     "AIRFLOW_ADMIN_PASSWORD",
+    "OPTLINE_HMAC_KEY",
 }
 # Documented local-development defaults that may appear in a secret-named setting. There are
 # none today; add "VAR": "default" here only together with a note in docker/.env.example.

@@ -6,6 +6,7 @@
     optline summary              how each inbox file stands in the warehouse
     optline query "SQL"          run a read-only query against the warehouse
     optline review [BATCH]       list held batches, or --approve / --refuse one
+    optline init-key             write the number HMAC key file (if none is configured)
     optline migrate              bring the warehouse schema up to date
 """
 
@@ -23,7 +24,7 @@ from pathlib import Path
 import duckdb
 
 from optline import pipeline, reports, samples, warehouse
-from optline.config import PROJECT_DIR, paths
+from optline.config import PROJECT_DIR, ConfigError, paths
 from optline.inbox import discover
 from optline.staging import RunContext
 
@@ -123,6 +124,16 @@ def cmd_review(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_init_key(args: argparse.Namespace) -> int:
+    from optline.config import init_hmac_key
+
+    path, created = init_hmac_key()
+    print(f"{'wrote a new' if created else 'kept the'} number HMAC key at {path}"
+          + (" (back it up with the warehouse: without it, suppressed numbers are no longer recognized)"
+             if created else ""))
+    return 0
+
+
 def cmd_migrate(args: argparse.Namespace) -> int:
     conn = warehouse.connect(migrate_schema=False)
     try:
@@ -135,6 +146,7 @@ def cmd_migrate(args: argparse.Namespace) -> int:
 
 def cmd_demo(args: argparse.Namespace) -> int:
     p = paths()
+    cmd_init_key(args)
     print(f"1/3 Sample inputs in {p.inbox}")
     cmd_samples(argparse.Namespace(inbox=None, force=False))
     logs = p.data_dir / "logs"
@@ -220,6 +232,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--reason", help="a note kept with the decision")
     p.set_defaults(func=cmd_review)
 
+    p = sub.add_parser("init-key", help="write a random number HMAC key file if none exists (OPTLINE_HMAC_KEY wins)")
+    p.set_defaults(func=cmd_init_key)
+
     p = sub.add_parser("migrate", help="bring the warehouse schema up to date (imports do this too)")
     p.set_defaults(func=cmd_migrate)
 
@@ -236,7 +251,7 @@ def main(argv: list[str] | None = None) -> int:
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     try:
         return args.func(args)
-    except (warehouse.WarehouseError, FileNotFoundError, *pipeline.INPUT_ERRORS) as exc:
+    except (warehouse.WarehouseError, FileNotFoundError, ConfigError, *pipeline.INPUT_ERRORS) as exc:
         print(f"optline: {exc}", file=sys.stderr)
         return 2
     except duckdb.CatalogException as exc:

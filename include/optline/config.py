@@ -8,11 +8,14 @@
 | OPTLINE_REPORTS     | $OPTLINE_DATA_DIR/reports       |
 | OPTLINE_POLICY_DIR  | <project>/expectations/policies |
 | OPTLINE_SQL_DIR     | <project>/sql                   |
+| OPTLINE_HMAC_KEY    | (none) the key that pseudonymizes numbers in the consent ledger |
+| OPTLINE_HMAC_KEY_FILE | $OPTLINE_DATA_DIR/secrets/number_hmac.key (`optline init-key` writes one) |
 """
 
 from __future__ import annotations
 
 import os
+import secrets
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -45,3 +48,39 @@ def paths() -> Paths:
         policy_dir=_path("OPTLINE_POLICY_DIR", PROJECT_DIR / "expectations" / "policies"),
         sql_dir=_path("OPTLINE_SQL_DIR", PROJECT_DIR / "sql"),
     )
+
+
+class ConfigError(RuntimeError):
+    """A required setting is missing; the message says how to set it."""
+
+
+def hmac_key_file() -> Path:
+    return _path("OPTLINE_HMAC_KEY_FILE", paths().data_dir / "secrets" / "number_hmac.key")
+
+
+def hmac_key() -> bytes:
+    """The secret key for number HMACs: OPTLINE_HMAC_KEY, else the key file. Never in the repo.
+
+    Losing it means suppressed numbers can no longer be recognized: back it up with the warehouse.
+    """
+    value = os.environ.get("OPTLINE_HMAC_KEY")
+    if not value:
+        path = hmac_key_file()
+        if not path.is_file():
+            raise ConfigError(f"no number HMAC key: set OPTLINE_HMAC_KEY, or run `optline init-key` to write {path}")
+        value = path.read_text(encoding="utf-8").strip()
+    if len(value) < 32:
+        raise ConfigError("the number HMAC key must be at least 32 characters (e.g. 64 hex digits)")
+    return value.encode("utf-8")
+
+
+def init_hmac_key() -> tuple[Path, bool]:
+    """Write a new random key file (mode 0600) unless one exists. Returns (path, created)."""
+    path = hmac_key_file()
+    if path.exists():
+        return path, False
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as fh:
+        fh.write(secrets.token_hex(32) + "\n")
+    return path, True

@@ -7,6 +7,8 @@ is joined back to the rows in SQL.
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import logging
 import multiprocessing
 import os
@@ -20,6 +22,7 @@ from phonenumbers import NumberParseException, PhoneNumberType, timezone
 from phonenumbers.phonenumberutil import is_number_type_geographical
 
 from optline import warehouse
+from optline.config import hmac_key
 
 log = logging.getLogger(__name__)
 
@@ -88,8 +91,15 @@ def parse_many(raws: list[str], default_region: str, workers: int | None = None)
         return [p for chunk in pool.map(_parse_chunk, parts) for p in chunk]
 
 
+def number_hmac(e164: str, key: bytes) -> str:
+    """The keyed HMAC-SHA256 of a number: how the consent ledger names it. Unlike a plain
+    hash, it cannot be reversed by hashing every possible number without the key."""
+    return hmac.new(key, e164.encode("ascii"), hashlib.sha256).hexdigest()
+
+
 def normalize_batch(conn: duckdb.DuckDBPyConnection, batch_id: int, default_region: str) -> int:
     """Fill `staging.phone_parses` for the batch's distinct raw values. Returns how many."""
+    key = hmac_key()
     raws = [r[0] for r in warehouse.run(conn, "staging/distinct_phone_raws", batch_id=batch_id).fetchall()]
     parsed = parse_many(raws, default_region)
     table = pa.table({
@@ -100,6 +110,7 @@ def normalize_batch(conn: duckdb.DuckDBPyConnection, batch_id: int, default_regi
         "number_type": pa.array([p.number_type for p in parsed], pa.string()),
         "time_zones": pa.array([list(p.time_zones) for p in parsed], pa.list_(pa.string())),
         "parse_error": pa.array([p.error for p in parsed], pa.string()),
+        "number_hmac": pa.array([number_hmac(p.e164, key) if p.e164 else None for p in parsed], pa.string()),
     })
     conn.register("phone_parse_results", table)
     try:

@@ -26,6 +26,7 @@ REASONS: dict[str, str] = {
     "excel_mangled_number": "The phone was turned into a number by Excel (scientific notation, digits lost).",
     "invalid_number": "Not a valid phone number for its country (or the list's default country).",
     "not_us_ca": "The list takes US/CA numbers only.",
+    "previously_opted_out": "The number opted out before (consent ledger); an import never re-subscribes it.",
     "not_mobile": "phonenumbers knows the number is not mobile (landline, toll-free, ...): no SMS.",
     "missing_opt_in": "The row has no opt-in timestamp.",
     "invalid_opt_in": "The opt-in timestamp cannot be read as a date.",
@@ -67,6 +68,7 @@ def rule_parameters(policy: Policy, settings: dict) -> dict:
         "city", "state", "postcode", "company", "alternate_phone")}
     return {
         "default_country": country,
+        "channel": settings["channel"],
         "date_order": effective_date_order(settings["date_order"], country),
         "us_ca_list": policy.is_us_ca_list(country),
         "require_opt_in": policy.require_opt_in,

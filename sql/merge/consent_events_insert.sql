@@ -1,9 +1,17 @@
 -- The consent ledger gets one opt-in event per accepted row, with its evidence.
 insert into core.consent_events (
-    e164, scope, kind, effective_at, source, method, contact_id, batch_id, row_number, dag_id, run_id
+    number_hmac, scope, kind, effective_at, source, method, contact_id, batch_id, row_number, dag_id, run_id
 )
+with
+
+numbers as (
+    select distinct e164, number_hmac
+    from staging.phone_parses
+    where batch_id = $batch_id and e164 is not null
+)
+
 select
-    outcomes.e164,
+    numbers.number_hmac,
     batches.channel,
     'opt_in',
     coalesce(outcomes.opted_in_at, batches.as_of),
@@ -16,5 +24,6 @@ select
     batches.run_id
 from staging.row_outcomes as outcomes
 inner join ops.batches as batches on batches.batch_id = outcomes.batch_id
+inner join numbers on numbers.e164 = outcomes.e164
 where outcomes.batch_id = $batch_id and outcomes.accepted
 order by outcomes.row_number

@@ -1,5 +1,5 @@
 -- Numbers accepted in this batch that the warehouse has not seen before.
-insert into core.phone_numbers (e164, region, number_type, time_zones, first_batch_id)
+insert into core.phone_numbers (e164, region, number_type, time_zones, number_hmac, first_batch_id)
 with
 
 accepted_numbers as (
@@ -13,13 +13,14 @@ parses as (
         e164,
         any_value(region) as region,
         any_value(number_type) as number_type,
-        any_value(time_zones) as time_zones
+        any_value(time_zones) as time_zones,
+        any_value(number_hmac) as number_hmac
     from staging.phone_parses
     where batch_id = $batch_id and e164 is not null
     group by e164
 )
 
-select parses.e164, parses.region, parses.number_type, parses.time_zones, $batch_id
+select parses.e164, parses.region, parses.number_type, parses.time_zones, parses.number_hmac, $batch_id
 from accepted_numbers
 inner join parses on parses.e164 = accepted_numbers.e164
 where accepted_numbers.e164 not in (select e164 from core.phone_numbers)

@@ -19,6 +19,10 @@ parsed as (
         parses.region,
         parses.number_type,
         parses.parse_error,
+        exists (
+            select 1 from core.consent_state as consent
+            where consent.number_hmac = parses.number_hmac and consent.channel = $channel and consent.suppressed
+        ) as previously_opted_out,
         -- Excel's scientific notation (4.15555E+09): the digits are gone, never guess them
         regexp_matches(rows.phone_raw, '^[+-]?[0-9]+([.,][0-9]+)?[eE][+-]?[0-9]+$') as excel_mangled
     from rows
@@ -80,6 +84,9 @@ checked as (
             case when $us_ca_list and e164 is not null and region not in ('US', 'CA')
                 then {'code': 'not_us_ca', 'col': 'phone',
                       'detail': 'the list takes US/CA numbers only; this number is from ' || region} end,
+            case when previously_opted_out
+                then {'code': 'previously_opted_out', 'col': 'phone',
+                      'detail': 'the number opted out of ' || $channel || ' before; only its own START or keyword brings it back'} end,
             case when list_contains($reject_types, number_type)
                 then {'code': 'not_mobile', 'col': 'phone',
                       'detail': 'the number is ' || lower(replace(number_type, '_', ' ')) || ', which cannot receive SMS'} end,

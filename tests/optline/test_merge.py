@@ -98,10 +98,13 @@ def test_each_accepted_row_appends_one_opt_in_event_with_its_evidence(conn, tmp_
     imported(conn, tmp_path, "a.csv", [person("(415) 555-0101", "Ann", opt_in="2026-09-15 10:30"),
                                        person("bad", "Bo")],
              consent={"source": "web form", "method": "double_opt_in"})
-    events = conn.execute("""select e164, scope, kind, effective_at, source, method, batch_id, row_number, dag_id,
-        run_id from core.consent_events""").fetchall()
+    events = conn.execute("""select n.e164, e.scope, e.kind, e.effective_at, e.source, e.method, e.batch_id,
+        e.row_number, e.dag_id, e.run_id from core.consent_events e
+        join core.phone_numbers n using (number_hmac)""").fetchall()
     assert events == [("+14155550101", "sms", "opt_in", dt.datetime(2026, 9, 15, 10, 30, tzinfo=dt.timezone.utc),
                        "web form", "double_opt_in", 1, 1, "test", "r1")]
+    # the ledger names the number by its keyed HMAC, never by the number itself
+    assert "+14155550101" not in str(conn.execute("select * from core.consent_events").fetchall())
 
 
 def test_every_accepted_row_is_traced_to_its_contact(conn, tmp_path):

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from optline import rules, warehouse
+from optline import consent, rules, warehouse
 from optline.manifest import parse_manifest
 from optline.staging import RunContext, stage_file
 from tests.helpers import write_csv
@@ -41,6 +41,7 @@ CASES: dict[str, list[str]] = {
     "duplicate_in_file": row(first="ANN", last=" lee "),
     "stale_warned": row(phone="(415) 555-0110", opt_in="2026-04-30"),
     "exactly_18_today": row(phone="(415) 555-0111", dob="2008-11-01"),
+    "previously_opted_out": row(phone="(415) 555-0112"),  # opted out in the ledger first (fixture)
 }
 
 
@@ -62,6 +63,8 @@ def import_rows(conn, folder: Path, rows: list[list[str]], header=HEADER, **mani
 def outcomes(tmp_path_factory) -> dict[str, dict]:
     folder = tmp_path_factory.mktemp("rules")
     conn = warehouse.connect(folder / "w.duckdb")
+    consent.append(conn, [consent.Event("+14155550112", "all", "opt_out", AS_OF - dt.timedelta(days=40),
+                                        "inbound", "STOP")])
     by_row = import_rows(conn, folder, list(CASES.values()))
     conn.close()
     return {name: by_row[i] for i, name in enumerate(CASES, start=1)}
