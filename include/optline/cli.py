@@ -6,6 +6,7 @@
     optline summary              how each inbox file stands in the warehouse
     optline query "SQL"          run a read-only query against the warehouse
     optline review [BATCH]       list held batches, or --approve / --refuse one
+    optline delete --list NAME   delete a list's contacts (or --all); suppression stays
     optline init-key             write the number HMAC key file (if none is configured)
     optline migrate              bring the warehouse schema up to date
 """
@@ -124,6 +125,24 @@ def cmd_review(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_delete(args: argparse.Namespace) -> int:
+    from optline.deletion import delete_contacts
+
+    if not args.yes:
+        target = "every contact" if args.all else f"the contacts on list {args.list!r}"
+        print(f"optline: this deletes {target} and their personal data for good (the consent ledger "
+              "keeps their suppression). Add --yes to go ahead.", file=sys.stderr)
+        return 2
+    conn = warehouse.connect()
+    try:
+        result = delete_contacts(conn, list_name=args.list, everyone=args.all, requested_by=args.by)
+    finally:
+        conn.close()
+    print(f"deleted {result.contacts_deleted} contact(s), {result.numbers_deleted} number(s), "
+          f"{result.staged_rows_deleted} staged row(s); opt-outs stay in force")
+    return 0
+
+
 def cmd_init_key(args: argparse.Namespace) -> int:
     from optline.config import init_hmac_key
 
@@ -231,6 +250,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--by", default=os.environ.get("USER", "reviewer"), help="who decides (default: $USER)")
     p.add_argument("--reason", help="a note kept with the decision")
     p.set_defaults(func=cmd_review)
+
+    p = sub.add_parser("delete", help="delete one list's contacts, or all, keeping their suppression")
+    target = p.add_mutually_exclusive_group(required=True)
+    target.add_argument("--list", help="delete the contacts on this list (name, any case)")
+    target.add_argument("--all", action="store_true", help="delete every contact")
+    p.add_argument("--by", default=os.environ.get("USER", "operator"), help="who asks (kept in ops.deletions)")
+    p.add_argument("--yes", action="store_true", help="really delete (without it, nothing happens)")
+    p.set_defaults(func=cmd_delete)
 
     p = sub.add_parser("init-key", help="write a random number HMAC key file if none exists (OPTLINE_HMAC_KEY wins)")
     p.set_defaults(func=cmd_init_key)

@@ -69,3 +69,13 @@ def test_review_lists_the_held_batch_and_approving_it_merges(data_dir, capsys):
     assert main(["query", f"select decided_by from ops.batch_decisions where batch_id = {held} "
                           "and decision = 'approved'"]) == 0
     assert "Dana" in capsys.readouterr().out
+
+
+def test_delete_needs_yes_and_then_deletes_the_list(data_dir, capsys):
+    main(["samples"])
+    main(["import"])
+    capsys.readouterr()
+    assert main(["delete", "--list", "In-Store Events"]) == 2
+    assert "--yes" in capsys.readouterr().err
+    assert main(["delete", "--list", "In-Store Events", "--yes", "--by", "dpo"]) == 0
+    assert "deleted 10 contact(s)" in capsys.readouterr().out

@@ -1,0 +1,54 @@
+"""Deleting contacts: the personal data goes, the suppression stays.
+
+A deletion removes the contacts (one list's members, or everyone), their memberships,
+tags and channels, the numbers no other contact uses, and the staged copies of their rows.
+The consent ledger is not touched: it names numbers by keyed HMAC only, so a deleted number
+that opted out is still refused when it is imported again.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import duckdb
+
+from optline import warehouse
+
+STEPS = (
+    "deletion/memberships_delete",
+    "deletion/contact_tags_delete",
+    "deletion/contact_channels_delete",
+    "deletion/contacts_delete",
+    "deletion/staged_outcomes_delete",
+    "deletion/staged_rows_delete",
+    "deletion/phone_parses_delete",
+    "deletion/phone_numbers_delete",
+)
+
+
+@dataclass(frozen=True)
+class DeletionResult:
+    contacts_deleted: int
+    numbers_deleted: int
+    staged_rows_deleted: int
+
+
+def delete_contacts(conn: duckdb.DuckDBPyConnection, *, list_name: str | None = None, everyone: bool = False,
+                    requested_by: str) -> DeletionResult:
+    """Delete one list's contacts (`list_name`) or all of them (`everyone=True`), in one transaction."""
+    if everyone == (list_name is not None):
+        raise ValueError("say either list_name=... or everyone=True")
+    with warehouse.transaction(conn):
+        warehouse.run(conn, "deletion/doomed_contacts_create", everyone=everyone, list_name=list_name or "")
+        warehouse.run(conn, "deletion/doomed_numbers_create")
+        contacts = conn.execute("select count(*) from doomed_contacts").fetchone()[0]
+        numbers = conn.execute("select count(*) from doomed_numbers").fetchone()[0]
+        staged_before = conn.execute("select count(*) from staging.contact_rows").fetchone()[0]
+        for step in STEPS:
+            warehouse.run(conn, step)
+        staged = staged_before - conn.execute("select count(*) from staging.contact_rows").fetchone()[0]
+        warehouse.run(conn, "deletion/deletion_insert", scope="all" if everyone else "list", list_name=list_name,
+                      requested_by=requested_by, contacts_deleted=contacts, numbers_deleted=numbers,
+                      staged_rows_deleted=staged)
+        conn.execute("drop table if exists doomed_contacts; drop table if exists doomed_numbers")
+    return DeletionResult(contacts, numbers, staged)

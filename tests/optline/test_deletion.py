@@ -1,0 +1,64 @@
+"""Deleting contacts: personal data goes everywhere, suppression survives re-imports."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from optline import consent, pipeline
+from optline.deletion import delete_contacts
+from optline.staging import RunContext
+from tests.helpers import write_csv
+
+AS_OF = dt.datetime(2026, 11, 1, 12, 0, tzinfo=dt.timezone.utc)
+HEADER = ["phone", "first_name", "dob", "opt_in"]
+
+
+def imported(conn, data_dir, name, rows, **manifest):
+    path = write_csv(data_dir / "inbox" / name, [HEADER, *rows], **manifest)
+    return pipeline.import_file(conn, path, RunContext(as_of=AS_OF), data_dir / "reports")
+
+
+def pii_left(conn, number: str, name: str) -> list[str]:
+    """Every table that still holds the number or the name, anywhere in any column."""
+    tables = [t for (t,) in conn.execute("""select table_schema || '.' || table_name from information_schema.tables
+        where table_type = 'BASE TABLE'""").fetchall()]
+    digits = number.replace("+1", "")
+    return [t for t in tables if digits in str(conn.execute(f"select * from {t}").fetchall())
+            or name in str(conn.execute(f"select * from {t}").fetchall())]
+
+
+def test_deleting_a_list_removes_its_members_personal_data_everywhere(conn, data_dir):
+    imported(conn, data_dir, "a.csv", [["(415) 555-0101", "Annabel", "1990-01-01", "2026-10-01"]], lists=["Gone"])
+    imported(conn, data_dir, "b.csv", [["(415) 555-0102", "Boris", "1990-01-01", "2026-10-01"]], lists=["Kept"])
+    result = delete_contacts(conn, list_name="gone", requested_by="dpo")
+    assert (result.contacts_deleted, result.numbers_deleted, result.staged_rows_deleted) == (1, 1, 1)
+    assert pii_left(conn, "+14155550101", "Annabel") == []
+    assert conn.execute("select first_name from core.contacts").fetchall() == [("Boris",)]
+    assert conn.execute("select list_name, requested_by, contacts_deleted from ops.deletions").fetchall() == [
+        ("gone", "dpo", 1)]
+
+
+def test_a_deleted_number_that_had_opted_out_is_still_refused_when_imported_again(conn, data_dir):
+    imported(conn, data_dir, "a.csv", [["(415) 555-0101", "Annabel", "1990-01-01", "2026-10-01"]], lists=["L"])
+    consent.append(conn, [consent.Event("+14155550101", "all", "opt_out", AS_OF - dt.timedelta(days=1), "inbound", "STOP")])
+    events_before = conn.execute("select * from core.consent_events order by all").fetchall()
+    delete_contacts(conn, everyone=True, requested_by="dpo")
+    assert conn.execute("select * from core.consent_events order by all").fetchall() == events_before
+    again = imported(conn, data_dir, "again.csv", [["415 555 0101", "Annabel", "1990-01-01", "2026-10-20"]], lists=["L"])
+    assert again.rejected_by_reason == {"previously_opted_out": 1}
+    assert conn.execute("select count(*) from core.contacts").fetchone()[0] == 0
+
+
+def test_a_number_shared_with_a_contact_on_another_list_stays_for_that_contact(conn, data_dir):
+    imported(conn, data_dir, "a.csv", [["(415) 555-0101", "Annabel", "1990-01-01", "2026-10-01"]], lists=["Gone"])
+    imported(conn, data_dir, "b.csv", [["(415) 555-0101", "Boris", "1990-01-01", "2026-10-01"]], lists=["Kept"])
+    result = delete_contacts(conn, list_name="Gone", requested_by="dpo")
+    assert (result.contacts_deleted, result.numbers_deleted) == (1, 0)
+    assert conn.execute("select e164, first_name from core.contacts").fetchall() == [("+14155550101", "Boris")]
+
+
+def test_a_deletion_must_say_what_it_deletes(conn):
+    with pytest.raises(ValueError, match="either"):
+        delete_contacts(conn, requested_by="x")
