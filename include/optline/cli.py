@@ -7,6 +7,7 @@
     optline query "SQL"          run a read-only query against the warehouse
     optline review [BATCH]       list held batches, or --approve / --refuse one
     optline delete --list NAME   delete a list's contacts (or --all); suppression stays
+    optline listops FILE         add/remove members and tags, suspend/reactivate numbers
     optline init-key             write the number HMAC key file (if none is configured)
     optline migrate              bring the warehouse schema up to date
 """
@@ -143,6 +144,21 @@ def cmd_delete(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_listops(args: argparse.Namespace) -> int:
+    from optline.listops import apply_file
+
+    conn = warehouse.connect()
+    try:
+        result = apply_file(conn, Path(args.file), default_country=args.country)
+    finally:
+        conn.close()
+    applied = ", ".join(f"{action} {n}" for action, n in sorted(result.applied.items())) or "nothing"
+    print(f"{args.file}: {result.lines_read} row(s) read; applied: {applied}; rejected: {len(result.rejected)}")
+    for row, reason in result.rejected:
+        print(f"  row {row}: {reason}")
+    return 1 if result.rejected else 0
+
+
 def cmd_init_key(args: argparse.Namespace) -> int:
     from optline.config import init_hmac_key
 
@@ -258,6 +274,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--by", default=os.environ.get("USER", "operator"), help="who asks (kept in ops.deletions)")
     p.add_argument("--yes", action="store_true", help="really delete (without it, nothing happens)")
     p.set_defaults(func=cmd_delete)
+
+    p = sub.add_parser("listops", help="apply a list touch-up file: add/remove members and tags, suspend/reactivate")
+    p.add_argument("file", help="CSV with columns action, phone, list, tag")
+    p.add_argument("--country", default="US", help="default country for national numbers (default US)")
+    p.set_defaults(func=cmd_listops)
 
     p = sub.add_parser("init-key", help="write a random number HMAC key file if none exists (OPTLINE_HMAC_KEY wins)")
     p.set_defaults(func=cmd_init_key)

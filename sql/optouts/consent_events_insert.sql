@@ -1,0 +1,49 @@
+-- One opt-out event per number and scope of the file (the first row that names it), with
+-- the contact when exactly one matched contact has that number.
+insert into core.consent_events (
+    number_hmac, scope, kind, effective_at, source, method, contact_id, batch_id, row_number, dag_id, run_id
+)
+with
+
+suppressions as (
+    select
+        batch_id,
+        row_number,
+        scope,
+        opted_out_at,
+        matches,
+        unnest(numbers) as e164
+    from staging.optout_outcomes
+    where batch_id = $batch_id and outcome <> 'invalid'
+),
+
+first_per_number as (
+    select *
+    from suppressions
+    qualify row_number() over (partition by e164, scope order by row_number) = 1
+),
+
+with_contact as (
+    select
+        first_per_number.*,
+        list_filter(matches, m -> m.e164 = first_per_number.e164) as at_number
+    from first_per_number
+)
+
+select
+    numbers.number_hmac,
+    with_contact.scope,
+    'opt_out',
+    with_contact.opted_out_at,
+    batches.source,
+    batches.method,
+    case when len(with_contact.at_number) = 1 then with_contact.at_number[1].contact_id end,
+    with_contact.batch_id,
+    with_contact.row_number,
+    batches.dag_id,
+    batches.run_id
+from with_contact
+inner join staging.optout_numbers as numbers
+    on numbers.batch_id = with_contact.batch_id and numbers.e164 = with_contact.e164
+inner join ops.optout_batches as batches on batches.batch_id = with_contact.batch_id
+order by with_contact.row_number, with_contact.scope
