@@ -9,5 +9,5 @@ select
     outcomes.reason,
     count(*) as messages
 from staging.inbound_outcomes as outcomes
-inner join ops.batches as batches on batches.batch_id = outcomes.batch_id
+inner join ops.inbound_batches as batches on batches.batch_id = outcomes.batch_id
 group by all
