@@ -1,5 +1,5 @@
-"""Property: whatever the order of imports, opt-outs, re-subscriptions, suspensions and
-deletions, no suppressed number is ever in an audience, and replaying the same inputs on
+"""Property: whatever the order of imports, opt-outs, inbound STOP/START/HELP/keyword texts,
+re-subscriptions, suspensions and deletions, no suppressed number is ever in an audience, and replaying the same inputs on
 a fresh warehouse gives the same state."""
 
 from __future__ import annotations
@@ -8,9 +8,10 @@ import datetime as dt
 import tempfile
 from pathlib import Path
 
+import yaml
 from hypothesis import HealthCheck, given, settings, strategies as st
 
-from optline import consent, pipeline, warehouse
+from optline import consent, inbound, pipeline, warehouse
 from optline.deletion import delete_contacts
 from optline.listops import apply_file
 from optline.staging import RunContext
@@ -27,7 +28,11 @@ opt_outs = st.tuples(st.just("opt_out"), st.sampled_from(NUMBERS), st.sampled_fr
 comebacks = st.tuples(st.just("resubscribe"), st.sampled_from(NUMBERS), st.sampled_from(["sms", "whatsapp"]))
 pauses = st.tuples(st.sampled_from(["suspend", "reactivate"]), st.sampled_from(NUMBERS))
 deletions = st.tuples(st.just("delete"), st.sampled_from([*LISTS, None]))
-operations = st.lists(st.one_of(imports, imports, opt_outs, comebacks, pauses, deletions), min_size=1, max_size=7)
+texts = st.tuples(st.just("text"), st.sampled_from(NUMBERS),
+                  st.sampled_from(["STOP", "stop please", "STOPALL", "START", "yes", "HELP", "alpha", "hello"]),
+                  st.sampled_from(["sms", "whatsapp"]))
+operations = st.lists(st.one_of(imports, imports, opt_outs, texts, texts, comebacks, pauses, deletions),
+                      min_size=1, max_size=7)
 
 
 def apply(conn, folder: Path, step: int, op: tuple) -> None:
@@ -40,6 +45,15 @@ def apply(conn, folder: Path, step: int, op: tuple) -> None:
                          lists=[list_name], channel=channel)
         pipeline.import_file(conn, path, RunContext(as_of=when + dt.timedelta(hours=1), run_id=f"r{step}"),
                              folder / "reports")
+    elif kind == "text":
+        _, number, body, channel = op
+        path = folder / f"texts_{step}.csv"
+        path.write_text(f"From,To,Body,Received At\n{number},+1 702 555 0199,{body},{when.isoformat()}\n",
+                        encoding="utf-8")
+        path.with_name(f"texts_{step}.manifest.yaml").write_text(
+            yaml.safe_dump({"channel": channel, "keywords": {"ALPHA": "Alpha"}}), encoding="utf-8")
+        inbound.apply_file(conn, path, RunContext(as_of=when + dt.timedelta(minutes=5), run_id=f"r{step}"),
+                           folder / "reports")
     elif kind in ("opt_out", "resubscribe"):
         consent.append(conn, [consent.Event(E164[op[1]], op[2], kind, when, "property", kind)])
     elif kind in ("suspend", "reactivate"):

@@ -1,0 +1,73 @@
+"""
+### Inbound messages
+
+Applies exports of received texts waiting in the inbound inbox (`OPTLINE_INBOUND_INBOX`,
+default `data/inbound/`), each with its manifest (`<name>.manifest.yaml` or `_manifest.yaml`:
+channel, default country, `keywords:` to list names, help and welcome texts):
+
+1. **discover_files**: the exports waiting.
+2. **apply_file** (one mapped task per export, one transaction each): every message is
+   classified (opt-out, START, HELP, list keyword, other) and applied in the order received:
+   opt-outs and resubscribes to the consent ledger, keyword joins to lists and memberships,
+   help and first-time welcome replies to `msg.outbox` (queued once). An export applied
+   before is not read again. A report per export (`reports/inbound/<batch>/`) shows each
+   opt-out's receipt and application times and flags any beyond 10 business days.
+3. **summarize**: per-export counts; the run fails, naming them, if any export was not applied.
+
+Every 15 minutes, so opt-outs are honored promptly. Writing tasks share the `duckdb_writer`
+pool. A malformed export fails its own task without retries and leaves the warehouse untouched.
+Params: `inbox` (another folder), `as_of` (the clock opt-outs are applied at; default: now).
+See docs/inbound.md.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pendulum
+from airflow.sdk import Param, dag, get_current_context, task
+
+from optline import inbound_tasks, tasks
+from optline.assets import CONSENT_EVENTS, CONTACTS, LISTS
+
+default_args = {
+    "owner": "data-team",
+    "retries": 2,
+    "retry_delay": timedelta(minutes=1),
+    "retry_exponential_backoff": 2.0,
+    "max_retry_delay": timedelta(minutes=10),
+}
+
+
+@dag(
+    dag_id="inbound_messages",
+    schedule="*/15 * * * *",
+    start_date=pendulum.datetime(2026, 1, 1, tz="UTC"),
+    catchup=False,
+    max_active_runs=1,
+    default_args=default_args,
+    tags=["optline", "inbound", "consent"],
+    params={
+        "inbox": Param(None, type=["null", "string"], description="Folder to read (default: OPTLINE_INBOUND_INBOX)"),
+        "as_of": Param(None, type=["null", "string"], description="Clock opt-outs are applied at, ISO 8601 (default: now)"),
+    },
+    doc_md=__doc__,
+)
+def inbound_messages():
+    @task
+    def discover_files() -> list[dict]:
+        return inbound_tasks.discover_files(get_current_context())
+
+    @task(pool=tasks.WRITER_POOL, outlets=[CONSENT_EVENTS, CONTACTS, LISTS])
+    def apply_file(inbox_file: dict) -> dict:
+        return inbound_tasks.apply_file(inbox_file, get_current_context())
+
+    @task(pool=tasks.WRITER_POOL, trigger_rule="all_done", retries=0)
+    def summarize(files: list[dict]) -> dict:
+        return inbound_tasks.summarize(files)
+
+    files = discover_files()
+    apply_file.expand(inbox_file=files) >> summarize(files)
+
+
+inbound_messages()

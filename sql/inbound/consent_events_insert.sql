@@ -1,0 +1,32 @@
+-- The ledger gets the batch's opt-outs and resubscribes (START on a suppressed or pending
+-- number, and every keyword join), each at the time the message was received.
+insert into core.consent_events (
+    number_hmac, scope, kind, effective_at, source, method, contact_id, batch_id, row_number, dag_id, run_id
+)
+with
+
+earliest_contacts as (
+    select e164, min(contact_id) as contact_id
+    from core.contacts
+    group by e164
+)
+
+select
+    messages.number_hmac,
+    outcomes.scope,
+    case when outcomes.action = 'opt_out' then 'opt_out' else 'resubscribe' end,
+    outcomes.effective_at,
+    batches.source,
+    outcomes.keyword,
+    earliest_contacts.contact_id,
+    outcomes.batch_id,
+    outcomes.row_number,
+    batches.dag_id,
+    batches.run_id
+from staging.inbound_outcomes as outcomes
+inner join staging.inbound_messages as messages
+    on messages.batch_id = outcomes.batch_id and messages.row_number = outcomes.row_number
+inner join ops.inbound_batches as batches on batches.batch_id = outcomes.batch_id
+left join earliest_contacts on earliest_contacts.e164 = messages.e164
+where outcomes.batch_id = $batch_id and outcomes.action in ('opt_out', 'resubscribe', 'join')
+order by outcomes.apply_order

@@ -1,0 +1,16 @@
+-- A number that joined by keyword and has no contact yet becomes a contact without names.
+insert into core.contacts (e164, first_name, last_name, name_key, first_batch_id, last_batch_id)
+with
+
+joined_numbers as (
+    select distinct messages.e164
+    from staging.inbound_outcomes as outcomes
+    inner join staging.inbound_messages as messages
+        on messages.batch_id = outcomes.batch_id and messages.row_number = outcomes.row_number
+    where outcomes.batch_id = $batch_id and outcomes.action = 'join'
+)
+
+select e164, null, null, chr(31), $batch_id, $batch_id
+from joined_numbers
+where not exists (select 1 from core.contacts as existing where existing.e164 = joined_numbers.e164)
+order by e164

@@ -1,0 +1,24 @@
+-- Lists named by the keywords joined in this batch that do not exist yet (unique, case-insensitive).
+insert into core.lists (name, name_key, first_batch_id)
+with
+
+wanted as (
+    select trim(messages.list_name) as name
+    from staging.inbound_outcomes as outcomes
+    inner join staging.inbound_messages as messages
+        on messages.batch_id = outcomes.batch_id and messages.row_number = outcomes.row_number
+    where outcomes.batch_id = $batch_id and outcomes.action = 'join'
+),
+
+new_lists as (
+    select
+        lower(name) as name_key,
+        min(name) as name
+    from wanted
+    where lower(name) not in (select name_key from core.lists)
+    group by lower(name)
+)
+
+select name, name_key, $batch_id
+from new_lists
+order by name_key

@@ -1,0 +1,41 @@
+-- Queue the batch's replies: one help reply per HELP message, one welcome per first-ever
+-- keyword join. A key already in the outbox is skipped, so each reply is queued once.
+insert into msg.outbox (idempotency_key, kind, e164, channel, template, body, status, batch_id, row_number)
+with
+
+replies as (
+    select
+        case when outcomes.action = 'help_reply'
+            then 'help:' || outcomes.batch_id || ':' || outcomes.row_number
+            else 'welcome:' || lists.list_id || ':' || messages.number_hmac
+        end as idempotency_key,
+        case when outcomes.action = 'help_reply' then 'help' else 'welcome' end as kind,
+        messages.e164,
+        batches.channel,
+        case when outcomes.action = 'help_reply' then $help_reply else $welcome_reply end as template,
+        coalesce(lists.name, '') as list_name,
+        coalesce(outcomes.keyword, '') as keyword,
+        outcomes.batch_id,
+        outcomes.row_number,
+        outcomes.apply_order
+    from staging.inbound_outcomes as outcomes
+    inner join staging.inbound_messages as messages
+        on messages.batch_id = outcomes.batch_id and messages.row_number = outcomes.row_number
+    inner join ops.inbound_batches as batches on batches.batch_id = outcomes.batch_id
+    left join core.lists as lists on lists.name_key = lower(trim(messages.list_name))
+    where outcomes.batch_id = $batch_id and (outcomes.action = 'help_reply' or outcomes.welcome)
+)
+
+select
+    idempotency_key,
+    kind,
+    e164,
+    channel,
+    template,
+    replace(replace(template, '{list}', list_name), '{keyword}', keyword),
+    'queued',
+    batch_id,
+    row_number
+from replies
+order by apply_order
+on conflict do nothing
