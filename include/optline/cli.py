@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import json
 import logging
 import os
 import subprocess
@@ -30,6 +31,9 @@ from optline.config import PROJECT_DIR, ConfigError, paths
 from optline.inbox import discover
 from optline.staging import RunContext
 
+AUDIENCE_QUERY = """\
+select list_name, channel, status, count(*) as reachable
+from marts.audiences group by all order by all"""
 EXAMPLE_QUERY = """\
 select l.name as list, m.status, count(*) as contacts
 from core.memberships m join core.lists l using (list_id)
@@ -179,35 +183,78 @@ def cmd_migrate(args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_demo(args: argparse.Namespace) -> int:
-    p = paths()
-    cmd_init_key(args)
-    print(f"1/3 Sample inputs in {p.inbox}")
-    cmd_samples(argparse.Namespace(inbox=None, force=False))
-    logs = p.data_dir / "logs"
-    logs.mkdir(parents=True, exist_ok=True)
-    log_file = logs / f"contact_import-{dt.datetime.now():%Y%m%d-%H%M%S}.log"
-    print(f"2/3 Running the contact_import DAG with Airflow (dags test); log: {log_file}")
+def _run_dag(dag_id: str, logs: Path) -> bool:
+    """`airflow dags test DAG_ID`, its output to a log file; True when the run succeeded."""
+    log_file = logs / f"{dag_id}-{dt.datetime.now():%Y%m%d-%H%M%S}.log"
+    print(f"    running the {dag_id} DAG with Airflow (dags test); log: {log_file}")
     started = time.monotonic()
     airflow = Path(sys.executable).with_name("airflow")
     with log_file.open("w") as out:
-        proc = subprocess.run([str(airflow), "dags", "test", "contact_import"], stdout=out, stderr=subprocess.STDOUT,
+        proc = subprocess.run([str(airflow), "dags", "test", dag_id], stdout=out, stderr=subprocess.STDOUT,
                               env=os.environ.copy(), cwd=PROJECT_DIR, check=False)
-    tail = log_file.read_text(errors="replace").splitlines()
-    finished = [line for line in tail if "DagRun Finished" in line]
-    state = "success" if finished and "state=success" in finished[-1] else "failed"
-    print(f"    DAG run {state} in {time.monotonic() - started:.0f} s")
-    print("3/3 Import summary\n")
+    finished = [line for line in log_file.read_text(errors="replace").splitlines() if "DagRun Finished" in line]
+    ok = proc.returncode == 0 and bool(finished) and "state=success" in finished[-1]
+    print(f"    {dag_id} run {'success' if ok else 'FAILED (see the log)'} in {time.monotonic() - started:.0f} s")
+    return ok
+
+
+def _print_inbound_summaries(p) -> None:
+    for summary in sorted((p.reports / "inbound").glob("*/summary.json")):
+        data = json.loads(summary.read_text(encoding="utf-8"))
+        counts = ", ".join(f"{r['action'] if r['action'] != 'none' else r['reason']} {r['messages']}"
+                           for r in data.get("by_intent", []))
+        print(f"  {data.get('file_name')}: {data.get('lines_read')} read, {data.get('applied')} applied, "
+              f"{data.get('ignored')} ignored, {data.get('invalid')} invalid ({counts}); "
+              f"{data.get('opt_outs')} opt-out(s), {data.get('opt_outs_over_limit')} over 10 business days")
+        print(f"    report: {summary.parent}")
+
+
+def _print_optout_summaries(p) -> None:
+    from optline import optouts
+
+    conn = warehouse.connect(read_only=True)
+    try:
+        summaries = [optouts.file_summary(conn, f, None, p.reports) for f in sorted(optouts.inbox_dir().glob("*.csv"))]
+    finally:
+        conn.close()
+    print(optouts.format_summary(summaries))
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    from optline import inbound, optouts
+
+    p = paths()
+    cmd_init_key(args)
+    logs = p.data_dir / "logs"
+    logs.mkdir(parents=True, exist_ok=True)
+    print(f"1/5 Sample inputs in {p.inbox}")
+    cmd_samples(argparse.Namespace(inbox=None, force=False))
+    print("2/5 Contact import")
+    ok = _run_dag("contact_import", logs)
+    print("\nImport summary\n")
     status = _print_summary()
-    if proc.returncode or state != "success":
-        print(f"\nThe DAG run did not succeed; see {log_file}")
-        status = 1
     _print_held(p)
+    print(f"\n3/5 Bulk opt-out files in {optouts.inbox_dir()}")
+    if not any(optouts.inbox_dir().glob("*.csv")):
+        optouts.write_optout_samples(optouts.inbox_dir(), dt.date.today())
+    ok = _run_dag("optout_import", logs) and ok
+    _print_optout_summaries(p)
+    print(f"\n4/5 Inbound texts (STOP, START, HELP, keywords) in {inbound.inbound_inbox()}")
+    if not any(inbound.inbound_inbox().glob("*.csv")):
+        inbound.write_inbound_samples(inbound.inbound_inbox(), dt.date.today())
+    ok = _run_dag("inbound_messages", logs) and ok
+    _print_inbound_summaries(p)
+    print("\n5/5 Audiences after the opt-outs")
+    cmd_query(argparse.Namespace(sql=AUDIENCE_QUERY, max_rows=20))
+    if not ok:
+        status = 1
     print(f"""
 Where to look
   warehouse (DuckDB):  {p.warehouse}
   review reports:      {p.reports / 'batches'}/<batch>/report.html
   rejected rows (CSV): {p.reports / 'batches'}/<batch>/rejects.csv
+  opt-out reports:     {p.reports / 'optouts'}/<batch>/
+  inbound reports:     {p.reports / 'inbound'}/<batch>/
   run summaries:       {p.reports / 'runs'}
   tables and columns:  {PROJECT_DIR / 'docs' / 'warehouse.md'}
   Airflow UI:          make airflow   (then http://localhost:8080)

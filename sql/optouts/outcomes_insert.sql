@@ -168,7 +168,7 @@ select
     scope,
     opted_out_at,
     e164,
-    matches,
+    case when len(failures) > 0 then [] else matches end as matches,
     case
         when len(failures) > 0 then []
         when e164 is not null then [e164]
