@@ -1,4 +1,4 @@
-"""Property: whatever the order of imports, opt-outs, inbound STOP/START/HELP/keyword texts,
+"""Property: whatever the order of imports, opt-out files, inbound STOP/START/HELP/keyword texts,
 re-subscriptions, suspensions and deletions, no suppressed number is ever in an audience, and replaying the same inputs on
 a fresh warehouse gives the same state."""
 
@@ -11,7 +11,7 @@ from pathlib import Path
 import yaml
 from hypothesis import HealthCheck, given, settings, strategies as st
 
-from optline import consent, inbound, pipeline, warehouse
+from optline import consent, inbound, optouts, pipeline, warehouse
 from optline.deletion import delete_contacts
 from optline.listops import apply_file
 from optline.staging import RunContext
@@ -24,7 +24,7 @@ T0 = dt.datetime(2026, 10, 1, tzinfo=dt.timezone.utc)
 
 imports = st.tuples(st.just("import"), st.sampled_from(NUMBERS), st.sampled_from(["Ann", "Bo"]),
                     st.sampled_from(LISTS), st.sampled_from(["sms", "whatsapp"]))
-opt_outs = st.tuples(st.just("opt_out"), st.sampled_from(NUMBERS), st.sampled_from(["sms", "whatsapp", "all"]))
+opt_outs = st.tuples(st.just("opt_out_file"), st.sampled_from(NUMBERS), st.sampled_from(["sms", "whatsapp", "all"]))
 comebacks = st.tuples(st.just("resubscribe"), st.sampled_from(NUMBERS), st.sampled_from(["sms", "whatsapp"]))
 pauses = st.tuples(st.sampled_from(["suspend", "reactivate"]), st.sampled_from(NUMBERS))
 deletions = st.tuples(st.just("delete"), st.sampled_from([*LISTS, None]))
@@ -54,7 +54,14 @@ def apply(conn, folder: Path, step: int, op: tuple) -> None:
             yaml.safe_dump({"channel": channel, "keywords": {"ALPHA": "Alpha"}}), encoding="utf-8")
         inbound.apply_file(conn, path, RunContext(as_of=when + dt.timedelta(minutes=5), run_id=f"r{step}"),
                            folder / "reports")
-    elif kind in ("opt_out", "resubscribe"):
+    elif kind == "opt_out_file":
+        _, number, scope = op
+        path = folder / f"optouts_{step}.csv"
+        path.write_text(f"Phone,Opt Out Date\n{number},{when.date().isoformat()}\n", encoding="utf-8")
+        path.with_name(f"optouts_{step}.manifest.yaml").write_text(yaml.safe_dump({"scope": scope}), encoding="utf-8")
+        optouts.apply_file(conn, path, RunContext(as_of=when + dt.timedelta(minutes=5), run_id=f"r{step}"),
+                           folder / "reports")
+    elif kind == "resubscribe":
         consent.append(conn, [consent.Event(E164[op[1]], op[2], kind, when, "property", kind)])
     elif kind in ("suspend", "reactivate"):
         path = folder / f"ops_{step}.csv"
