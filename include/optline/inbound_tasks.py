@@ -6,7 +6,6 @@ XCom, never a number or a message body.
 
 from __future__ import annotations
 
-import datetime as dt
 import logging
 from pathlib import Path
 from typing import Any
@@ -17,22 +16,14 @@ from optline.inbox import discover
 from optline.pipeline import INPUT_ERRORS
 from optline.staging import RunContext, sha256_of
 from optline.tasks import open_warehouse
+from optline.tasks import run_context as tasks_run_context
 
 log = logging.getLogger(__name__)
 
 
 def run_context(context: dict[str, Any]) -> RunContext:
-    """The clock opt-outs are applied at: the `as_of` param (tests, demos), else the wall clock
-    (not the run's scheduled time: the report must show when an opt-out was really applied)."""
-    params = context.get("params") or {}
-    as_of = params.get("as_of")
-    if as_of:
-        when = dt.datetime.fromisoformat(str(as_of))
-        when = when if when.tzinfo else when.replace(tzinfo=dt.timezone.utc)
-    else:
-        when = dt.datetime.now(dt.timezone.utc)
-    dag = context.get("dag")
-    return RunContext(as_of=when, dag_id=getattr(dag, "dag_id", None), run_id=context.get("run_id"))
+    """Opt-outs are applied at the wall clock (or the `as_of` param), not the run's scheduled time."""
+    return tasks_run_context(context, wall_clock=True)
 
 
 def inbox_dir(context: dict[str, Any]) -> Path:

@@ -13,7 +13,7 @@ from typing import Any
 from optline import optouts
 from optline.config import paths
 from optline.inbox import discover
-from optline.tasks import open_warehouse, run_context
+from optline.tasks import open_warehouse, run_context, safe_name
 
 log = logging.getLogger(__name__)
 
@@ -57,7 +57,7 @@ def summarize(files: list[dict], context: dict[str, Any]) -> dict:
     reports_root = paths().reports
     with open_warehouse() as conn:
         summaries = [optouts.file_summary(conn, Path(f["path"]), run_id, reports_root) for f in files]
-    out = optouts.write_run_summary(summaries, reports_root / "optouts" / "runs" / f"{_safe(run_id)}.json")
+    out = optouts.write_run_summary(summaries, reports_root / "optouts" / "runs" / f"{safe_name(run_id)}.json")
     log.info("Opt-out summary (also in %s):\n%s", out, optouts.format_summary(summaries))
     failed = [s.file_name for s in summaries if s.error]
     if failed:
@@ -68,7 +68,3 @@ def summarize(files: list[dict], context: dict[str, Any]) -> dict:
             "suppressed_unmatched": sum(s.suppressed_unmatched for s in summaries),
             "invalid": sum(s.invalid for s in summaries),
             "events_appended": sum(s.events_appended for s in summaries)}
-
-
-def _safe(run_id: str | None) -> str:
-    return "".join(ch if ch.isalnum() or ch in "-_." else "_" for ch in (run_id or "manual"))

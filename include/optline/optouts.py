@@ -37,10 +37,7 @@ from optline.manifest import (
 )
 from optline.masking import mask_phone, neutralize_formula
 from optline.phones import number_hmac, parse_many
-from optline.readers import (
-    MalformedFileError, detect_delimiter, detect_encoding, file_format, open_text, read_delimited, read_lines,
-    read_xlsx,
-)
+from optline.readers import MalformedFileError, clean_cell, file_format, open_records, prepend
 from optline.staging import RunContext, sha256_of
 
 log = logging.getLogger(__name__)
@@ -204,13 +201,6 @@ def field_for(header: str) -> str | None:
     return fld if fld in FIELDS else None
 
 
-def _clean(cell: str | None) -> str | None:
-    if cell is None:
-        return None
-    cell = str(cell).strip()
-    return cell or None
-
-
 def _looks_like_phone(cell: str | None) -> bool:
     return bool(cell) and sum(ch.isdigit() for ch in cell) >= _PHONE_LIKE_DIGITS
 
@@ -262,22 +252,6 @@ def map_columns(header: list[str | None] | None, manifest: OptoutManifest, first
     return {FIELDS[f]: i for f, i in by_field.items()}
 
 
-def _records(path: Path, fmt: str, manifest: OptoutManifest) -> tuple[Iterator[tuple[int, list]], dict]:
-    if fmt == "xlsx":
-        return read_xlsx(path, manifest.sheet), {"encoding": None, "delimiter": None}
-    encoding = detect_encoding(path, manifest.encoding)
-    delimiter = manifest.delimiter
-    if fmt != "text" or delimiter is not None:
-        with open_text(path, encoding) as fh:
-            delimiter = delimiter or detect_delimiter(fh.read(1 << 16)) or ","
-    return _streamed(path, encoding, delimiter), {"encoding": encoding, "delimiter": delimiter}
-
-
-def _streamed(path: Path, encoding: str, delimiter: str | None) -> Iterator[tuple[int, list]]:
-    with open_text(path, encoding) as fh:
-        yield from read_delimited(fh, path.name, delimiter) if delimiter else read_lines(fh)
-
-
 def _chunks(records: Iterable[tuple[int, list]], cmap: dict[str, int], width: int | None, names: list[str],
             batch_id: int) -> Iterator[pa.Table]:
     columns: dict[str, list] = {c: [] for c in _COLUMNS}
@@ -285,7 +259,7 @@ def _chunks(records: Iterable[tuple[int, list]], cmap: dict[str, int], width: in
     row_number = 0
     for line_number, raw_cells in records:
         row_number += 1
-        cells = [_clean(c) for c in raw_cells]
+        cells = [clean_cell(c) for c in raw_cells]
         issue = detail = None
         if not any(cells):
             issue, detail = "blank_row", "the row is empty"
@@ -386,18 +360,19 @@ def apply_file(conn: duckdb.DuckDBPyConnection, path: Path, run: RunContext, rep
         log.info("%s: already applied as opt-out batch %s; not read again", path.name, existing[0])
         return batch_summary(conn, existing[0], reports_root, already_applied=True)
 
-    records, how = _records(path, fmt, manifest)
+    records, how = open_records(path, fmt, encoding=manifest.encoding, delimiter=manifest.delimiter,
+                                sheet=manifest.sheet)
     leading = next(records, None)
-    while leading is not None and not any(_clean(c) for c in leading[1]):
+    while leading is not None and not any(clean_cell(c) for c in leading[1]):
         leading = next(records, None)
     if leading is None:
         raise MalformedFileError(path.name, None, "the file has no rows (it is empty or blank)")
-    first_cells = [_clean(c) for c in leading[1]]
+    first_cells = [clean_cell(c) for c in leading[1]]
     has_header = manifest.header if manifest.header is not None else _is_header(first_cells, manifest)
     header = first_cells if has_header else None
     cmap = map_columns(header, manifest, first_cells, path.name)
     names = [h or f"column_{i + 1}" for i, h in enumerate(header or [])]
-    data = records if has_header else _prepend(leading, records)
+    data = records if has_header else prepend([leading], records)
     date_order = manifest.effective_date_order()
     arrived = _arrival(path, run.as_of)
 
@@ -448,11 +423,6 @@ def reconcile(file_name: str, lines_read: int, rows_staged: int, counts: dict[st
         raise ReconciliationError(
             f"{file_name}: read {lines_read} rows, staged {rows_staged}, judged {counts['rows_judged']}, "
             f"but matched + suppressed_unmatched + invalid = {judged}; nothing from the file was applied")
-
-
-def _prepend(head: tuple[int, list], rest: Iterator[tuple[int, list]]) -> Iterator[tuple[int, list]]:
-    yield head
-    yield from rest
 
 
 # --- reports ---------------------------------------------------------------------------------

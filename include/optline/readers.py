@@ -185,3 +185,35 @@ def read_xlsx(path: Path, sheet: str | None = None) -> Iterator[tuple[int, list[
             yield number, [_xlsx_text(c) for c in row]
     finally:
         book.close()
+
+
+def clean_cell(cell: object) -> str | None:
+    """A cell as trimmed text; empty as None."""
+    if cell is None:
+        return None
+    text = str(cell).strip()
+    return text or None
+
+
+def open_records(path: Path, fmt: str, *, encoding: str = "auto", delimiter: str | None = None,
+                 sheet: str | None = None) -> tuple[Iterator[tuple[int, list]], dict]:
+    """A file's records, streamed (never held in memory whole), and how it was read:
+    `{"encoding": ..., "delimiter": ...}`. A text file without a delimiter is one value per line."""
+    if fmt == "xlsx":
+        return read_xlsx(path, sheet), {"encoding": None, "delimiter": None}
+    chosen = detect_encoding(path, encoding)
+    if fmt != "text" or delimiter is not None:
+        with open_text(path, chosen) as fh:
+            delimiter = delimiter or detect_delimiter(fh.read(1 << 16)) or ","
+    return _streamed(path, chosen, delimiter), {"encoding": chosen, "delimiter": delimiter}
+
+
+def _streamed(path: Path, encoding: str, delimiter: str | None) -> Iterator[tuple[int, list]]:
+    with open_text(path, encoding) as fh:
+        yield from read_delimited(fh, path.name, delimiter) if delimiter else read_lines(fh)
+
+
+def prepend(head: list[tuple[int, list]], rest: Iterator[tuple[int, list]]) -> Iterator[tuple[int, list]]:
+    """Put records read ahead (to look at the header) back in front of the rest."""
+    yield from head
+    yield from rest

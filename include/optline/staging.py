@@ -21,10 +21,7 @@ from optline import warehouse
 from optline.fields import FIELDS, field_for_header, header_key
 from optline.manifest import Manifest, ManifestError
 from optline.masking import mask_phone
-from optline.readers import (
-    MalformedFileError, detect_delimiter, detect_encoding, file_format, open_text, read_delimited, read_lines,
-    read_xlsx,
-)
+from optline.readers import MalformedFileError, clean_cell, file_format, open_records, prepend
 
 log = logging.getLogger(__name__)
 
@@ -147,30 +144,6 @@ def map_columns(header: list[str | None] | None, manifest: Manifest, first_row: 
                      len(header) if header else None)
 
 
-def _records(path: Path, fmt: str, manifest: Manifest) -> tuple[Iterator[tuple[int, list]], dict]:
-    """The file's records, streamed (the file is never held in memory whole), and how it was read."""
-    if fmt == "xlsx":
-        return read_xlsx(path, manifest.sheet), {"encoding": None, "delimiter": None}
-    encoding = detect_encoding(path, manifest.encoding)
-    delimiter = manifest.delimiter
-    if fmt != "text" or delimiter is not None:
-        with open_text(path, encoding) as fh:
-            delimiter = delimiter or detect_delimiter(fh.read(1 << 16)) or ","
-    return _streamed(path, encoding, delimiter), {"encoding": encoding, "delimiter": delimiter}
-
-
-def _streamed(path: Path, encoding: str, delimiter: str | None) -> Iterator[tuple[int, list]]:
-    with open_text(path, encoding) as fh:
-        yield from read_delimited(fh, path.name, delimiter) if delimiter else read_lines(fh)
-
-
-def _clean(cell: str | None) -> str | None:
-    if cell is None:
-        return None
-    cell = cell.strip()
-    return cell or None
-
-
 def _chunks(records: Iterable[tuple[int, list]], cmap: ColumnMap, batch_id: int,
             first_row_number: int) -> Iterator[pa.Table]:
     columns: dict[str, list] = {c: [] for c in _STAGING_COLUMNS}
@@ -179,7 +152,7 @@ def _chunks(records: Iterable[tuple[int, list]], cmap: ColumnMap, batch_id: int,
     taken = set(cmap.by_column.values())
     for line_number, raw_cells in records:
         row_number += 1
-        cells = [_clean(c) for c in raw_cells]
+        cells = [clean_cell(c) for c in raw_cells]
         issue = detail = None
         if not any(cells):
             issue, detail = "blank_row", "the row is empty"
@@ -226,20 +199,21 @@ def stage_file(conn: duckdb.DuckDBPyConnection, path: Path, manifest: Manifest, 
         log.info("%s: already imported as batch %s (status %s); not read again", path.name, batch_id, status)
         return StageResult(batch_id, path.name, status, status in DONE_STATUSES, lines)
 
-    records, how = _records(path, fmt, manifest)
+    records, how = open_records(path, fmt, encoding=manifest.encoding, delimiter=manifest.delimiter,
+                                sheet=manifest.sheet)
     leading_blank: list[tuple[int, list]] = []
     first = next(records, None)
-    while first is not None and not any(_clean(c) for c in first[1]):
+    while first is not None and not any(clean_cell(c) for c in first[1]):
         leading_blank.append(first)
         first = next(records, None)
     if first is None:
         raise MalformedFileError(path.name, None, "the file has no rows (it is empty or blank)")
-    first_cells = [_clean(c) for c in first[1]]
+    first_cells = [clean_cell(c) for c in first[1]]
     has_header = manifest.header if manifest.header is not None else _is_header(first_cells, manifest)
     header = first_cells if has_header else None
     cmap = map_columns(header, manifest, first_cells, path.name)
     # Blank lines above a header are not rows; above data they are (rejected as blank_row).
-    data = records if has_header else _prepend([*leading_blank, first], records)
+    data = records if has_header else prepend([*leading_blank, first], records)
 
     with warehouse.transaction(conn):
         batch_id = warehouse.run(
@@ -266,8 +240,3 @@ def stage_file(conn: duckdb.DuckDBPyConnection, path: Path, manifest: Manifest, 
             raise RuntimeError(f"{path.name}: read {read} rows but staged {stored}; batch abandoned")
     log.info("%s: staged as batch %d: %d rows (%s, header=%s)", path.name, batch_id, read, fmt, has_header)
     return StageResult(batch_id, path.name, "staged", False, read)
-
-
-def _prepend(head: list[tuple[int, list]], rest: Iterator[tuple[int, list]]) -> Iterator[tuple[int, list]]:
-    yield from head
-    yield from rest

@@ -46,14 +46,18 @@ def open_warehouse() -> Iterator[duckdb.DuckDBPyConnection]:
         conn.close()
 
 
-def run_context(context: dict[str, Any]) -> RunContext:
-    """The clock for the row rules: the `as_of` param, else when the run was due (stable on re-runs)."""
+def run_context(context: dict[str, Any], *, wall_clock: bool = False) -> RunContext:
+    """The clock a step uses: the `as_of` param (tests, demos), else when the run was due (stable
+    on re-runs), or with `wall_clock` the real time (an opt-out's report must show when it was
+    really applied)."""
     params = context.get("params") or {}
     dag_run = context.get("dag_run")
     as_of = params.get("as_of")
     if as_of:
         when = dt.datetime.fromisoformat(str(as_of))
         when = when if when.tzinfo else when.replace(tzinfo=dt.timezone.utc)
+    elif wall_clock:
+        when = dt.datetime.now(dt.timezone.utc)
     else:
         when = getattr(dag_run, "run_after", None) or context.get("logical_date") or dt.datetime.now(dt.timezone.utc)
     dag = context.get("dag")
@@ -190,7 +194,7 @@ def summarize(files: list[dict], context: dict[str, Any]) -> dict:
     run_id = context.get("run_id")
     with open_warehouse() as conn:
         summaries = [pipeline.file_summary(conn, Path(f["path"]), run_id, paths().reports) for f in files]
-    out = reports.write_summary_json(summaries, paths().reports / "runs" / f"{_safe(run_id)}.json")
+    out = reports.write_summary_json(summaries, paths().reports / "runs" / f"{safe_name(run_id)}.json")
     log.info("Import summary (also in %s):\n%s", out, reports.format_summary(summaries))
     failed = [s.file_name for s in summaries if s.error]
     if failed:
@@ -201,5 +205,5 @@ def summarize(files: list[dict], context: dict[str, Any]) -> dict:
             "rows_rejected": sum(s.rows_rejected for s in summaries)}
 
 
-def _safe(run_id: str | None) -> str:
+def safe_name(run_id: str | None) -> str:
     return "".join(ch if ch.isalnum() or ch in "-_." else "_" for ch in (run_id or "manual"))
