@@ -36,7 +36,7 @@ import phonenumbers
 import pyarrow as pa
 import yaml
 
-from optline import warehouse
+from optline import quality, warehouse
 from optline.businessdays import FCC_OPT_OUT_LIMIT, business_days_between
 from optline.config import hmac_key, paths
 from optline.fields import header_key
@@ -348,6 +348,7 @@ def apply_file(conn: duckdb.DuckDBPyConnection, path: Path, run: RunContext, rep
         for kind, name in (("inbound_opt_outs_csv", "opt_outs.csv"), ("inbound_summary_json", "summary.json")):
             warehouse.run(conn, "reports/reports_index_upsert", batch_id=batch_id, kind=kind,
                           path=str(inbound_reports_dir(reports_dir, batch_id) / name))
+    quality.observe(conn, batch_id, "inbound_messages")  # after the commit: recorded, never blocking
     write_report(conn, batch_id, reports_dir)
     result = result_for(conn, batch_id, reports_dir, already_imported=False)
     log.info("%s: inbound batch %d: %d read, %d applied, %d ignored, %d invalid; by intent %s; "

@@ -28,7 +28,7 @@ import phonenumbers
 import pyarrow as pa
 import yaml
 
-from optline import warehouse
+from optline import quality, warehouse
 from optline.config import hmac_key, paths
 from optline.fields import field_for_header, header_key
 from optline.inbox import discover
@@ -408,6 +408,7 @@ def apply_file(conn: duckdb.DuckDBPyConnection, path: Path, run: RunContext, rep
                       rows_suppressed_unmatched=counts["rows_suppressed_unmatched"],
                       rows_invalid=counts["rows_invalid"], contacts_matched=counts["contacts_matched"],
                       events_appended=events)
+    quality.observe(conn, batch_id, "opt_out_file")  # after the commit: recorded, never blocking
     summary = batch_summary(conn, batch_id, reports_root)
     write_report(conn, summary, reports_root)
     log.info("%s: opt-out batch %d applied: %d read, %d matched, %d suppressed unmatched, %d invalid %s; "

@@ -25,8 +25,11 @@ from optline.policy import Policy
 log = logging.getLogger(__name__)
 
 SUITE_DIR = PROJECT_DIR / "expectations"
-SEVERITIES = ("review", "critical")
-DATASETS = ("accepted_rows", "batch_shares")
+# critical rejects a batch whole, review holds it for a person; observe only records (the
+# suites of opt-out files and inbound texts: an opt-out must never wait).
+SEVERITIES = ("observe", "review", "critical")
+# The `quality` views each suite reads, filtered to one batch.
+DATASETS = ("accepted_rows", "batch_shares", "optout_outcomes", "optout_shares", "inbound_outcomes", "inbound_shares")
 
 
 class SuiteError(ValueError):
@@ -126,7 +129,7 @@ def run_suite(conn: duckdb.DuckDBPyConnection, batch_id: int, suite: dict[str, A
     logging.getLogger("great_expectations").setLevel(logging.WARNING)
 
     results: list[dict[str, Any]] = []
-    for dataset in DATASETS:
+    for dataset in dict.fromkeys(e["meta"]["dataset"] for e in suite["expectations"]):
         part = {**suite, "expectations": [e for e in suite["expectations"] if e["meta"]["dataset"] == dataset]}
         if not part["expectations"]:
             continue
@@ -168,3 +171,15 @@ def validate_batch(conn: duckdb.DuckDBPyConnection, batch_id: int, *, suite_name
     log.info("batch %d: %d expectations, %d critical and %d review failures: %s", batch_id, len(results),
              len(critical), len(review), decision)
     return verdict
+
+
+def observe(conn: duckdb.DuckDBPyConnection, batch_id: int, suite_name: str) -> list[dict[str, Any]]:
+    """Run an observe-only suite on an applied batch and store its results; decides nothing."""
+    suite = load_suite(suite_name)
+    results = run_suite(conn, batch_id, suite, {})
+    with warehouse.transaction(conn):
+        store_results(conn, batch_id, suite_name, results)
+    failed = [r["description"] for r in results if not r["success"]]
+    log.info("batch %d: %s: %d expectations, %d failed%s", batch_id, suite_name, len(results), len(failed),
+             f": {'; '.join(failed)}" if failed else "")
+    return results
