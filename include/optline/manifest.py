@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Callable, Collection
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -91,11 +92,44 @@ def load_manifest(data_file: Path) -> Manifest:
             f"{data_file.name}: no manifest. Add {data_file.name.split('.')[0]}.manifest.yaml (or "
             f"{FOLDER_MANIFEST} for the folder) with at least `lists: [<list name>]`; see docs/inbox.md"
         )
+    return parse_manifest(read_yaml(path), source=path)
+
+
+def read_yaml(path: Path) -> Any:
+    """A manifest file's YAML (an empty file is an empty mapping)."""
     try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        return yaml.safe_load(path.read_text(encoding="utf-8")) or {}
     except yaml.YAMLError as exc:
         raise ManifestError(f"{path.name}: not valid YAML: {exc}") from exc
-    return parse_manifest(raw, source=path)
+
+
+def file_settings(raw: dict, fail: Callable[[str, str], ManifestError], fields: Collection[str]) -> dict[str, Any]:
+    """How to read the file, as every kind of manifest says it: header, delimiter, encoding,
+    date order, and `columns:` (a field of `fields` -> a header name or a 1-based number)."""
+    header = raw.get("header", "auto")
+    if header not in ("auto", True, False):
+        raise fail("header", "must be true, false or auto")
+    delimiter = raw.get("delimiter", "auto")
+    if delimiter != "auto" and delimiter not in DELIMITERS:
+        raise fail("delimiter", f"must be auto or one of {sorted(DELIMITERS)}")
+    encoding = str(raw.get("encoding", "auto")).lower().replace("windows-1252", "cp1252").replace("utf8", "utf-8")
+    if encoding not in ENCODINGS:
+        raise fail("encoding", f"must be one of {ENCODINGS}")
+    date_order = str(raw.get("date_order", "auto")).lower()
+    if date_order not in DATE_ORDERS:
+        raise fail("date_order", f"must be one of {DATE_ORDERS}")
+    columns = raw.get("columns", {}) or {}
+    if not isinstance(columns, dict):
+        raise fail("columns", "must map fields to a header name or a 1-based column number")
+    bad = set(columns) - set(fields)
+    if bad:
+        raise fail("columns", f"names unknown fields {sorted(bad)}; fields are {sorted(fields)}")
+    for key, value in columns.items():
+        if not (isinstance(value, str) or (isinstance(value, int) and not isinstance(value, bool) and value >= 1)):
+            raise fail(f"columns.{key}", "must be a header name or a column number from 1")
+    return {"header": None if header == "auto" else bool(header),
+            "delimiter": None if delimiter == "auto" else DELIMITERS[delimiter],
+            "encoding": encoding, "date_order": date_order, "columns": dict(columns)}
 
 
 def parse_manifest(raw: Any, source: Path | None = None) -> Manifest:
@@ -135,31 +169,7 @@ def parse_manifest(raw: Any, source: Path | None = None) -> Manifest:
     if not isinstance(consent, dict) or set(consent) - {"source", "method"}:
         raise fail("consent", "must be a mapping with `source` and `method`")
 
-    header = raw.get("header", "auto")
-    if header not in ("auto", True, False):
-        raise fail("header", "must be true, false or auto")
-
-    delimiter = raw.get("delimiter", "auto")
-    if delimiter != "auto" and delimiter not in DELIMITERS:
-        raise fail("delimiter", f"must be auto or one of {sorted(DELIMITERS)}")
-
-    encoding = str(raw.get("encoding", "auto")).lower().replace("windows-1252", "cp1252").replace("utf8", "utf-8")
-    if encoding not in ENCODINGS:
-        raise fail("encoding", f"must be one of {ENCODINGS}")
-
-    date_order = str(raw.get("date_order", "auto")).lower()
-    if date_order not in DATE_ORDERS:
-        raise fail("date_order", f"must be one of {DATE_ORDERS}")
-
-    columns = raw.get("columns", {}) or {}
-    if not isinstance(columns, dict):
-        raise fail("columns", "must map fields to a header name or a 1-based column number")
-    bad = set(columns) - set(FIELDS)
-    if bad:
-        raise fail("columns", f"names unknown fields {sorted(bad)}; fields are {sorted(FIELDS)}")
-    for key, value in columns.items():
-        if not (isinstance(value, str) or (isinstance(value, int) and value >= 1)):
-            raise fail(f"columns.{key}", "must be a header name or a column number from 1")
+    reading = file_settings(raw, fail, FIELDS)
 
     overrides = raw.get("policy_overrides", {}) or {}
     if not isinstance(overrides, dict):
@@ -172,11 +182,7 @@ def parse_manifest(raw: Any, source: Path | None = None) -> Manifest:
         tags=tuple(str(t).strip() for t in tags if str(t).strip()),
         consent_source=str(consent.get("source") or "file import"),
         consent_method=str(consent.get("method") or "import"),
-        header=None if header == "auto" else bool(header),
-        delimiter=None if delimiter == "auto" else DELIMITERS[delimiter],
-        encoding=encoding,
-        date_order=date_order,
-        columns=dict(columns),
+        **reading,
         policy=str(raw.get("policy", "default")),
         policy_overrides=dict(overrides),
         sheet=raw.get("sheet"),

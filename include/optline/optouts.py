@@ -33,12 +33,12 @@ from optline.config import hmac_key, paths
 from optline.fields import field_for_header, header_key
 from optline.inbox import discover
 from optline.manifest import (
-    DATE_ORDERS, DELIMITERS, ENCODINGS, FOLDER_MANIFEST, ManifestError, effective_date_order, manifest_path_for,
+    FOLDER_MANIFEST, ManifestError, effective_date_order, file_settings, manifest_path_for, read_yaml,
 )
 from optline.masking import mask_phone, neutralize_formula
 from optline.phones import number_hmac, parse_many
 from optline.readers import MalformedFileError, clean_cell, file_format, open_records, prepend
-from optline.staging import RunContext, sha256_of
+from optline.staging import RunContext, is_header, resolve_columns, sha256_of, shown_headers
 
 log = logging.getLogger(__name__)
 
@@ -77,7 +77,6 @@ _ALIASES = {alias: fld for fld, names in _OWN_ALIASES.items() for alias in names
 _COLUMNS = ["batch_id", "row_number", "line_number", "read_issue", "read_detail", *FIELDS.values(), "extra"]
 _MANIFEST_KEYS = {"scope", "default_country", "source", "method", "date_order", "header", "delimiter",
                   "encoding", "columns", "sheet"}
-_PHONE_LIKE_DIGITS = 7
 CHUNK_ROWS = 100_000
 
 
@@ -129,11 +128,7 @@ def load_manifest(data_file: Path) -> OptoutManifest:
         raise ManifestError(
             f"{data_file.name}: no manifest. Add {data_file.name.split('.')[0]}.manifest.yaml (or {FOLDER_MANIFEST} "
             "for the folder), e.g. `scope: all` and `source: <where the opt-outs come from>`; see docs/optouts.md")
-    try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    except yaml.YAMLError as exc:
-        raise ManifestError(f"{path.name}: not valid YAML: {exc}") from exc
-    return parse_manifest(raw, source=path)
+    return parse_manifest(read_yaml(path), source=path)
 
 
 def parse_manifest(raw: Any, source: Path | None = None) -> OptoutManifest:
@@ -157,34 +152,12 @@ def parse_manifest(raw: Any, source: Path | None = None) -> OptoutManifest:
     for key in ("source", "method"):
         if key in raw and not (isinstance(raw[key], str) and raw[key].strip()):
             raise fail(key, "must be a non-empty text")
-    header = raw.get("header", "auto")
-    if header not in ("auto", True, False):
-        raise fail("header", "must be true, false or auto")
-    delimiter = raw.get("delimiter", "auto")
-    if delimiter != "auto" and delimiter not in DELIMITERS:
-        raise fail("delimiter", f"must be auto or one of {sorted(DELIMITERS)}")
-    encoding = str(raw.get("encoding", "auto")).lower().replace("windows-1252", "cp1252").replace("utf8", "utf-8")
-    if encoding not in ENCODINGS:
-        raise fail("encoding", f"must be one of {ENCODINGS}")
-    date_order = str(raw.get("date_order", "auto")).lower()
-    if date_order not in DATE_ORDERS:
-        raise fail("date_order", f"must be one of {DATE_ORDERS}")
-    columns = raw.get("columns", {}) or {}
-    if not isinstance(columns, dict):
-        raise fail("columns", "must map fields to a header name or a 1-based column number")
-    bad = set(columns) - set(FIELDS)
-    if bad:
-        raise fail("columns", f"names unknown fields {sorted(bad)}; fields are {sorted(FIELDS)}")
-    for key, value in columns.items():
-        if not (isinstance(value, str) or (isinstance(value, int) and not isinstance(value, bool) and value >= 1)):
-            raise fail(f"columns.{key}", "must be a header name or a column number from 1")
+    reading = file_settings(raw, fail, FIELDS)
     return OptoutManifest(
         scope=scope, default_country=country,
         source=str(raw.get("source", OptoutManifest.source)).strip(),
         method=str(raw.get("method", OptoutManifest.method)).strip(),
-        date_order=date_order, header=None if header == "auto" else bool(header),
-        delimiter=None if delimiter == "auto" else DELIMITERS[delimiter], encoding=encoding,
-        columns=dict(columns), sheet=raw.get("sheet"), path=str(source) if source else None,
+        **reading, sheet=raw.get("sheet"), path=str(source) if source else None,
     )
 
 
@@ -201,52 +174,16 @@ def field_for(header: str) -> str | None:
     return fld if fld in FIELDS else None
 
 
-def _looks_like_phone(cell: str | None) -> bool:
-    return bool(cell) and sum(ch.isdigit() for ch in cell) >= _PHONE_LIKE_DIGITS
-
-
-def _shown(header: list[str | None]) -> list[str]:
-    return [mask_phone(h) if _looks_like_phone(h) else (h or "") for h in header]
-
-
-def _is_header(cells: list[str | None], manifest: OptoutManifest) -> bool:
-    mapped = {header_key(t) for t in manifest.columns.values() if isinstance(t, str)}
-    named = any(c and (field_for(c) or header_key(c) in mapped) for c in cells)
-    return named and not any(_looks_like_phone(c) for c in cells)
-
-
 def map_columns(header: list[str | None] | None, manifest: OptoutManifest, first_row: list[str | None],
                 file_name: str) -> dict[str, int]:
     """staging column -> cell index, from the manifest's `columns:` and the recognized headers."""
-    by_field: dict[str, int] = {}
-    keys = [header_key(h or "") for h in header] if header else []
-    width = len(header) if header else len(first_row)
-    for fld, target in manifest.columns.items():
-        if isinstance(target, int):
-            if target > width:
-                raise ManifestError(f"{file_name}: `columns.{fld}` is column {target}, "
-                                    f"but the file has {width} column(s)")
-            by_field[fld] = target - 1
-            continue
-        if not header:
-            raise ManifestError(f"{file_name}: `columns.{fld}` names header {target!r}, but the file has no header; "
-                                "use a column number (1 = first column)")
-        if header_key(target) not in keys:
-            raise ManifestError(f"{file_name}: `columns.{fld}` names header {target!r}, which the file does not have; "
-                                f"its headers are {_shown(header)}")
-        by_field[fld] = keys.index(header_key(target))
-    taken = set(by_field.values())
-    for index, cell in enumerate(header or []):
-        fld = field_for(cell or "")
-        if fld and fld not in by_field and index not in taken:
-            by_field[fld] = index
-            taken.add(index)
+    by_field = resolve_columns(header, manifest.columns, first_row, file_name, field_for)
     if not header and not by_field and len(first_row) == 1:
         by_field["phone"] = 0
     if not {FIELDS[f] for f in by_field} & set(IDENTIFIERS):
         if header:
             raise MalformedFileError(file_name, 1, f"no contact id, phone or email column among the headers "
-                                     f"{_shown(header)}; add e.g. `columns: {{phone: <header>}}` to the manifest")
+                                     f"{shown_headers(header)}; add e.g. `columns: {{phone: <header>}}` to the manifest")
         raise MalformedFileError(file_name, 1, "no header and several columns; map them in the manifest, "
                                  "e.g. `columns: {phone: 1, opt_out_date: 2}`")
     return {FIELDS[f]: i for f, i in by_field.items()}
@@ -368,7 +305,7 @@ def apply_file(conn: duckdb.DuckDBPyConnection, path: Path, run: RunContext, rep
     if leading is None:
         raise MalformedFileError(path.name, None, "the file has no rows (it is empty or blank)")
     first_cells = [clean_cell(c) for c in leading[1]]
-    has_header = manifest.header if manifest.header is not None else _is_header(first_cells, manifest)
+    has_header = manifest.header if manifest.header is not None else is_header(first_cells, manifest.columns, field_for)
     header = first_cells if has_header else None
     cmap = map_columns(header, manifest, first_cells, path.name)
     names = [h or f"column_{i + 1}" for i, h in enumerate(header or [])]

@@ -9,7 +9,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -78,20 +78,52 @@ def import_key(file_sha256: str, manifest: Manifest) -> str:
     return hashlib.sha256(f"{file_sha256}:{manifest.fingerprint()}".encode()).hexdigest()
 
 
-def _looks_like_phone(cell: str | None) -> bool:
+def looks_like_phone(cell: str | None) -> bool:
     return bool(cell) and sum(ch.isdigit() for ch in cell) >= _PHONE_LIKE_DIGITS
 
 
-def _is_header(cells: list[str | None], manifest: Manifest) -> bool:
+def is_header(cells: list[str | None], columns: dict[str, str | int],
+              field_for: Callable[[str], str | None] = field_for_header) -> bool:
     """A first row naming known fields (or the manifest's `columns:` headers), with no phone-like cell."""
-    mapped = {header_key(t) for t in manifest.columns.values() if isinstance(t, str)}
-    named = any(c and (field_for_header(c) or header_key(c) in mapped) for c in cells)
-    return named and not any(_looks_like_phone(c) for c in cells)
+    mapped = {header_key(t) for t in columns.values() if isinstance(t, str)}
+    named = any(c and (field_for(c) or header_key(c) in mapped) for c in cells)
+    return named and not any(looks_like_phone(c) for c in cells)
 
 
-def _shown(header: list[str | None]) -> list[str]:
+def shown_headers(header: list[str | None]) -> list[str]:
     """Headers as an error message may show them: a cell that looks like a phone is masked."""
-    return [mask_phone(h) if _looks_like_phone(h) else (h or "") for h in header]
+    return [mask_phone(h) if looks_like_phone(h) else (h or "") for h in header]
+
+
+def resolve_columns(header: list[str | None] | None, columns: dict[str, str | int], first_row: list[str | None],
+                    file_name: str, field_for: Callable[[str], str | None] = field_for_header) -> dict[str, int]:
+    """field -> cell index: the manifest's `columns:` (header name or 1-based number) first, then
+    every header `field_for` recognizes. Errors name the file and the manifest key."""
+    by_field: dict[str, int] = {}
+    keys = [header_key(h or "") for h in header] if header else []
+    width = len(header) if header else len(first_row)
+    for fld, target in columns.items():
+        if isinstance(target, int):
+            if target > width:
+                raise ManifestError(f"{file_name}: `columns.{fld}` is column {target}, but the file's "
+                                    f"{'header' if header else 'first row'} has {width} column(s)")
+            by_field[fld] = target - 1
+            continue
+        if not header:
+            raise ManifestError(f"{file_name}: `columns.{fld}` names header {target!r}, but the file has no header; "
+                                "use a column number (1 = first column)")
+        key = header_key(target)
+        if key not in keys:
+            raise ManifestError(f"{file_name}: `columns.{fld}` names header {target!r}, which the file does not have; "
+                                f"its headers are {shown_headers(header)}")
+        by_field[fld] = keys.index(key)
+    taken = set(by_field.values())
+    for index, cell in enumerate(header or []):
+        fld = field_for(cell or "")
+        if fld and fld not in by_field and index not in taken:
+            by_field[fld] = index
+            taken.add(index)
+    return by_field
 
 
 def _unique_names(header: list[str | None]) -> tuple[str, ...]:
@@ -107,35 +139,12 @@ def _unique_names(header: list[str | None]) -> tuple[str, ...]:
 def map_columns(header: list[str | None] | None, manifest: Manifest, first_row: list[str | None],
                 file_name: str) -> ColumnMap:
     """Resolve the manifest's `columns:` and the recognized header names to cell indexes."""
-    by_field: dict[str, int] = {}
-    keys = [header_key(h or "") for h in header] if header else []
-    width = len(header) if header else len(first_row)
-    for fld, target in manifest.columns.items():
-        if isinstance(target, int):
-            if target > width:
-                raise ManifestError(f"{file_name}: `columns.{fld}` is column {target}, but the file's "
-                                    f"{'header' if header else 'first row'} has {width} column(s)")
-            by_field[fld] = target - 1
-            continue
-        if not header:
-            raise ManifestError(f"{file_name}: `columns.{fld}` names header {target!r}, but the file has no header; "
-                                "use a column number (1 = first column)")
-        key = header_key(target)
-        if key not in keys:
-            raise ManifestError(f"{file_name}: `columns.{fld}` names header {target!r}, which the file does not have; "
-                                f"its headers are {_shown(header)}")
-        by_field[fld] = keys.index(key)
-    taken = set(by_field.values())
-    for index, cell in enumerate(header or []):
-        fld = field_for_header(cell or "")
-        if fld and fld not in by_field and index not in taken:
-            by_field[fld] = index
-            taken.add(index)
+    by_field = resolve_columns(header, manifest.columns, first_row, file_name)
     if "phone" not in by_field:
         if not header and len(first_row) == 1:
             by_field["phone"] = 0
         elif header:
-            raise MalformedFileError(file_name, 1, f"no phone column among the headers {_shown(header)}; add "
+            raise MalformedFileError(file_name, 1, f"no phone column among the headers {shown_headers(header)}; add "
                                      "`columns: {phone: <header>}` to the manifest")
         else:
             raise MalformedFileError(file_name, 1, "no header and several columns; map them in the manifest, "
@@ -209,7 +218,7 @@ def stage_file(conn: duckdb.DuckDBPyConnection, path: Path, manifest: Manifest, 
     if first is None:
         raise MalformedFileError(path.name, None, "the file has no rows (it is empty or blank)")
     first_cells = [clean_cell(c) for c in first[1]]
-    has_header = manifest.header if manifest.header is not None else _is_header(first_cells, manifest)
+    has_header = manifest.header if manifest.header is not None else is_header(first_cells, manifest.columns)
     header = first_cells if has_header else None
     cmap = map_columns(header, manifest, first_cells, path.name)
     # Blank lines above a header are not rows; above data they are (rejected as blank_row).
