@@ -7,8 +7,6 @@ each generated row carries the outcome it must have.
 
 from __future__ import annotations
 
-import datetime as dt
-import importlib.util
 import random
 from collections import Counter
 from dataclasses import dataclass
@@ -18,20 +16,21 @@ import duckdb
 import pytest
 
 from tests.conftest import PROJECT
+from tests.dags import dagrun
 from tests.helpers import OPEN_GATE, warehouse_snapshot, write_csv, write_manifest
 
 pytestmark = pytest.mark.airflow
 
-DAG_FILE = PROJECT / "dags" / "contact_import.py"
 AS_OF = "2026-11-01T12:00:00+00:00"
 WRITERS = ("import_file.stage", "import_file.check", "import_file.validate", "import_file.merge", "summarize")
 
 
+
 def load_dag():
-    spec = importlib.util.spec_from_file_location("contact_import_under_test", DAG_FILE)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module.contact_import()
+    return dagrun.load_dag("contact_import")
+
+
+task_states = dagrun.task_states
 
 
 def run_dag(inbox: Path | None = None):
@@ -39,17 +38,6 @@ def run_dag(inbox: Path | None = None):
     if inbox:
         conf["inbox"] = str(inbox)
     return load_dag().test(run_conf=conf)
-
-
-def task_states(dag_run) -> dict[str, list[str]]:
-    from airflow.utils.session import create_session
-
-    with create_session() as session:
-        tis = dag_run.get_task_instances(session=session)
-        states: dict[str, list[str]] = {}
-        for ti in sorted(tis, key=lambda t: (t.task_id, t.map_index)):
-            states.setdefault(ti.task_id, []).append(str(ti.state))
-    return states
 
 
 def read_warehouse(data_dir: Path):

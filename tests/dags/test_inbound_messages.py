@@ -4,27 +4,23 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
-import importlib.util
 import json
 
 import duckdb
 import pytest
 
 from optline.inbound import write_inbound_samples
-from tests.conftest import PROJECT
+from tests.dags import dagrun
 from tests.helpers import warehouse_snapshot
 
 pytestmark = pytest.mark.airflow
 
-DAG_FILE = PROJECT / "dags" / "inbound_messages.py"
 AS_OF = "2026-11-01T12:00:00+00:00"
 
 
+
 def load_dag():
-    spec = importlib.util.spec_from_file_location("inbound_messages_under_test", DAG_FILE)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module.inbound_messages()
+    return dagrun.load_dag("inbound_messages")
 
 
 def test_dag_runs_often_with_retries_tags_docs_and_the_single_writer_pool():

@@ -4,7 +4,6 @@ over the demo's sample contacts and opt-out file."""
 from __future__ import annotations
 
 import datetime as dt
-import importlib.util
 import json
 import re
 import sqlite3
@@ -16,20 +15,21 @@ import pytest
 from optline import optouts, pipeline, samples, warehouse
 from optline.staging import RunContext
 from tests.conftest import PROJECT
+from tests.dags import dagrun
 from tests.helpers import warehouse_snapshot, write_csv
 
 pytestmark = pytest.mark.airflow
 
-DAG_FILE = PROJECT / "dags" / "optout_import.py"
 AS_OF = "2026-11-01T12:00:00+00:00"
 CLOCK = dt.datetime.fromisoformat(AS_OF)
 
 
+
 def load_dag():
-    spec = importlib.util.spec_from_file_location("optout_import_under_test", DAG_FILE)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module.optout_import()
+    return dagrun.load_dag("optout_import")
+
+
+task_states = dagrun.task_states
 
 
 def run_dag(inbox: Path | None = None):
@@ -37,16 +37,6 @@ def run_dag(inbox: Path | None = None):
     if inbox:
         conf["inbox"] = str(inbox)
     return load_dag().test(run_conf=conf)
-
-
-def task_states(dag_run) -> dict[str, list[str]]:
-    from airflow.utils.session import create_session
-
-    with create_session() as session:
-        states: dict[str, list[str]] = {}
-        for ti in sorted(dag_run.get_task_instances(session=session), key=lambda t: (t.task_id, t.map_index)):
-            states.setdefault(ti.task_id, []).append(str(ti.state))
-    return states
 
 
 def read_warehouse(data_dir: Path):

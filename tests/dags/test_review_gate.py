@@ -4,7 +4,6 @@ timeout, and critical rejection, each asserting the warehouse state after it."""
 from __future__ import annotations
 
 import datetime as dt
-import importlib.util
 from pathlib import Path
 
 import duckdb
@@ -12,8 +11,7 @@ import pytest
 
 from optline import pipeline, warehouse
 from optline.staging import RunContext
-from tests.conftest import PROJECT
-from tests.dags import reviewer
+from tests.dags import dagrun, reviewer
 from tests.helpers import write_csv
 
 pytestmark = pytest.mark.airflow
@@ -24,13 +22,6 @@ HEADER = ["phone", "first_name", "dob", "opt_in"]
 
 def good(n: int, first: str = "Ann") -> list[str]:
     return [f"(415) 555-{n:04d}", f"{first}{n}", "1990-01-02", "2026-10-01"]
-
-
-def load(name: str):
-    spec = importlib.util.spec_from_file_location(f"{name}_under_test", PROJECT / "dags" / f"{name}.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return getattr(module, name)()
 
 
 def statuses(data_dir: Path) -> dict[str, str]:
@@ -75,7 +66,7 @@ def test_one_run_passes_one_batch_holds_one_and_rejects_one(airflow_db, data_dir
     no_opt_in = [[f"(415) 555-{n:04d}", f"Bad{n}", "1990-01-02", ""] for n in range(200, 210)]
     write_csv(data_dir / "inbox" / "bad.csv", [HEADER, good(300, "Bad"), *no_opt_in], policy_overrides={})
 
-    dag_run = load("contact_import").test(run_conf={"as_of": AS_OF})
+    dag_run = dagrun.load_dag("contact_import").test(run_conf={"as_of": AS_OF})
     assert str(dag_run.state) == "success"
     assert statuses(data_dir) == {"pass.csv": "merged", "held.csv": "awaiting_review", "bad.csv": "rejected"}
     assert contacts(data_dir) == {f"Pass{n}" for n in range(1, 11)}
@@ -91,7 +82,7 @@ def test_one_run_passes_one_batch_holds_one_and_rejects_one(airflow_db, data_dir
 def test_a_held_batch_approved_by_a_reviewer_merges(airflow_db, data_dir):
     hold_a_batch(data_dir)
     thread = reviewer.answer("Approve")
-    dag_run = load("batch_review").test()
+    dag_run = dagrun.load_dag("batch_review").test()
     thread.join(5)
     assert thread.errors == []
     assert str(dag_run.state) == "success"
@@ -103,7 +94,7 @@ def test_a_held_batch_approved_by_a_reviewer_merges(airflow_db, data_dir):
 def test_a_held_batch_refused_by_a_reviewer_merges_nothing(airflow_db, data_dir):
     hold_a_batch(data_dir)
     thread = reviewer.answer("Refuse")
-    dag_run = load("batch_review").test()
+    dag_run = dagrun.load_dag("batch_review").test()
     thread.join(5)
     assert thread.errors == []
     assert str(dag_run.state) == "success"
@@ -115,7 +106,7 @@ def test_a_held_batch_refused_by_a_reviewer_merges_nothing(airflow_db, data_dir)
 def test_a_held_batch_nobody_answers_is_refused_at_the_policy_timeout(airflow_db, data_dir):
     hold_a_batch(data_dir, review_timeout_minutes=0.05)  # 3 seconds
     thread = reviewer.sweep_timeouts()
-    dag_run = load("batch_review").test()
+    dag_run = dagrun.load_dag("batch_review").test()
     thread.join(5)
     assert thread.errors == []
     assert str(dag_run.state) == "success"
@@ -125,7 +116,7 @@ def test_a_held_batch_nobody_answers_is_refused_at_the_policy_timeout(airflow_db
 
 
 def test_batch_review_dag_asks_in_a_mapped_group_and_merges_in_the_writer_pool():
-    dag = load("batch_review")
+    dag = dagrun.load_dag("batch_review")
     assert "optline.review_requests" in str(dag.timetable.asset_condition)
     review = dag.get_task("review_batch.review")
     assert review.options == ["Approve", "Refuse"] and review.defaults == ["Refuse"]
