@@ -38,3 +38,22 @@ def warehouse_snapshot(conn) -> dict[str, list[tuple]]:
     tables = conn.execute("""select table_schema || '.' || table_name from information_schema.tables
         where table_type = 'BASE TABLE' and table_catalog = current_database() order by 1""").fetchall()
     return {t: conn.execute(f"select * from {t} order by all").fetchall() for (t,) in tables}
+
+
+PEOPLE_HEADER = ["phone", "first_name", "last_name", "state", "postcode", "dob", "opt_in_date"]
+
+
+def import_people(conn, folder: Path, name: str, people: list[list[Any]], *, as_of, **manifest: Any):
+    """Import a small real contact file (PEOPLE_HEADER columns) through the whole pipeline."""
+    from optline import pipeline
+    from optline.staging import RunContext
+
+    manifest.setdefault("lists", ["Main"])
+    path = write_csv(folder / name, [PEOPLE_HEADER, *people], **manifest)
+    summary = pipeline.import_file(conn, path, RunContext(as_of=as_of, dag_id="test", run_id="r1"), folder / "reports")
+    assert summary.error is None, summary.error
+    return summary
+
+
+def person(phone: str, first: str = "", last: str = "", state: str = "", postcode: str = "") -> list[str]:
+    return [phone, first, last, state, postcode, "1990-01-02", "2026-10-01"]

@@ -1,7 +1,8 @@
 """Deleting contacts: the personal data goes, the suppression stays.
 
 A deletion removes the contacts (one list's members, or everyone), their memberships,
-tags and channels, the numbers no other contact uses, and the staged copies of their rows.
+tags and channels, the numbers no other contact uses, and the staged copies of their rows;
+their queued messages are cancelled and the outbox forgets their numbers and texts.
 The consent ledger is not touched: it names numbers by keyed HMAC only, so a deleted number
 that opted out is still refused when it is imported again.
 """
@@ -15,6 +16,8 @@ import duckdb
 from optline import warehouse
 
 STEPS = (
+    "deletion/outbox_cancel_queued",
+    "deletion/outbox_scrub",
     "deletion/memberships_delete",
     "deletion/contact_tags_delete",
     "deletion/contact_channels_delete",

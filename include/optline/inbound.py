@@ -41,7 +41,9 @@ from optline.businessdays import FCC_OPT_OUT_LIMIT, business_days_between
 from optline.config import hmac_key, paths
 from optline.fields import header_key
 from optline.keywords import HELP_WORDS, OPT_IN_WORDS, OPT_OUT_WORDS, classify
-from optline.manifest import CHANNELS, DELIMITERS, ENCODINGS, ManifestError, effective_date_order, manifest_path_for
+from optline.manifest import (
+    CHANNELS, DELIMITERS, ENCODINGS, ManifestError, ManifestSettings, effective_date_order, manifest_path_for,
+)
 from optline.masking import neutralize_formula, safe_value
 from optline.phones import number_hmac, parse_many
 from optline.readers import MalformedFileError, detect_delimiter, detect_encoding, open_text, read_delimited
@@ -75,7 +77,7 @@ _MESSAGE_COLUMNS = ("row_number", "line_number", "read_issue", "from_raw", "to_r
 
 
 @dataclass(frozen=True)
-class InboundManifest:
+class InboundManifest(ManifestSettings):
     default_country: str = "US"
     channel: str = "sms"
     keywords: dict[str, str] = field(default_factory=dict)  # KEYWORD (upper case) -> list name
@@ -86,14 +88,6 @@ class InboundManifest:
     delimiter: str | None = None  # None: detect
     date_order: str = "auto"
     path: str | None = None
-
-    def settings(self) -> dict[str, Any]:
-        d = asdict(self)
-        d.pop("path")
-        return d
-
-    def fingerprint(self) -> str:
-        return hashlib.sha256(json.dumps(self.settings(), sort_keys=True).encode()).hexdigest()
 
 
 @dataclass(frozen=True)
@@ -297,7 +291,8 @@ def classify_rows(rows: list[dict[str, Any]], manifest: InboundManifest) -> pa.T
 # --- applying -------------------------------------------------------------------------------
 
 _APPLY_STEPS = ("inbound/phone_numbers_insert_new", "inbound/lists_insert_new", "inbound/contacts_insert_new",
-                "inbound/contact_channels_insert_new", "inbound/memberships_upsert",
+                "inbound/contact_channels_insert_new", "inbound/confirmations_insert",
+                "confirmations/memberships_activate", "inbound/memberships_upsert",
                 "inbound/consent_events_insert", "inbound/keyword_joins_insert")
 
 
@@ -335,8 +330,8 @@ def apply_file(conn: duckdb.DuckDBPyConnection, path: Path, run: RunContext, rep
                       date_order=effective_date_order(manifest.date_order, manifest.default_country))
         for step in _APPLY_STEPS:
             warehouse.run(conn, step, batch_id=batch_id)
-        warehouse.run(conn, "inbound/outbox_insert", batch_id=batch_id, help_reply=manifest.help_reply,
-                      welcome_reply=manifest.welcome_reply)
+        warehouse.run(conn, "inbound/outbox_insert", batch_id=batch_id, applied_at=applied_at,
+                      help_reply=manifest.help_reply, welcome_reply=manifest.welcome_reply)
         counts = outcome_counts(conn, batch_id)
         total = sum(counts[o] for o in ("applied", "ignored", "invalid"))
         if total != messages.num_rows:

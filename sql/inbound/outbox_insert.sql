@@ -1,6 +1,9 @@
 -- Queue the batch's replies: one help reply per HELP message, one welcome per first-ever
 -- keyword join. A key already in the outbox is skipped, so each reply is queued once.
-insert into msg.outbox (idempotency_key, kind, e164, channel, template, body, status, batch_id, row_number)
+insert into msg.outbox (
+    idempotency_key, kind, e164, number_hmac, channel, list_id, template, body, status, not_before, batch_id,
+    row_number
+)
 with
 
 replies as (
@@ -11,7 +14,9 @@ replies as (
         end as idempotency_key,
         case when outcomes.action = 'help_reply' then 'help' else 'welcome' end as kind,
         messages.e164,
+        messages.number_hmac,
         batches.channel,
+        case when outcomes.action = 'help_reply' then null else lists.list_id end as list_id,
         case when outcomes.action = 'help_reply' then $help_reply else $welcome_reply end as template,
         coalesce(lists.name, '') as list_name,
         coalesce(outcomes.keyword, '') as keyword,
@@ -30,10 +35,13 @@ select
     idempotency_key,
     kind,
     e164,
+    number_hmac,
     channel,
+    list_id,
     template,
     replace(replace(template, '{list}', list_name), '{keyword}', keyword),
     'queued',
+    $applied_at,
     batch_id,
     row_number
 from replies

@@ -62,3 +62,18 @@ def test_a_number_shared_with_a_contact_on_another_list_stays_for_that_contact(c
 def test_a_deletion_must_say_what_it_deletes(conn):
     with pytest.raises(ValueError, match="either"):
         delete_contacts(conn, requested_by="x")
+
+
+def test_a_deleted_contacts_queued_welcome_is_cancelled_and_the_outbox_forgets_the_number(conn, data_dir):
+    from optline import outbox
+    from optline.messaging import WelcomeSettings
+    from tests.helpers import import_people, person
+
+    as_of = dt.datetime(2026, 11, 1, 12, 0, tzinfo=dt.timezone.utc)
+    import_people(conn, data_dir, "a.csv", [person("(415) 555-0161", "Ann"), person("(415) 555-0162", "Bo")],
+                  as_of=as_of, lists=["Gone"])
+    outbox.enqueue_welcomes(conn, WelcomeSettings(), as_of)
+    conn.execute("update msg.outbox set status = 'sent' where e164 = '+14155550162'")
+    delete_contacts(conn, list_name="Gone", requested_by="test")
+    rows = conn.execute("select status, status_reason, e164, body from msg.outbox order by outbox_id").fetchall()
+    assert rows == [("cancelled", "deleted", "", ""), ("sent", None, "", "")]

@@ -1,0 +1,14 @@
+-- The conversion report: one row per contact import that added pending members.
+select
+    batch_id,
+    file_name,
+    merged_at,
+    imported,
+    waiting,
+    messaged,
+    not_messaged,
+    confirmed,
+    conversion_rate,
+    confirmed_of_messaged
+from marts.import_conversion
+order by batch_id

@@ -1,0 +1,1 @@
+alter table msg.outbox_next rename to outbox

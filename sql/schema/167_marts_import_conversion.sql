@@ -1,0 +1,59 @@
+-- Double opt-in conversion per contact import: the list × number pairs the import added as
+-- pending members (imported), how many got their welcome (messaged), and how many confirmed
+-- (a YES/START reply, the list's keyword, or a web confirmation). Counts only.
+create or replace view marts.import_conversion as
+with
+
+imported as (
+    select distinct
+        memberships.first_batch_id as batch_id,
+        memberships.list_id,
+        numbers.number_hmac
+    from core.memberships as memberships
+    inner join ops.batches as batches on batches.batch_id = memberships.first_batch_id
+    inner join core.contacts as contacts on contacts.contact_id = memberships.contact_id
+    inner join core.phone_numbers as numbers on numbers.e164 = contacts.e164
+),
+
+welcomes as (
+    select list_id, number_hmac, status
+    from msg.outbox
+    where kind = 'welcome'
+),
+
+confirmed as (
+    select distinct list_id, number_hmac
+    from core.confirmations
+),
+
+per_number as (
+    select
+        imported.batch_id,
+        imported.list_id,
+        imported.number_hmac,
+        welcomes.status as welcome_status,
+        confirmed.number_hmac is not null as is_confirmed
+    from imported
+    left join welcomes on welcomes.list_id = imported.list_id and welcomes.number_hmac = imported.number_hmac
+    left join confirmed on confirmed.list_id = imported.list_id and confirmed.number_hmac = imported.number_hmac
+)
+
+select
+    batches.batch_id,
+    batches.file_name,
+    batches.merged_at,
+    count(*) as imported,
+    count(*) filter (where per_number.welcome_status in ('queued', 'claimed')) as waiting,
+    count(*) filter (where per_number.welcome_status = 'sent') as messaged,
+    count(*) filter (where per_number.welcome_status in ('cancelled', 'failed')) as not_messaged,
+    count(*) filter (where per_number.is_confirmed) as confirmed,
+    round(count(*) filter (where per_number.is_confirmed) / count(*), 4) as conversion_rate,
+    round(
+        count(*) filter (where per_number.is_confirmed and per_number.welcome_status = 'sent')
+        / nullif(count(*) filter (where per_number.welcome_status = 'sent'), 0),
+        4
+    ) as confirmed_of_messaged
+from per_number
+inner join ops.batches as batches on batches.batch_id = per_number.batch_id
+group by batches.batch_id, batches.file_name, batches.merged_at
+order by batches.batch_id
