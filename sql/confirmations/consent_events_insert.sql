@@ -1,0 +1,32 @@
+-- Each confirmed row is the number's own opt-in: an `opt_in` event on the batch's channel at
+-- the confirmation time, keyed by the number's HMAC, with the contact it confirmed (the
+-- lowest id when several share the number). An opt_in never lifts an opt-out.
+insert into core.consent_events (
+    number_hmac, scope, kind, effective_at, source, method, contact_id, batch_id, row_number, dag_id, run_id
+)
+with
+
+confirmed_contacts as (
+    select row_number, min(contact_id) as contact_id
+    from staging.web_confirmation_matches
+    where batch_id = $batch_id and nth = 1
+    group by row_number
+)
+
+select
+    web_rows.number_hmac,
+    batches.channel,
+    'opt_in',
+    web_rows.confirmed_at,
+    batches.source,
+    'web_confirmation',
+    confirmed_contacts.contact_id,
+    web_rows.batch_id,
+    web_rows.row_number,
+    batches.dag_id,
+    batches.run_id
+from staging.web_confirmations as web_rows
+inner join ops.confirmation_batches as batches on batches.batch_id = web_rows.batch_id
+left join confirmed_contacts on confirmed_contacts.row_number = web_rows.row_number
+where web_rows.batch_id = $batch_id and web_rows.outcome = 'confirmed'
+order by web_rows.row_number

@@ -1,0 +1,61 @@
+-- The pending memberships each valid row of a number not suppressed on the channel reaches:
+-- its number's memberships on the batch's channel, of its list when it names one. A
+-- membership with a confirmation already keeps it. The earliest row confirms (nth = 1).
+insert into staging.web_confirmation_matches (batch_id, row_number, list_id, contact_id, channel, nth)
+with
+
+batch as (
+    select batch_id, channel
+    from ops.confirmation_batches
+    where batch_id = $batch_id
+),
+
+confirming as (
+    select
+        web_rows.batch_id,
+        web_rows.row_number,
+        web_rows.e164,
+        web_rows.list_id,
+        web_rows.confirmed_at,
+        batch.channel
+    from staging.web_confirmations as web_rows
+    inner join batch on batch.batch_id = web_rows.batch_id
+    where web_rows.outcome is null and not web_rows.suppressed
+),
+
+pending as (
+    select
+        memberships.list_id,
+        memberships.contact_id,
+        memberships.channel,
+        contacts.e164
+    from core.memberships as memberships
+    inner join core.contacts as contacts on contacts.contact_id = memberships.contact_id
+    anti join core.confirmations as confirmations
+        on confirmations.list_id = memberships.list_id
+        and confirmations.contact_id = memberships.contact_id
+        and confirmations.channel = memberships.channel
+    where memberships.status = 'pending'
+),
+
+matched as (
+    select
+        confirming.batch_id,
+        confirming.row_number,
+        pending.list_id,
+        pending.contact_id,
+        pending.channel,
+        row_number() over (
+            partition by pending.list_id, pending.contact_id, pending.channel
+            order by confirming.confirmed_at, confirming.row_number
+        ) as nth
+    from confirming
+    inner join pending
+        on pending.e164 = confirming.e164
+        and pending.channel = confirming.channel
+        and (confirming.list_id is null or pending.list_id = confirming.list_id)
+)
+
+select batch_id, row_number, list_id, contact_id, channel, nth
+from matched
+order by row_number, list_id, contact_id
