@@ -12,10 +12,9 @@ from typing import Any
 
 from optline import inbound, warehouse
 from optline.config import paths
-from optline.inbox import discover
 from optline.pipeline import INPUT_ERRORS
 from optline.staging import RunContext, sha256_of
-from optline.tasks import open_warehouse
+from optline.tasks import discover_in, open_warehouse
 from optline.tasks import run_context as tasks_run_context
 
 log = logging.getLogger(__name__)
@@ -32,13 +31,7 @@ def inbox_dir(context: dict[str, Any]) -> Path:
 
 
 def discover_files(context: dict[str, Any]) -> list[dict]:
-    folder = inbox_dir(context)
-    if not folder.is_dir():
-        log.info("no inbound inbox at %s yet: nothing to apply", folder)
-        return []
-    files = [f.as_xcom() for f in discover(folder)]
-    log.info("%d inbound export(s): %s", len(files), ", ".join(f["name"] for f in files) or "none")
-    return files
+    return discover_in(inbox_dir(context), "inbound")
 
 
 def apply_file(inbox_file: dict, context: dict[str, Any]) -> dict:

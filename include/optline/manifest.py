@@ -29,8 +29,21 @@ class ManifestError(ValueError):
     """A manifest is missing or invalid; the message names the file and the key."""
 
 
+class ManifestSettings:
+    """For the frozen manifest dataclasses (each with a `path` field): the effective settings,
+    JSON-ready, and their fingerprint (the same file under other settings is another import)."""
+
+    def settings(self) -> dict[str, Any]:
+        d = asdict(self)  # type: ignore[call-overload]
+        d.pop("path")
+        return d
+
+    def fingerprint(self) -> str:
+        return hashlib.sha256(json.dumps(self.settings(), sort_keys=True).encode()).hexdigest()
+
+
 @dataclass(frozen=True)
-class Manifest:
+class Manifest(ManifestSettings):
     lists: tuple[str, ...]
     default_country: str = "US"
     channel: str = "sms"
@@ -49,14 +62,9 @@ class Manifest:
 
     def settings(self) -> dict[str, Any]:
         """The effective settings, JSON-ready (stored with the batch)."""
-        d = asdict(self)
-        d.pop("path")
+        d = super().settings()
         d["lists"], d["tags"] = list(self.lists), list(self.tags)
         return d
-
-    def fingerprint(self) -> str:
-        """sha256 of the settings: the same file under other settings is another import."""
-        return hashlib.sha256(json.dumps(self.settings(), sort_keys=True).encode()).hexdigest()
 
     def effective_date_order(self) -> str:
         return effective_date_order(self.date_order, self.default_country)

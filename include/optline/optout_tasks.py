@@ -12,8 +12,7 @@ from typing import Any
 
 from optline import optouts
 from optline.config import paths
-from optline.inbox import discover
-from optline.tasks import open_warehouse, run_context, safe_name
+from optline.tasks import discover_in, open_warehouse, run_context, safe_name
 
 log = logging.getLogger(__name__)
 
@@ -25,13 +24,7 @@ def inbox_dir(context: dict[str, Any]) -> Path:
 
 
 def discover_files(context: dict[str, Any]) -> list[dict]:
-    folder = inbox_dir(context)
-    if not folder.is_dir():
-        log.info("no opt-out inbox at %s yet: nothing to apply", folder)
-        return []
-    files = [f.as_xcom() for f in discover(folder)]
-    log.info("%d opt-out file(s) in %s: %s", len(files), folder, ", ".join(f["name"] for f in files) or "none")
-    return files
+    return discover_in(inbox_dir(context), "opt-out")
 
 
 def apply_file(inbox_file: dict, context: dict[str, Any]) -> dict:

@@ -33,7 +33,8 @@ from optline.config import hmac_key, paths
 from optline.fields import field_for_header, header_key
 from optline.inbox import discover
 from optline.manifest import (
-    FOLDER_MANIFEST, ManifestError, effective_date_order, file_settings, manifest_path_for, read_yaml,
+    FOLDER_MANIFEST, ManifestError, ManifestSettings, effective_date_order, file_settings, manifest_path_for,
+    read_yaml,
 )
 from optline.masking import mask_phone, neutralize_formula
 from optline.phones import number_hmac, parse_many
@@ -97,7 +98,7 @@ def reports_dir(reports_root: Path, batch_id: int) -> Path:
 # --- the manifest ----------------------------------------------------------------------------
 
 @dataclass(frozen=True)
-class OptoutManifest:
+class OptoutManifest(ManifestSettings):
     scope: str = "all"
     default_country: str = "US"
     source: str = "bulk opt-out file"
@@ -110,13 +111,6 @@ class OptoutManifest:
     sheet: str | None = None
     path: str | None = None
 
-    def settings(self) -> dict[str, Any]:
-        d = asdict(self)
-        d.pop("path")
-        return d
-
-    def fingerprint(self) -> str:
-        return hashlib.sha256(json.dumps(self.settings(), sort_keys=True).encode()).hexdigest()
 
     def effective_date_order(self) -> str:
         return effective_date_order(self.date_order, self.default_country)

@@ -64,6 +64,16 @@ def run_context(context: dict[str, Any], *, wall_clock: bool = False) -> RunCont
     return RunContext(as_of=when, dag_id=getattr(dag, "dag_id", None), run_id=context.get("run_id"))
 
 
+def discover_in(folder: Path, what: str) -> list[dict]:
+    """The files waiting in an inbox folder, for XCom (paths and names only); none if it is missing."""
+    if not folder.is_dir():
+        log.info("no %s inbox at %s yet: nothing to apply", what, folder)
+        return []
+    files = [f.as_xcom() for f in discover(folder)]
+    log.info("%d %s file(s) in %s: %s", len(files), what, folder, ", ".join(f["name"] for f in files) or "none")
+    return files
+
+
 def inbox_dir(context: dict[str, Any]) -> Path:
     chosen = (context.get("params") or {}).get("inbox")
     return Path(chosen) if chosen else paths().inbox
