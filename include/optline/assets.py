@@ -11,3 +11,4 @@ LISTS = Asset(name="optline.core.memberships", uri="duckdb://optline/core/member
 CONSENT_EVENTS = Asset(name="optline.core.consent_events", uri="duckdb://optline/core/consent_events", group="optline")
 REVIEW_REQUESTS = Asset(name="optline.review_requests", uri="duckdb://optline/ops/batches/awaiting_review",
                         group="optline")
+OUTBOX = Asset(name="optline.msg.outbox", uri="duckdb://optline/msg/outbox", group="optline")

@@ -8,6 +8,9 @@
     optline review [BATCH]       list held batches, or --approve / --refuse one
     optline delete --list NAME   delete a list's contacts (or --all); suppression stays
     optline listops FILE         add/remove members and tags, suspend/reactivate numbers
+    optline welcome              queue the welcome of every pending member (as the welcome_messages DAG)
+    optline send                 send what the outbox has due (as the message_dispatch DAG)
+    optline outbox               the outbox by status, and the conversion per import
     optline init-key             write the number HMAC key file (if none is configured)
     optline migrate              bring the warehouse schema up to date
 """
@@ -28,6 +31,7 @@ import duckdb
 
 from optline import pipeline, reports, samples, warehouse
 from optline.config import PROJECT_DIR, ConfigError, paths
+from optline.dispatch import ProviderAuthError
 from optline.inbox import discover
 from optline.staging import RunContext
 
@@ -183,14 +187,15 @@ def cmd_migrate(args: argparse.Namespace) -> int:
     return 0
 
 
-def _run_dag(dag_id: str, logs: Path) -> bool:
+def _run_dag(dag_id: str, logs: Path, conf: dict | None = None) -> bool:
     """`airflow dags test DAG_ID`, its output to a log file; True when the run succeeded."""
-    log_file = logs / f"{dag_id}-{dt.datetime.now():%Y%m%d-%H%M%S}.log"
+    log_file = logs / f"{dag_id}-{dt.datetime.now():%Y%m%d-%H%M%S-%f}.log"
     print(f"    running the {dag_id} DAG with Airflow (dags test); log: {log_file}")
     started = time.monotonic()
     airflow = Path(sys.executable).with_name("airflow")
+    command = [str(airflow), "dags", "test", dag_id] + (["--conf", json.dumps(conf)] if conf else [])
     with log_file.open("w") as out:
-        proc = subprocess.run([str(airflow), "dags", "test", dag_id], stdout=out, stderr=subprocess.STDOUT,
+        proc = subprocess.run(command, stdout=out, stderr=subprocess.STDOUT,
                               env=os.environ.copy(), cwd=PROJECT_DIR, check=False)
     finished = [line for line in log_file.read_text(errors="replace").splitlines() if "DagRun Finished" in line]
     ok = proc.returncode == 0 and bool(finished) and "state=success" in finished[-1]
@@ -220,31 +225,53 @@ def _print_optout_summaries(p) -> None:
     print(optouts.format_summary(summaries))
 
 
+def demo_clock(today: dt.date) -> dt.datetime:
+    """The demo sends at 19:00 UTC today (11:00 in Las Vegas, 14:00 in New York): inside every
+    sample recipient's hours whenever `make demo` runs."""
+    return dt.datetime.combine(today, dt.time(19, 0), tzinfo=dt.timezone.utc)
+
+
 def cmd_demo(args: argparse.Namespace) -> int:
-    from optline import inbound, optouts
+    from optline import confirmations, inbound, optouts
 
     p = paths()
     cmd_init_key(args)
     logs = p.data_dir / "logs"
     logs.mkdir(parents=True, exist_ok=True)
-    print(f"1/5 Sample inputs in {p.inbox}")
+    today = dt.date.today()
+    send_conf = {"as_of": demo_clock(today).isoformat()}
+    print(f"1/7 Sample inputs in {p.inbox}")
     cmd_samples(argparse.Namespace(inbox=None, force=False))
-    print("2/5 Contact import")
+    print("2/7 Contact import")
     ok = _run_dag("contact_import", logs)
     print("\nImport summary\n")
     status = _print_summary()
     _print_held(p)
-    print(f"\n3/5 Bulk opt-out files in {optouts.inbox_dir()}")
+    print(f"\n3/7 Bulk opt-out files in {optouts.inbox_dir()}")
     if not any(optouts.inbox_dir().glob("*.csv")):
-        optouts.write_optout_samples(optouts.inbox_dir(), dt.date.today())
+        optouts.write_optout_samples(optouts.inbox_dir(), today)
     ok = _run_dag("optout_import", logs) and ok
     _print_optout_summaries(p)
-    print(f"\n4/5 Inbound texts (STOP, START, HELP, keywords) in {inbound.inbound_inbox()}")
+    print("\n4/7 Welcome texts (double opt-in) for the imported numbers, sent with the sandbox provider")
+    print(f"    (clock {send_conf['as_of']}: inside the sample recipients' hours; the sandbox records in "
+          f"{p.data_dir / 'sandbox' / 'messages.jsonl'})")
+    ok = _run_dag("welcome_messages", logs) and ok
+    ok = _run_dag("message_dispatch", logs, send_conf) and ok
+    print(f"\n5/7 Inbound texts (STOP, START/YES, HELP, keywords) in {inbound.inbound_inbox()}")
     if not any(inbound.inbound_inbox().glob("*.csv")):
-        inbound.write_inbound_samples(inbound.inbound_inbox(), dt.date.today())
+        inbound.write_inbound_samples(inbound.inbound_inbox(), today)
     ok = _run_dag("inbound_messages", logs) and ok
     _print_inbound_summaries(p)
-    print("\n5/5 Audiences after the opt-outs")
+    folder = confirmations.confirmations_inbox()
+    print(f"\n6/7 Web confirmations (the sign-up page's export) in {folder}")
+    if not any(folder.glob("*.csv")):
+        confirmations.write_samples(folder, today, ["+17025550119", "+13055550112"])
+    ok = _run_dag("web_confirmations", logs) and ok
+    print("    then the replies the inbound texts queued (help, keyword welcome) go out:")
+    ok = _run_dag("message_dispatch", logs, send_conf) and ok
+    print("\n7/7 The outbox, the conversion per import, and the audiences after opt-outs and confirmations\n")
+    cmd_outbox(args)
+    print()
     cmd_query(argparse.Namespace(sql=AUDIENCE_QUERY, max_rows=20))
     if not ok:
         status = 1
@@ -255,6 +282,8 @@ Where to look
   rejected rows (CSV): {p.reports / 'batches'}/<batch>/rejects.csv
   opt-out reports:     {p.reports / 'optouts'}/<batch>/
   inbound reports:     {p.reports / 'inbound'}/<batch>/
+  conversion report:   {p.reports / 'messaging' / 'conversion.csv'}
+  sandbox messages:    {p.data_dir / 'sandbox' / 'messages.jsonl'}   (what would have been sent)
   run summaries:       {p.reports / 'runs'}
   tables and columns:  {PROJECT_DIR / 'docs' / 'warehouse.md'}
   Airflow UI:          make airflow   (then http://localhost:8080)
@@ -279,6 +308,62 @@ Held for review: batch {b['batch_id']} ({b['file_name']}): {b['reason']}
   report: {reports.batch_dir(p.reports, b['batch_id']) / 'report.html'}
   approve it in Airflow: `make airflow`, log in, Browse -> Required Actions (the batch_review DAG asks);
   or here: .venv/bin/optline review {b['batch_id']} --approve --by <your name>   (or --refuse)""")
+
+
+def _clock_arg(value: str | None) -> dt.datetime | None:
+    if not value:
+        return None
+    when = dt.datetime.fromisoformat(value)
+    return when if when.tzinfo else when.replace(tzinfo=dt.timezone.utc)
+
+
+def cmd_welcome(args: argparse.Namespace) -> int:
+    from optline import outbox
+    from optline.messaging import load_config
+
+    conn = warehouse.connect()
+    try:
+        now = _clock_arg(args.as_of) or dt.datetime.now(dt.timezone.utc)
+        result = outbox.enqueue_welcomes(conn, load_config().welcome, now)
+    finally:
+        conn.close()
+    print(f"queued {result.queued} welcome(s)" + (f": {result.by_list}" if result.by_list else ""))
+    return 0
+
+
+def cmd_send(args: argparse.Namespace) -> int:
+    from optline import dispatch, messaging_tasks, quiethours
+    from optline.messaging import load_config
+
+    config = load_config()
+    name = args.provider or config.provider
+    provider = messaging_tasks.build(name)
+    start = _clock_arg(args.as_of)
+    clock = dispatch.clock_from(start) if start else dispatch.wall_clock
+    run = RunContext(as_of=clock(), dag_id="cli", run_id=f"cli-{os.getpid()}")
+    try:
+        conn = warehouse.connect()
+        try:
+            result = dispatch.dispatch(conn, provider, run, config.dispatch, quiethours.load_policy(), clock=clock)
+        finally:
+            conn.close()
+    finally:
+        provider.close()
+    print(result.line())
+    return 0
+
+
+def cmd_outbox(args: argparse.Namespace) -> int:
+    from optline import outbox
+
+    conn = warehouse.connect(read_only=True)
+    try:
+        counts, rows = outbox.status_counts(conn), outbox.conversion(conn)
+    finally:
+        conn.close()
+    print("Outbox (kind, status, reason, messages)\n" + outbox.format_status(counts))
+    print("\nConversion per import\n" + outbox.format_conversion(rows))
+    return 0
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -327,6 +412,19 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--country", default="US", help="default country for national numbers (default US)")
     p.set_defaults(func=cmd_listops)
 
+    p = sub.add_parser("welcome", help="queue the welcome (double opt-in) of every pending member that has none")
+    p.add_argument("--as-of", help="clock the welcomes are queued at, ISO 8601 (default: now)")
+    p.set_defaults(func=cmd_welcome)
+
+    p = sub.add_parser("send", help="reconcile unknown outcomes, then send the outbox's due messages")
+    p.add_argument("--provider", choices=("sandbox", "twilio", "webhook"),
+                   help="default: OPTLINE_MESSAGE_PROVIDER or config/messaging.yaml (sandbox)")
+    p.add_argument("--as-of", help="a clock starting here, ISO 8601 (default: the wall clock); quiet hours use it")
+    p.set_defaults(func=cmd_send)
+
+    p = sub.add_parser("outbox", help="the outbox by kind and status, and the conversion per import")
+    p.set_defaults(func=cmd_outbox)
+
     p = sub.add_parser("init-key", help="write a random number HMAC key file if none exists (OPTLINE_HMAC_KEY wins)")
     p.set_defaults(func=cmd_init_key)
 
@@ -346,7 +444,8 @@ def main(argv: list[str] | None = None) -> int:
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     try:
         return args.func(args)
-    except (warehouse.WarehouseError, FileNotFoundError, ConfigError, *pipeline.INPUT_ERRORS) as exc:
+    except (warehouse.WarehouseError, FileNotFoundError, ConfigError, ProviderAuthError,
+            *pipeline.INPUT_ERRORS) as exc:
         print(f"optline: {exc}", file=sys.stderr)
         return 2
     except duckdb.CatalogException as exc:

@@ -1,0 +1,101 @@
+"""Must-show: real dag.test() runs from a contact import to the welcome to the confirmation,
+sending through the Twilio stand-in on loopback; and the messaging DAGs' shape."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import json
+from pathlib import Path
+
+import duckdb
+import pytest
+import yaml
+
+from tests.dags import dagrun
+from tests.helpers import PEOPLE_HEADER, person, write_csv
+from tests.optline.messaging_setup import DAYTIME, assert_no_message_reached_a_suppressed_number, twilio_settings
+from tests.standins.twilio_server import TwilioStandIn
+
+pytestmark = pytest.mark.airflow
+
+IMPORT_AT = "2026-11-01T12:00:00+00:00"
+NUMBERS = ["+17025550131", "+17025550132", "+17025550133", "+17025550134"]
+
+
+def test_the_messaging_dags_are_thin_scheduled_and_retried():
+    welcome = dagrun.load_dag("welcome_messages")
+    assert "optline.core.memberships" in str(welcome.timetable.asset_condition)
+    assert welcome.get_task("enqueue_welcomes").pool == "duckdb_writer"
+    assert "optline.msg.outbox" in {a.name for a in welcome.get_task("enqueue_welcomes").outlets}
+    dispatch = dagrun.load_dag("message_dispatch")
+    assert dispatch.schedule == "*/10 * * * *" and dispatch.max_active_runs == 1
+    assert [t.task_id for t in dispatch.topological_sort()] == ["apply_delivery_reports", "send_due", "report"]
+    assert dispatch.get_task("send_due").retries == 2 and dispatch.get_task("send_due").pool == "duckdb_writer"
+    assert set(dispatch.params) == {"provider", "as_of"} and "once" in dispatch.doc_md
+    confirmations = dagrun.load_dag("web_confirmations")
+    assert confirmations.get_task("apply_file").pool == "duckdb_writer"
+
+
+def inbound_export(folder: Path, name: str, rows: list[tuple[str, str, str]]) -> None:
+    folder.mkdir(parents=True, exist_ok=True)
+    with (folder / name).open("w", newline="") as fh:
+        csv.writer(fh).writerows([["From", "Body", "Received At"], *rows])
+    (folder / "_manifest.yaml").write_text(yaml.safe_dump({"channel": "sms", "default_country": "US"}))
+
+
+def run(name: str, **conf) -> str:
+    dag_run = dagrun.load_dag(name).test(run_conf=conf or None)
+    assert str(dag_run.state) == "success", (name, dagrun.task_states(dag_run))
+    return dag_run.run_id
+
+
+def test_import_to_welcome_to_confirmation_and_the_conversion_report(airflow_db, data_dir, monkeypatch):
+    people = [person(n, f"Guest{i}", "Lee", state="NV") for i, n in enumerate(NUMBERS, start=1)]
+    write_csv(data_dir / "inbox" / "guests.csv", [PEOPLE_HEADER, *people], lists=["Deals"])
+    run("contact_import", as_of=IMPORT_AT)
+    run("welcome_messages", as_of=IMPORT_AT)
+
+    # the 4th number texts STOP after its welcome was queued: it must never be sent
+    inbound_export(data_dir / "inbound", "a_stop.csv", [(NUMBERS[3], "STOP", "2026-11-02 08:00")])
+    run("inbound_messages", as_of="2026-11-02T09:00:00+00:00")
+
+    with TwilioStandIn() as twilio:
+        s = twilio_settings(twilio.url)
+        monkeypatch.setenv("AIRFLOW_CONN_OPTLINE_TWILIO", json.dumps({
+            "conn_type": "generic", "login": s["account_sid"], "password": s["auth_token"], "host": twilio.url,
+            "extra": {"from_number": s["from_number"], "timeout": 2}}))
+        run("message_dispatch", provider="twilio", as_of=DAYTIME.isoformat())
+        assert sorted(m["to"] for m in twilio.accepted) == NUMBERS[:3]
+        assert all("Reply YES" in m["body"] and "Guest" in m["body"] for m in twilio.accepted)
+
+        # replies: YES and START confirm; the web page confirms the third
+        inbound_export(data_dir / "inbound", "b_replies.csv", [
+            (NUMBERS[0], "yes", "2026-11-02 19:30"), (NUMBERS[1], "START", "2026-11-02 19:40")])
+        run("inbound_messages", as_of="2026-11-02T20:00:00+00:00")
+        folder = data_dir / "confirmations"
+        folder.mkdir()
+        (folder / "signups.csv").write_text(f"phone,confirmed_at\n{NUMBERS[2]},2026-11-02 19:50\n")
+        run("web_confirmations", as_of="2026-11-02T20:00:00+00:00")
+        run("message_dispatch", provider="twilio", as_of=(DAYTIME + dt.timedelta(hours=1)).isoformat())
+        assert NUMBERS[3] not in {r["to"] for r in twilio.received}  # the suppressed number, never
+        assert len(twilio.received) == 3  # confirmations send nothing more, and nothing went twice
+        received = twilio.received
+
+    with duckdb.connect(str(data_dir / "warehouse.duckdb"), read_only=True) as conn:
+        members = conn.execute("""select c.e164, m.status from core.memberships m join core.contacts c
+            using (contact_id) order by c.e164""").fetchall()
+        assert members == [(NUMBERS[0], "active"), (NUMBERS[1], "active"), (NUMBERS[2], "active"),
+                           (NUMBERS[3], "pending")]
+        methods = conn.execute("select method, keyword from core.confirmations order by confirmed_at").fetchall()
+        assert methods == [("reply", "YES"), ("reply", "START"), ("web", None)]
+        conversion = conn.execute("""select file_name, imported, messaged, not_messaged, confirmed, conversion_rate
+            from marts.import_conversion""").fetchall()
+        assert [(*r[:5], float(r[5])) for r in conversion] == [("guests.csv", 4, 3, 1, 3, 0.75)]
+        cancelled = conn.execute("select e164, status_reason from msg.outbox where status = 'cancelled'").fetchall()
+        assert cancelled == [(NUMBERS[3], "suppressed")]
+        assert_no_message_reached_a_suppressed_number(conn, received)
+
+    report = (data_dir / "reports" / "messaging" / "conversion.csv").read_text()
+    assert "guests.csv" in report and "0.75" in report
+    assert not any(n[2:] in report for n in NUMBERS)
