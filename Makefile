@@ -4,6 +4,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 ROWS ?= 1000000
+MESSAGES ?= 20000
 
 # The embedded default: DuckDB file + Airflow on SQLite, all inside the project.
 export AIRFLOW_HOME := $(CURDIR)/.airflow
@@ -60,8 +61,9 @@ airflow: venv airflow-db ## Start the Airflow UI and scheduler (airflow standalo
 	@echo "Airflow UI on http://localhost:8080 (user admin; the password is printed below and kept in .airflow/)"
 	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/airflow standalone
 
-bench: venv ## Import ROWS generated rows (default 1,000,000) and print rows/s and peak memory
+bench: venv ## Import ROWS rows (default 1,000,000), then queue and send MESSAGES welcomes (default 20,000); print figures
 	$(BIN)/python bench/import_bench.py --rows $(ROWS)
+	$(BIN)/python bench/dispatch_bench.py --messages $(MESSAGES)
 
 lock: ## Re-pin every dependency (requirements.lock; docker/requirements.lock for the image) after editing pyproject.toml
 	$(BIN)/uv pip compile --python $(BIN)/python pyproject.toml --extra deploy -o docker/requirements.lock

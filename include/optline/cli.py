@@ -231,6 +231,19 @@ def demo_clock(today: dt.date) -> dt.datetime:
     return dt.datetime.combine(today, dt.time(19, 0), tzinfo=dt.timezone.utc)
 
 
+def _print_outbox_line() -> None:
+    from optline import outbox
+
+    conn = warehouse.connect(read_only=True)
+    try:
+        counts = outbox.status_counts(conn)
+    finally:
+        conn.close()
+    parts = [f"{r['kind']} {r['status']}{' (' + r['status_reason'] + ')' if r['status_reason'] else ''} "
+             f"{r['messages']}" for r in counts]
+    print(f"    outbox: {', '.join(parts) or 'empty'}")
+
+
 def cmd_demo(args: argparse.Namespace) -> int:
     from optline import confirmations, inbound, optouts
 
@@ -257,6 +270,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
           f"{p.data_dir / 'sandbox' / 'messages.jsonl'})")
     ok = _run_dag("welcome_messages", logs) and ok
     ok = _run_dag("message_dispatch", logs, send_conf) and ok
+    _print_outbox_line()
     print(f"\n5/7 Inbound texts (STOP, START/YES, HELP, keywords) in {inbound.inbound_inbox()}")
     if not any(inbound.inbound_inbox().glob("*.csv")):
         inbound.write_inbound_samples(inbound.inbound_inbox(), today)

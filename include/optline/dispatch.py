@@ -8,9 +8,11 @@ DAG runs one at a time in the `duckdb_writer` pool):
    was lost: timeout, dropped connection, 5xx) is looked up at the provider before anything
    else: found → `sent` with the provider's id; certainly not there → queued again; the
    provider cannot tell → it stays claimed and is *not* resent (asked again next run).
-2. **Check at send time.** For each due message: the consent ledger and suspensions
-   (`messaging/recipient_block`: a STOP after queueing cancels it), the recipient's quiet
-   hours and per-24-hours cap (`optline.quiethours`: it waits with `not_before`).
+2. **Check at send time.** For each due message: the consent ledger and suspensions (read
+   with the batch in `messaging/outbox_due`; while the dispatcher holds the warehouse no
+   other process can write the ledger, so this is the state at the moment of sending: a
+   STOP after queueing cancels it), the recipient's quiet hours and per-24-hours cap
+   (`optline.quiethours`: it waits with `not_before`).
 3. **Claim, commit, call, record.** The claim (status `claimed`, attempts + 1) is committed
    before the provider is called; the provider's id is recorded after. Between the two a
    crash leaves a claim, which step 1 resolves; nothing is ever sent blind twice.
@@ -212,10 +214,10 @@ def dispatch(conn: duckdb.DuckDBPyConnection, provider: Provider, run: RunContex
             if calls >= settings.max_messages_per_run or time.monotonic() - started >= settings.max_seconds_per_run:
                 break
             now = clock()
-            blocked = warehouse.run(conn, "messaging/recipient_block", outbox_id=due["outbox_id"]).fetchone()
-            if blocked and blocked[0]:
-                warehouse.run(conn, "messaging/outbox_cancel", outbox_id=due["outbox_id"], reason=blocked[0], now=now)
-                cancelled[blocked[0]] += 1
+            if due["block_reason"]:
+                warehouse.run(conn, "messaging/outbox_cancel", outbox_id=due["outbox_id"], reason=due["block_reason"],
+                              now=now)
+                cancelled[due["block_reason"]] += 1
                 continue
             rules = quiethours.recipient_rules(quiethours.Recipient(
                 e164=due["e164"], state=due["state"], postcode=due["postcode"],

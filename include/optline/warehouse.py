@@ -7,6 +7,7 @@ DuckDB named parameters (`$batch_id`); only the ones a file uses are passed to i
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -16,7 +17,7 @@ from typing import Any
 
 import duckdb
 
-from optline.config import paths
+from optline.config import PROJECT_DIR, paths
 
 _PARAM = re.compile(r"\$([a-z_][a-z0-9_]*)")
 
@@ -34,8 +35,9 @@ def _sql_text(sql_dir: Path, name: str) -> str:
 
 
 def sql_text(name: str) -> str:
-    """The text of `sql/<name>.sql`."""
-    return _sql_text(paths().sql_dir, name)
+    """The text of `sql/<name>.sql` (OPTLINE_SQL_DIR, else the project's sql/; read at call time)."""
+    custom = os.environ.get("OPTLINE_SQL_DIR")
+    return _sql_text(Path(custom).expanduser().resolve() if custom else PROJECT_DIR / "sql", name)
 
 
 def run(conn: duckdb.DuckDBPyConnection, name: str, **params: Any) -> duckdb.DuckDBPyConnection:

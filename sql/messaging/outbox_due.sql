@@ -1,6 +1,10 @@
--- Queued messages due at $now, oldest first, with what the dispatcher needs to place the
--- recipient in time: the contact's state and postcode (the message's contact, else the
--- earliest contact at the number) and the number's time zones.
+-- Queued messages due at $now, oldest first, with what the dispatcher decides by:
+-- - why one may not go (block_reason, null: it may): its number opted out of the channel
+--   (the consent ledger), an operator suspended it, or its HMAC is unknown. Read when the
+--   batch is picked; nothing else can write the ledger while the dispatcher holds the
+--   warehouse (DuckDB admits one writing process), so it is as fresh as the moment of sending;
+-- - where the recipient is: the contact's state and postcode (the message's contact, else the
+--   earliest contact at the number) and the number's time zones.
 with
 
 due as (
@@ -21,6 +25,20 @@ due as (
     limit $limit
 ),
 
+suppressed as (
+    select consent.number_hmac, consent.channel
+    from core.consent_state as consent
+    where consent.suppressed and consent.number_hmac in (select number_hmac from due)
+),
+
+suspended as (
+    select events.number_hmac
+    from core.number_status_events as events
+    where events.number_hmac in (select number_hmac from due)
+    group by events.number_hmac
+    having arg_max(events.action, events.effective_at) = 'suspend'
+),
+
 earliest_contacts as (
     select e164, min(contact_id) as contact_id
     from core.contacts
@@ -37,10 +55,17 @@ select
     due.channel,
     due.body,
     due.attempts,
+    case
+        when due.number_hmac is null then 'no_number_hmac'
+        when suppressed.number_hmac is not null then 'suppressed'
+        when suspended.number_hmac is not null then 'suspended'
+    end as block_reason,
     contacts.state,
     contacts.postcode,
     numbers.time_zones
 from due
+left join suppressed on suppressed.number_hmac = due.number_hmac and suppressed.channel = due.channel
+left join suspended on suspended.number_hmac = due.number_hmac
 left join earliest_contacts on earliest_contacts.e164 = due.e164
 left join core.contacts as contacts on contacts.contact_id = coalesce(due.contact_id, earliest_contacts.contact_id)
 left join core.phone_numbers as numbers on numbers.e164 = due.e164

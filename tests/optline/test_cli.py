@@ -79,3 +79,23 @@ def test_delete_needs_yes_and_then_deletes_the_list(data_dir, capsys):
     assert "--yes" in capsys.readouterr().err
     assert main(["delete", "--list", "In-Store Events", "--yes", "--by", "dpo"]) == 0
     assert "deleted 10 contact(s)" in capsys.readouterr().out
+
+
+def test_welcome_send_and_outbox_on_the_sample_inbox_with_the_sandbox(data_dir, capsys):
+    main(["samples"])
+    main(["import"])
+    capsys.readouterr()
+    assert main(["welcome", "--as-of", "2026-11-02T19:00:00+00:00"]) == 0
+    assert "queued 20 welcome(s)" in capsys.readouterr().out
+    assert main(["send", "--provider", "sandbox", "--as-of", "2026-11-02T19:00:00+00:00"]) == 0
+    assert capsys.readouterr().out.startswith("sandbox: 20 sent")
+    assert main(["outbox"]) == 0
+    out = capsys.readouterr().out
+    assert "welcome  sent" in out and "store_events.xlsx" in out and "5550" not in out
+    assert len((data_dir / "sandbox" / "messages.jsonl").read_text().splitlines()) == 20
+
+
+def test_send_names_the_missing_connection_for_twilio(data_dir, capsys, monkeypatch):
+    monkeypatch.delenv("AIRFLOW_CONN_OPTLINE_TWILIO", raising=False)
+    assert main(["send", "--provider", "twilio"]) == 2
+    assert "optline_twilio" in capsys.readouterr().err
