@@ -1,6 +1,8 @@
 -- Queued messages due at $now, oldest first, with what the dispatcher decides by:
 -- - why one may not go (block_reason, null: it may): its number opted out of the channel
---   (the consent ledger), an operator suspended it, or its HMAC is unknown. Read when the
+--   (the consent ledger), an operator suspended it, its HMAC is unknown, or it is an import's
+--   welcome (asking to confirm) and no membership is pending any more (the number confirmed
+--   already, e.g. by texting the keyword, or left the list). Read when the
 --   batch is picked; nothing else can write the ledger while the dispatcher holds the
 --   warehouse (DuckDB admits one writing process), so it is as fresh as the moment of sending;
 -- - where the recipient is: the contact's state and postcode (the message's contact, else the
@@ -16,8 +18,10 @@ due as (
         number_hmac,
         channel,
         contact_id,
+        list_id,
         body,
         attempts,
+        kind = 'welcome' and row_number is null as asks_to_confirm,
         coalesce(not_before, created_at) as due_at
     from msg.outbox
     where status = 'queued' and coalesce(not_before, created_at) <= $now
@@ -37,6 +41,14 @@ suspended as (
     where events.number_hmac in (select number_hmac from due)
     group by events.number_hmac
     having arg_max(events.action, events.effective_at) = 'suspend'
+),
+
+still_pending as (
+    select distinct memberships.list_id, numbers.number_hmac
+    from core.memberships as memberships
+    inner join core.contacts as contacts on contacts.contact_id = memberships.contact_id
+    inner join core.phone_numbers as numbers on numbers.e164 = contacts.e164
+    where memberships.status = 'pending' and numbers.number_hmac in (select number_hmac from due)
 ),
 
 earliest_contacts as (
@@ -59,6 +71,7 @@ select
         when due.number_hmac is null then 'no_number_hmac'
         when suppressed.number_hmac is not null then 'suppressed'
         when suspended.number_hmac is not null then 'suspended'
+        when due.asks_to_confirm and still_pending.list_id is null then 'not_pending'
     end as block_reason,
     contacts.state,
     contacts.postcode,
@@ -66,6 +79,7 @@ select
 from due
 left join suppressed on suppressed.number_hmac = due.number_hmac and suppressed.channel = due.channel
 left join suspended on suspended.number_hmac = due.number_hmac
+left join still_pending on still_pending.list_id = due.list_id and still_pending.number_hmac = due.number_hmac
 left join earliest_contacts on earliest_contacts.e164 = due.e164
 left join core.contacts as contacts on contacts.contact_id = coalesce(due.contact_id, earliest_contacts.contact_id)
 left join core.phone_numbers as numbers on numbers.e164 = due.e164

@@ -238,3 +238,14 @@ def test_wrong_credentials_stop_the_run_and_leave_the_message_queued(conn, tmp_p
     assert [(r["status"], r["status_reason"]) for r in outbox_rows(conn)] == [("queued", "retry"), ("queued", None)]
     assert len(twilio.received) == 1 and twilio.accepted == []
     assert send(conn, twilio_provider(twilio.url, tmp_path), DAYTIME).sent == 2
+
+
+def test_an_import_welcome_is_cancelled_once_the_number_confirmed_or_left_the_list(conn, tmp_path, twilio):
+    queue_welcomes(conn, tmp_path, VEGAS[:3])
+    conn.execute("""update core.memberships set status = 'active' where contact_id in
+        (select contact_id from core.contacts where e164 = '+17025550110')""")
+    conn.execute("""delete from core.memberships where contact_id in
+        (select contact_id from core.contacts where e164 = '+17025550111')""")
+    result = send(conn, twilio_provider(twilio.url, tmp_path), DAYTIME)
+    assert result.sent == 1 and result.cancelled == {"not_pending": 2}
+    assert [r["to"] for r in twilio.received] == ["+17025550112"]
