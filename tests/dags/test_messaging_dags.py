@@ -77,6 +77,12 @@ def test_import_to_welcome_to_confirmation_and_the_conversion_report(airflow_db,
         folder.mkdir()
         (folder / "signups.csv").write_text(f"phone,confirmed_at\n{NUMBERS[2]},2026-11-02 19:50\n")
         run("web_confirmations", as_of="2026-11-02T20:00:00+00:00")
+        # the provider's status export for the welcomes: two delivered, one undelivered
+        (data_dir / "delivery").mkdir()
+        statuses = ["delivered", "delivered", "undelivered"]
+        (data_dir / "delivery" / "status_export.csv").write_text("MessageSid,MessageStatus,ErrorCode\n" + "".join(
+            f"{m['sid']},{status},{'30003' if status == 'undelivered' else ''}\n"
+            for m, status in zip(twilio.accepted, statuses)))
         run("message_dispatch", provider="twilio", as_of=(DAYTIME + dt.timedelta(hours=1)).isoformat())
         assert NUMBERS[3] not in {r["to"] for r in twilio.received}  # the suppressed number, never
         assert len(twilio.received) == 3  # confirmations send nothing more, and nothing went twice
@@ -87,6 +93,9 @@ def test_import_to_welcome_to_confirmation_and_the_conversion_report(airflow_db,
             using (contact_id) order by c.e164""").fetchall()
         assert members == [(NUMBERS[0], "active"), (NUMBERS[1], "active"), (NUMBERS[2], "active"),
                            (NUMBERS[3], "pending")]
+        delivery = conn.execute("""select delivery_status, count(*) from msg.outbox where status = 'sent'
+            group by all order by all""").fetchall()
+        assert delivery == [("delivered", 2), ("undelivered", 1)]
         methods = conn.execute("select method, keyword from core.confirmations order by confirmed_at").fetchall()
         assert methods == [("reply", "YES"), ("reply", "START"), ("web", None)]
         conversion = conn.execute("""select file_name, imported, messaged, not_messaged, confirmed, conversion_rate
