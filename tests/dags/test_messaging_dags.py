@@ -23,6 +23,16 @@ IMPORT_AT = "2026-11-01T12:00:00+00:00"
 NUMBERS = ["+17025550131", "+17025550132", "+17025550133", "+17025550134"]
 
 
+def test_the_messaging_dag_files_parse_in_a_dagbag(airflow_db):
+    from airflow.dag_processing.dagbag import DagBag
+
+    from tests.conftest import PROJECT
+
+    bag = DagBag(dag_folder=str(PROJECT / "dags"))
+    assert bag.import_errors == {}
+    assert {"welcome_messages", "message_dispatch", "web_confirmations"} <= set(bag.dag_ids)
+
+
 def test_the_messaging_dags_are_thin_scheduled_and_retried():
     welcome = dagrun.load_dag("welcome_messages")
     assert "optline.core.memberships" in str(welcome.timetable.asset_condition)
