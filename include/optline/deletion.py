@@ -2,7 +2,9 @@
 
 A deletion removes the contacts (one list's members, or everyone), their memberships,
 tags and channels, the numbers no other contact uses, and the staged copies of their rows;
-their queued messages are cancelled and the outbox forgets their numbers and texts.
+their queued messages are cancelled and the outbox forgets their numbers and texts; received
+texts and web confirmations keep their HMAC and times but lose the number. (The opt-out
+files' staged rows keep theirs: they are the opt-out evidence; see docs/optouts.md.)
 The consent ledger is not touched: it names numbers by keyed HMAC only, so a deleted number
 that opted out is still refused when it is imported again.
 """
@@ -18,6 +20,8 @@ from optline import warehouse
 STEPS = (
     "deletion/outbox_cancel_queued",
     "deletion/outbox_scrub",
+    "deletion/inbound_messages_scrub",
+    "deletion/web_confirmations_scrub",
     "deletion/memberships_delete",
     "deletion/contact_tags_delete",
     "deletion/contact_channels_delete",

@@ -77,3 +77,24 @@ def test_a_deleted_contacts_queued_welcome_is_cancelled_and_the_outbox_forgets_t
     delete_contacts(conn, list_name="Gone", requested_by="test")
     rows = conn.execute("select status, status_reason, e164, body from msg.outbox order by outbox_id").fetchall()
     assert rows == [("cancelled", "deleted", "", ""), ("sent", None, "", "")]
+
+
+def test_a_deleted_numbers_received_texts_keep_their_evidence_but_not_the_number(conn, data_dir):
+    import csv
+
+    import yaml
+
+    from optline import inbound
+    from tests.helpers import import_people, person
+
+    as_of = dt.datetime(2026, 11, 1, 12, 0, tzinfo=dt.timezone.utc)
+    import_people(conn, data_dir, "a.csv", [person("(415) 555-0163", "Cy")], as_of=as_of, lists=["Gone"])
+    folder = data_dir / "inbound"
+    folder.mkdir()
+    with (folder / "t.csv").open("w", newline="") as fh:
+        csv.writer(fh).writerows([["From", "Body", "Received At"], ["+14155550163", "YES", "2026-11-01 10:00"]])
+    (folder / "t.manifest.yaml").write_text(yaml.safe_dump({"channel": "sms"}))
+    inbound.apply_file(conn, folder / "t.csv", RunContext(as_of=as_of), data_dir / "reports")
+    delete_contacts(conn, list_name="Gone", requested_by="test")
+    rows = conn.execute("select from_raw, e164, body, number_hmac is not null from staging.inbound_messages").fetchall()
+    assert rows == [(None, None, "YES", True)]
