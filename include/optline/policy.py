@@ -20,6 +20,10 @@ GATE_SETTINGS = (
 NUMBER_TYPES = {k for k, v in vars(PhoneNumberType).items() if isinstance(v, int) and k.isupper()}
 
 
+# Policy files in the same folder that are not list policies (optline.quiethours reads this one).
+NOT_LIST_POLICIES = frozenset({"quiet_hours"})
+
+
 class PolicyError(ValueError):
     """A policy file is missing or says something Optline cannot apply."""
 
@@ -53,8 +57,11 @@ def _read(name: str, policy_dir: Path, seen: tuple[str, ...] = ()) -> dict[str, 
     path = policy_dir / f"{name}.yaml"
     if name in seen:
         raise PolicyError(f"policy {name!r} extends itself (via {' -> '.join(seen)})")
+    if name in NOT_LIST_POLICIES:
+        raise PolicyError(f"{path.name} is the sending policy (quiet hours and caps), not a list policy; "
+                          "name a list policy such as default or alcohol")
     if not path.is_file():
-        known = sorted(p.stem for p in policy_dir.glob("*.yaml"))
+        known = sorted(p.stem for p in policy_dir.glob("*.yaml") if p.stem not in NOT_LIST_POLICIES)
         raise PolicyError(f"no policy {name!r}: expected {path}; known policies: {known}")
     data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
     if not isinstance(data, dict):

@@ -204,3 +204,8 @@ def test_gate_settings_merge_through_extends_and_overrides(policy_dir: Path) -> 
 def test_bad_gate_settings_are_policy_errors(policy_dir: Path, override: dict, message: str) -> None:
     with pytest.raises(PolicyError, match=message):
         load_policy("base", override, policy_dir=policy_dir)
+
+
+def test_the_quiet_hours_file_is_not_offered_as_a_list_policy():
+    with pytest.raises(PolicyError, match="sending policy"):
+        load_policy("quiet_hours")
