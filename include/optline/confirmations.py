@@ -46,7 +46,7 @@ from optline.manifest import (
 )
 from optline.masking import safe_value
 from optline.phones import number_hmac, parse_many, parse_phone
-from optline.readers import MalformedFileError, clean_cell, open_records
+from optline.readers import HeadedRows, MalformedFileError, read_headed_rows
 from optline.staging import RunContext, looks_like_phone, sha256_of, shown_headers
 
 log = logging.getLogger(__name__)
@@ -152,13 +152,6 @@ def import_key(file_sha256: str, manifest: ConfirmationManifest) -> str:
 
 # --- reading ---------------------------------------------------------------------------------
 
-@dataclass(frozen=True)
-class Export:
-    encoding: str
-    delimiter: str
-    rows: list[dict[str, Any]]  # one per data row: line_number, read_issue and the mapped cells
-
-
 def map_header(header: list[str | None], file_name: str, line: int) -> dict[str, int]:
     """staging column -> cell index: per column, the header with the best-ranked spelling."""
     keys = [header_key(h or "") for h in header]
@@ -175,35 +168,14 @@ def map_header(header: list[str | None], file_name: str, line: int) -> dict[str,
     return found
 
 
-def read_export(path: Path, manifest: ConfirmationManifest) -> Export:
+def read_export(path: Path, manifest: ConfirmationManifest) -> HeadedRows:
     """Read the whole export with the shared reader (header first, every data row kept);
     raises MalformedFileError naming the file and line, never a value."""
     if path.suffix.lower() not in _SUFFIXES:
         raise MalformedFileError(path.name, None, f"unsupported file type {path.suffix!r} for web confirmations; "
                                  "export them as .csv")
-    records, how = open_records(path, "csv", encoding=manifest.encoding, delimiter=manifest.delimiter)
-    leading = next(records, None)
-    while leading is not None and not any(clean_cell(c) for c in leading[1]):
-        leading = next(records, None)
-    if leading is None:
-        raise MalformedFileError(path.name, None, "the file has no rows (it is empty or blank)")
-    header_line, header_cells = leading
-    header = [clean_cell(c) for c in header_cells]
-    columns = map_header(header, path.name, header_line)
-    rows = []
-    for line_number, raw_cells in records:
-        cells = [clean_cell(c) for c in raw_cells]
-        issue = None
-        if not any(cells):
-            issue = "blank_row"
-        elif len(cells) > len(header) and any(cells[len(header):]):
-            issue = "extra_fields"
-        row: dict[str, Any] = {"line_number": line_number, "read_issue": issue}
-        for column in HEADERS:
-            index = columns.get(column)
-            row[column] = cells[index] if index is not None and index < len(cells) else None
-        rows.append(row)
-    return Export(how["encoding"], how["delimiter"], rows)
+    return read_headed_rows(path, encoding=manifest.encoding, delimiter=manifest.delimiter, fields=HEADERS,
+                            map_header=lambda header, line: map_header(header, path.name, line))
 
 
 def parse_rows(rows: list[dict[str, Any]], manifest: ConfirmationManifest) -> pa.Table:

@@ -46,7 +46,7 @@ from optline.manifest import (
 )
 from optline.masking import neutralize_formula, safe_value
 from optline.phones import number_hmac, parse_many
-from optline.readers import MalformedFileError, detect_delimiter, detect_encoding, open_text, read_delimited
+from optline.readers import HeadedRows, MalformedFileError, read_headed_rows
 from optline.staging import RunContext, sha256_of
 
 log = logging.getLogger(__name__)
@@ -200,19 +200,7 @@ def import_key(file_sha256: str, manifest: InboundManifest) -> str:
 
 # --- reading --------------------------------------------------------------------------------
 
-@dataclass(frozen=True)
-class Export:
-    encoding: str
-    delimiter: str
-    rows: list[dict[str, Any]]  # one per data row: line_number, read_issue and the mapped cells
-
-
-def _clean(cell: str | None) -> str | None:
-    cell = (cell or "").strip()
-    return cell or None
-
-
-def map_header(header: list[str | None], file_name: str) -> dict[str, int]:
+def map_header(header: list[str | None], file_name: str, line: int = 1) -> dict[str, int]:
     """Which cell feeds which column; the first matching header wins."""
     found: dict[str, int] = {}
     for index, cell in enumerate(header):
@@ -225,41 +213,18 @@ def map_header(header: list[str | None], file_name: str) -> dict[str, int]:
     if missing:
         wanted = " and no ".join({"from_raw": "sender column (From, Sender, from_number)",
                                   "body": "message column (Body, Message, Text)"}[c] for c in missing)
-        raise MalformedFileError(file_name, 1, f"no {wanted} among the headers {[h or '' for h in header]}; "
+        raise MalformedFileError(file_name, line, f"no {wanted} among the headers {[h or '' for h in header]}; "
                                  "an export needs From, Body and Received At")
     return found
 
 
-def read_export(path: Path, manifest: InboundManifest) -> Export:
+def read_export(path: Path, manifest: InboundManifest) -> HeadedRows:
     """Read the whole export (header first), every data row kept; raises MalformedFileError."""
     if path.suffix.lower() not in (".csv", ".tsv", ".txt"):
         raise MalformedFileError(path.name, None, f"unsupported file type {path.suffix!r} for inbound messages; "
                                  "export them as .csv")
-    encoding = detect_encoding(path, manifest.encoding)
-    with open_text(path, encoding) as fh:
-        delimiter = manifest.delimiter or detect_delimiter(fh.read(1 << 16)) or ","
-    with open_text(path, encoding) as fh:
-        records = list(read_delimited(fh, path.name, delimiter))
-    while records and not any(_clean(c) for c in records[0][1]):
-        records.pop(0)
-    if not records:
-        raise MalformedFileError(path.name, None, "the file has no rows (it is empty or blank)")
-    header = [_clean(c) for c in records[0][1]]
-    columns = map_header(header, path.name)
-    rows = []
-    for line_number, raw_cells in records[1:]:
-        cells = [_clean(c) for c in raw_cells]
-        issue = None
-        if not any(cells):
-            issue = "blank_row"
-        elif len(cells) > len(header) and any(cells[len(header):]):
-            issue = "extra_fields"
-        row = {"line_number": line_number, "read_issue": issue}
-        for column in HEADERS:
-            index = columns.get(column)
-            row[column] = cells[index] if index is not None and index < len(cells) else None
-        rows.append(row)
-    return Export(encoding, delimiter, rows)
+    return read_headed_rows(path, encoding=manifest.encoding, delimiter=manifest.delimiter, fields=HEADERS,
+                            map_header=lambda header, line: map_header(header, path.name, line))
 
 
 def classify_rows(rows: list[dict[str, Any]], manifest: InboundManifest) -> pa.Table:

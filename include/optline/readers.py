@@ -16,7 +16,7 @@ import re
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TextIO
+from typing import Any, TextIO
 
 FORMATS = {".csv": "csv", ".tsv": "csv", ".txt": "text", ".xlsx": "xlsx"}
 _CANDIDATE_DELIMITERS = (",", ";", "\t", "|")
@@ -217,3 +217,43 @@ def prepend(head: list[tuple[int, list]], rest: Iterator[tuple[int, list]]) -> I
     """Put records read ahead (to look at the header) back in front of the rest."""
     yield from head
     yield from rest
+
+
+@dataclass(frozen=True)
+class HeadedRows:
+    """A delimited export read whole: how it was read, and every data row."""
+    encoding: str
+    delimiter: str
+    rows: list[dict[str, Any]]  # one per data row: line_number, read_issue and the mapped cells
+
+
+def read_headed_rows(path: Path, *, encoding: str, delimiter: str | None, fields: Iterable[str],
+                     map_header: Callable[[list[str | None], int], dict[str, int]]) -> HeadedRows:
+    """A delimited export with a header row (leading blank rows skipped). `map_header(header,
+    line)` says which cell feeds which field (and raises MalformedFileError when one is
+    missing). Every data row is kept, with `read_issue` blank_row or extra_fields."""
+    records, how = open_records(path, "csv", encoding=encoding, delimiter=delimiter)
+    leading = next(records, None)
+    while leading is not None and not any(clean_cell(c) for c in leading[1]):
+        leading = next(records, None)
+    if leading is None:
+        raise MalformedFileError(path.name, None, "the file has no rows (it is empty or blank)")
+    header_line, header_cells = leading
+    header = [clean_cell(c) for c in header_cells]
+    columns = map_header(header, header_line)
+    wanted = tuple(fields)
+    rows = []
+    for line_number, raw_cells in records:
+        cells = [clean_cell(c) for c in raw_cells]
+        issue = None
+        if not any(cells):
+            issue = "blank_row"
+        elif len(cells) > len(header) and any(cells[len(header):]):
+            issue = "extra_fields"
+        row: dict[str, Any] = {"line_number": line_number, "read_issue": issue}
+        for field_name in wanted:
+            index = columns.get(field_name)
+            row[field_name] = cells[index] if index is not None and index < len(cells) else None
+        rows.append(row)
+    return HeadedRows(how["encoding"], how["delimiter"], rows)
+
