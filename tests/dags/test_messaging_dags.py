@@ -57,10 +57,18 @@ def inbound_export(folder: Path, name: str, rows: list[tuple[str, str, str]]) ->
 def run(name: str, **conf) -> str:
     dag_run = dagrun.load_dag(name).test(run_conf=conf or None)
     assert str(dag_run.state) == "success", (name, dagrun.task_states(dag_run))
+    RUN_IDS.append(dag_run.run_id)
     return dag_run.run_id
 
 
-def test_import_to_welcome_to_confirmation_and_the_conversion_report(airflow_db, data_dir, monkeypatch):
+RUN_IDS: list[str] = []
+
+
+def test_import_to_welcome_to_confirmation_and_the_conversion_report(airflow_db, data_dir, monkeypatch, caplog,
+                                                                   capsys):
+    import logging
+
+    caplog.set_level(logging.DEBUG)
     people = [person(n, f"Guest{i}", "Lee", state="NV") for i, n in enumerate(NUMBERS, start=1)]
     write_csv(data_dir / "inbox" / "guests.csv", [PEOPLE_HEADER, *people], lists=["Deals"])
     run("contact_import", as_of=IMPORT_AT)
@@ -118,3 +126,19 @@ def test_import_to_welcome_to_confirmation_and_the_conversion_report(airflow_db,
     report = (data_dir / "reports" / "messaging" / "conversion.csv").read_text()
     assert "guests.csv" in report and "0.75" in report
     assert not any(n[2:] in report for n in NUMBERS)
+
+    # no number, no message body and no credential in logs, output or XCom of any of these runs
+    import re
+    import sqlite3
+
+    out = capsys.readouterr()
+    with sqlite3.connect(airflow_db / "airflow.db") as db:
+        xcoms = [str(v) for run_id in RUN_IDS for (v,) in db.execute("select value from xcom where run_id = ?",
+                                                                     (run_id,))]
+    assert xcoms, "expected the runs to pass counts between tasks"
+    patterns = [re.compile(r"[\s().+-]{0,3}".join(n[2:])) for n in NUMBERS]
+    patterns += [re.compile("would like to send you texts"), re.compile("Guest1"), re.compile(re.escape(s["auth_token"]))]
+    for where, text in (("logs", caplog.text), ("stdout", out.out), ("stderr", out.err), ("xcom", "\n".join(xcoms))):
+        leaked = [p.pattern for p in patterns if p.search(text)]
+        assert not leaked, f"{where} shows a number, a body or the token ({len(leaked)})"
+
