@@ -5,7 +5,9 @@
 - `/optline/batches/<id>/report`: one batch's review report (the link in every review request).
 - `/optline/batches/<id>/rejects.csv`: its rejected rows (masked values).
 
-A "Compliance reviews" entry appears under Browse.
+- `/optline/conversion` (and `.csv`): the welcome (double opt-in) conversion per import.
+
+"Compliance reviews" and "Welcome conversion" entries appear under Browse.
 """
 
 from __future__ import annotations
@@ -24,4 +26,10 @@ class OptlineReportsPlugin(AirflowPlugin):
         "destination": "nav",
         "category": "browse",
         "url_route": "optline-reviews",
+    }, {
+        "name": "Welcome conversion",
+        "href": "/optline/conversion",
+        "destination": "nav",
+        "category": "browse",
+        "url_route": "optline-conversion",
     }]

@@ -1,11 +1,13 @@
 """A small web app over the reports folder, mounted in Airflow by plugins/optline_reports.py.
 
-It serves files Optline wrote for people (HTML review reports, masked rejects CSVs) and
-nothing else: paths are built from an integer batch id, never from the request's text.
+It serves files Optline wrote for people (HTML review reports, masked rejects CSVs, the
+welcome conversion per import) and nothing else: paths are built from an integer batch id
+or are fixed, never taken from the request's text.
 """
 
 from __future__ import annotations
 
+import csv
 import html
 import re
 from pathlib import Path
@@ -60,5 +62,30 @@ def create_app(reports_dir: Path | None = None) -> FastAPI:
                 "<body style='font-family: system-ui, sans-serif; max-width: 900px; margin: 2rem auto'>"
                 "<h1>Compliance reviews</h1><table><thead><tr><th>Batch</th><th>Status</th></tr></thead>"
                 f"<tbody>{body}</tbody></table></body></html>")
+
+    @app.get("/conversion", response_class=HTMLResponse)
+    def conversion() -> str:
+        """The double opt-in conversion per import, as message_dispatch's report task last wrote it."""
+        path = root() / "messaging" / "conversion.csv"
+        rows = list(csv.DictReader(path.open(encoding="utf-8"))) if path.is_file() else []
+        columns = ("batch_id", "file_name", "imported", "waiting", "messaged", "not_messaged", "confirmed",
+                   "conversion_rate", "confirmed_of_messaged")
+        head = "".join(f"<th>{html.escape(c.replace('_', ' '))}</th>" for c in columns)
+        body = "".join("<tr>" + "".join(f"<td>{html.escape(r.get(c, ''))}</td>" for c in columns) + "</tr>"
+                       for r in rows) or f'<tr><td colspan="{len(columns)}">No conversion report yet: the ' \
+                                          "message_dispatch DAG writes it.</td></tr>"
+        return ("<!doctype html><html><head><meta charset='utf-8'><title>Welcome conversion</title></head>"
+                "<body style='font-family: system-ui, sans-serif; max-width: 1100px; margin: 2rem auto'>"
+                "<h1>Welcome conversion per import</h1><p>imported: list &times; number pairs added as pending; "
+                "messaged: welcome sent; confirmed: YES/START, keyword or web; rate: confirmed / imported. "
+                "<a href='conversion.csv'>CSV</a></p>"
+                f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table></body></html>")
+
+    @app.get("/conversion.csv")
+    def conversion_csv() -> FileResponse:
+        path = root() / "messaging" / "conversion.csv"
+        if not path.is_file():
+            raise HTTPException(404, "no conversion report yet: the message_dispatch DAG writes it")
+        return FileResponse(path, media_type="text/csv; charset=utf-8")
 
     return app

@@ -91,3 +91,20 @@ def test_the_shipped_messaging_config_is_valid():
 
     config = load_config(config_path())
     assert config.provider == "sandbox" and config.welcome.confirm_keyword == "YES"
+
+
+def test_the_plugin_page_shows_the_conversion_report_and_no_number(conn, tmp_path, data_dir):
+    from fastapi.testclient import TestClient
+
+    from optline.messaging_tasks import write_conversion_report
+    from optline.reports_app import create_app
+
+    client = TestClient(create_app(data_dir / "reports"))
+    assert "No conversion report yet" in client.get("/conversion").text
+    assert client.get("/conversion.csv").status_code == 404
+    import_people(conn, tmp_path, "guests.csv", [person(f"(415) 555-01{n:02d}") for n in range(1, 4)], as_of=AS_OF)
+    outbox.enqueue_welcomes(conn, WELCOME, AS_OF)
+    write_conversion_report(conn, data_dir / "reports")
+    page = client.get("/conversion").text
+    assert "<td>guests.csv</td><td>3</td><td>3</td><td>0</td>" in page and "5550" not in page
+    assert client.get("/conversion.csv").text.splitlines()[1].split(",")[1] == "guests.csv"
