@@ -142,3 +142,35 @@ def test_import_to_welcome_to_confirmation_and_the_conversion_report(airflow_db,
         leaked = [p.pattern for p in patterns if p.search(text)]
         assert not leaked, f"{where} shows a number, a body or the token ({len(leaked)})"
 
+
+
+def test_the_demos_sample_data_from_import_to_welcome_to_confirmation(airflow_db, data_dir):
+    """The same chain as `make demo`, on the same sample files, with the sandbox provider."""
+    from optline import confirmations, inbound, optouts, samples
+
+    day = dt.date(2026, 11, 2)
+    clock = {"as_of": "2026-11-02T19:00:00+00:00"}
+    samples.write_samples(data_dir / "inbox", day)
+    optouts.write_optout_samples(data_dir / "optouts", day)
+    run("contact_import", as_of="2026-11-02T12:00:00+00:00")
+    run("optout_import", **clock)
+    run("welcome_messages", **clock)
+    run("message_dispatch", provider="sandbox", **clock)
+    inbound.write_inbound_samples(data_dir / "inbound", day)
+    run("inbound_messages", **clock)
+    confirmations.write_samples(data_dir / "confirmations", day, ["+17025550119", "+13055550112"])
+    run("web_confirmations", **clock)
+    run("message_dispatch", provider="sandbox", **clock)
+
+    with duckdb.connect(str(data_dir / "warehouse.duckdb"), read_only=True) as conn:
+        conversion = conn.execute("""select file_name, imported, waiting, messaged, not_messaged, confirmed
+            from marts.import_conversion""").fetchall()
+        # 10 numbers x 2 lists; the opt-out file suppressed 3 of them before their welcomes went
+        assert conversion == [("store_events.xlsx", 20, 0, 14, 6, 6)]
+        confirmed = conn.execute("""select method, count(*) from core.confirmations group by all
+            order by all""").fetchall()
+        assert confirmed == [("reply", 2), ("web", 4)]  # START from one number, web for two (both lists)
+        outbox = conn.execute("select kind, status, count(*) from msg.outbox group by all order by all").fetchall()
+        assert outbox == [("help", "sent", 1), ("welcome", "cancelled", 6), ("welcome", "sent", 15)]
+    sent = [json.loads(line) for line in (data_dir / "sandbox" / "messages.jsonl").read_text().splitlines()]
+    assert len(sent) == 16 and len({m["idempotency_key"] for m in sent}) == 16
