@@ -50,6 +50,12 @@ def paths() -> Paths:
     )
 
 
+def data_folder(var: str, name: str) -> Path:
+    """The folder named by the environment variable `var`, else `$OPTLINE_DATA_DIR/<name>`
+    (read at call time): the inboxes of each kind of input."""
+    return _path(var, paths().data_dir / name)
+
+
 class ConfigError(RuntimeError):
     """A required setting is missing; the message says how to set it."""
 

@@ -28,7 +28,6 @@ import datetime as dt
 import hashlib
 import json
 import logging
-import os
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
@@ -39,7 +38,7 @@ import pyarrow as pa
 import yaml
 
 from optline import warehouse
-from optline.config import hmac_key, paths
+from optline.config import data_folder, hmac_key
 from optline.fields import ALIASES, header_key
 from optline.manifest import (
     CHANNELS, ManifestError, ManifestSettings, effective_date_order, file_settings, manifest_path_for, read_yaml,
@@ -47,6 +46,7 @@ from optline.manifest import (
 from optline.masking import safe_value
 from optline.phones import number_hmac, parse_many, parse_phone
 from optline.readers import HeadedRows, MalformedFileError, read_headed_rows
+from optline.rules import ReconciliationError
 from optline.staging import RunContext, looks_like_phone, sha256_of, shown_headers
 
 log = logging.getLogger(__name__)
@@ -79,14 +79,9 @@ _ROW_COLUMNS = ("row_number", "line_number", "read_issue", "phone_raw", "confirm
 _MANIFEST_KEYS = {"default_country", "channel", "list", "source", "encoding", "delimiter", "date_order"}
 
 
-class ReconciliationError(RuntimeError):
-    """The rows judged do not add up to the lines read: the batch is abandoned."""
-
-
 def confirmations_inbox() -> Path:
     """OPTLINE_CONFIRMATIONS_INBOX, else `$OPTLINE_DATA_DIR/confirmations` (read at call time)."""
-    value = os.environ.get("OPTLINE_CONFIRMATIONS_INBOX")
-    return Path(value).expanduser().resolve() if value else paths().data_dir / "confirmations"
+    return data_folder("OPTLINE_CONFIRMATIONS_INBOX", "confirmations")
 
 
 def confirmations_reports_dir(reports_dir: Path, batch_id: int) -> Path:

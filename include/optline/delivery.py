@@ -32,7 +32,6 @@ import datetime as dt
 import email.utils
 import json
 import logging
-import os
 import re
 import urllib.parse
 from collections.abc import Iterator
@@ -44,7 +43,7 @@ import duckdb
 import pyarrow as pa
 
 from optline import warehouse
-from optline.config import paths
+from optline.config import data_folder
 from optline.fields import header_key
 from optline.readers import MalformedFileError, clean_cell, detect_encoding, open_records, open_text, read_lines
 from optline.staging import sha256_of
@@ -129,8 +128,7 @@ class DeliveryResult:
 
 def delivery_inbox() -> Path:
     """OPTLINE_DELIVERY_INBOX, else `$OPTLINE_DATA_DIR/delivery`."""
-    value = os.environ.get("OPTLINE_DELIVERY_INBOX")
-    return Path(value).expanduser().resolve() if value else paths().data_dir / "delivery"
+    return data_folder("OPTLINE_DELIVERY_INBOX", "delivery")
 
 
 def report_path_for(reports_dir: Path, file_name: str, file_sha256: str) -> Path:

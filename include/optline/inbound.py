@@ -25,7 +25,6 @@ import datetime as dt
 import hashlib
 import json
 import logging
-import os
 import re
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -38,7 +37,7 @@ import yaml
 
 from optline import quality, warehouse
 from optline.businessdays import FCC_OPT_OUT_LIMIT, business_days_between
-from optline.config import hmac_key, paths
+from optline.config import data_folder, hmac_key
 from optline.fields import header_key
 from optline.keywords import HELP_WORDS, OPT_IN_WORDS, OPT_OUT_WORDS, classify
 from optline.manifest import (
@@ -47,6 +46,7 @@ from optline.manifest import (
 from optline.masking import neutralize_formula, safe_value
 from optline.phones import number_hmac, parse_many
 from optline.readers import HeadedRows, MalformedFileError, read_headed_rows
+from optline.rules import ReconciliationError
 from optline.staging import RunContext, sha256_of
 
 log = logging.getLogger(__name__)
@@ -111,8 +111,7 @@ class InboundResult:
 
 def inbound_inbox() -> Path:
     """OPTLINE_INBOUND_INBOX, else `$OPTLINE_DATA_DIR/inbound`."""
-    value = os.environ.get("OPTLINE_INBOUND_INBOX")
-    return Path(value).expanduser().resolve() if value else paths().data_dir / "inbound"
+    return data_folder("OPTLINE_INBOUND_INBOX", "inbound")
 
 
 def inbound_reports_dir(reports_dir: Path, batch_id: int) -> Path:
@@ -300,7 +299,7 @@ def apply_file(conn: duckdb.DuckDBPyConnection, path: Path, run: RunContext, rep
         counts = outcome_counts(conn, batch_id)
         total = sum(counts[o] for o in ("applied", "ignored", "invalid"))
         if total != messages.num_rows:
-            raise RuntimeError(f"{path.name}: read {messages.num_rows} lines but {counts['applied']} applied + "
+            raise ReconciliationError(f"{path.name}: read {messages.num_rows} lines but {counts['applied']} applied + "
                                f"{counts['ignored']} ignored + {counts['invalid']} invalid; nothing applied")
         late = sum(1 for r in opt_out_rows(conn, batch_id) if r["over_limit"] is True)
         warehouse.run(conn, "inbound/batch_mark_applied", batch_id=batch_id, applied_at=applied_at,

@@ -17,7 +17,6 @@ import datetime as dt
 import hashlib
 import json
 import logging
-import os
 from collections.abc import Iterable, Iterator
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -29,7 +28,7 @@ import pyarrow as pa
 import yaml
 
 from optline import quality, warehouse
-from optline.config import hmac_key, paths
+from optline.config import data_folder, hmac_key
 from optline.fields import field_for_header, header_key
 from optline.inbox import discover
 from optline.manifest import (
@@ -39,6 +38,7 @@ from optline.manifest import (
 from optline.masking import mask_phone, neutralize_formula
 from optline.phones import number_hmac, parse_many
 from optline.readers import MalformedFileError, clean_cell, file_format, open_records, prepend
+from optline.rules import ReconciliationError
 from optline.staging import RunContext, is_header, resolve_columns, sha256_of, shown_headers
 
 log = logging.getLogger(__name__)
@@ -81,14 +81,9 @@ _MANIFEST_KEYS = {"scope", "default_country", "source", "method", "date_order", 
 CHUNK_ROWS = 100_000
 
 
-class ReconciliationError(RuntimeError):
-    """The rows judged do not add up to the lines read: the batch is abandoned."""
-
-
 def inbox_dir() -> Path:
     """OPTLINE_OPTOUT_INBOX, else `$OPTLINE_DATA_DIR/optouts` (read at call time)."""
-    value = os.environ.get("OPTLINE_OPTOUT_INBOX")
-    return Path(value).expanduser().resolve() if value else paths().data_dir / "optouts"
+    return data_folder("OPTLINE_OPTOUT_INBOX", "optouts")
 
 
 def reports_dir(reports_root: Path, batch_id: int) -> Path:
