@@ -33,7 +33,6 @@ from pathlib import Path
 from typing import Any
 
 import duckdb
-import phonenumbers
 import pyarrow as pa
 import yaml
 
@@ -41,10 +40,11 @@ from optline import warehouse
 from optline.config import data_folder, hmac_key
 from optline.fields import ALIASES, header_key
 from optline.manifest import (
-    CHANNELS, ManifestError, ManifestSettings, effective_date_order, file_settings, manifest_path_for, read_yaml,
+    CHANNELS, ManifestError, ManifestSettings, check_mapping, default_country, effective_date_order, file_settings,
+    manifest_path_for, read_yaml,
 )
 from optline.masking import safe_value
-from optline.phones import number_hmac, parse_many, parse_phone
+from optline.phones import number_hmac, parse_distinct, parse_phone
 from optline.readers import HeadedRows, MalformedFileError, read_headed_rows
 from optline.rules import ReconciliationError
 from optline.staging import RunContext, looks_like_phone, sha256_of, shown_headers
@@ -117,14 +117,8 @@ def parse_manifest(raw: Any, source: Path | None = None) -> ConfirmationManifest
     def fail(key: str, why: str) -> ManifestError:
         return ManifestError(f"{where}: `{key}` {why}")
 
-    if not isinstance(raw, dict):
-        raise ManifestError(f"{where}: must be a YAML mapping (key: value lines)")
-    unknown = set(raw) - _MANIFEST_KEYS
-    if unknown:
-        raise ManifestError(f"{where}: unknown keys {sorted(unknown)}; known keys: {sorted(_MANIFEST_KEYS)}")
-    country = str(raw.get("default_country", "US")).upper()
-    if country not in phonenumbers.SUPPORTED_REGIONS:
-        raise fail("default_country", f"is {country!r}, not an ISO region phonenumbers knows (US, CA, GB, ...)")
+    check_mapping(raw, where, _MANIFEST_KEYS)
+    country = default_country(raw, where)
     channel = str(raw.get("channel", "sms")).lower()
     if channel not in CHANNELS:
         raise fail("channel", f"must be one of {CHANNELS}")
@@ -176,8 +170,7 @@ def read_export(path: Path, manifest: ConfirmationManifest) -> HeadedRows:
 def parse_rows(rows: list[dict[str, Any]], manifest: ConfirmationManifest) -> pa.Table:
     """Each row's number parsed (once per distinct value) and HMAC'd: the rows to stage."""
     key = hmac_key()
-    raws = sorted({r["phone_raw"] for r in rows if r["phone_raw"]})
-    parsed = dict(zip(raws, parse_many(raws, manifest.default_country)))
+    parsed = parse_distinct((r["phone_raw"] for r in rows), manifest.default_country)
     out: dict[str, list] = {c: [] for c in _ROW_COLUMNS}
     for row_number, row in enumerate(rows, start=1):
         phone = parsed.get(row["phone_raw"]) if row["phone_raw"] else None

@@ -31,7 +31,6 @@ from pathlib import Path
 from typing import Any
 
 import duckdb
-import phonenumbers
 import pyarrow as pa
 import yaml
 
@@ -41,10 +40,11 @@ from optline.config import data_folder, hmac_key
 from optline.fields import header_key
 from optline.keywords import HELP_WORDS, OPT_IN_WORDS, OPT_OUT_WORDS, classify
 from optline.manifest import (
-    CHANNELS, DELIMITERS, ENCODINGS, ManifestError, ManifestSettings, effective_date_order, manifest_path_for,
+    CHANNELS, DELIMITERS, ENCODINGS, ManifestError, ManifestSettings, check_mapping, default_country,
+    effective_date_order, manifest_path_for,
 )
 from optline.masking import neutralize_formula, safe_value
-from optline.phones import number_hmac, parse_many
+from optline.phones import number_hmac, parse_distinct
 from optline.readers import HeadedRows, MalformedFileError, read_headed_rows
 from optline.rules import ReconciliationError
 from optline.staging import RunContext, sha256_of
@@ -147,14 +147,8 @@ def _template(value: Any, key: str, where: str, default: str) -> str:
 def parse_inbound_manifest(raw: Any, source: Path | None = None) -> InboundManifest:
     """Validate an inbound manifest mapping; every error names the manifest and the key."""
     where = source.name if source else "manifest"
-    if not isinstance(raw, dict):
-        raise ManifestError(f"{where}: must be a YAML mapping (key: value lines)")
-    unknown = set(raw) - _MANIFEST_KEYS
-    if unknown:
-        raise ManifestError(f"{where}: unknown keys {sorted(unknown)}; known keys: {sorted(_MANIFEST_KEYS)}")
-    country = str(raw.get("default_country", "US")).upper()
-    if country not in phonenumbers.SUPPORTED_REGIONS:
-        raise ManifestError(f"{where}: `default_country` is {country!r}, not an ISO region (US, CA, GB, ...)")
+    check_mapping(raw, where, _MANIFEST_KEYS)
+    country = default_country(raw, where)
     channel = str(raw.get("channel", "sms")).lower()
     if channel not in CHANNELS:
         raise ManifestError(f"{where}: `channel` must be one of {CHANNELS}")
@@ -229,8 +223,7 @@ def read_export(path: Path, manifest: InboundManifest) -> HeadedRows:
 def classify_rows(rows: list[dict[str, Any]], manifest: InboundManifest) -> pa.Table:
     """Each row's sender parsed and HMAC'd, and its body classified: the staging table's rows."""
     key = hmac_key()
-    raws = sorted({r["from_raw"] for r in rows if r["from_raw"]})
-    parsed = dict(zip(raws, parse_many(raws, manifest.default_country)))
+    parsed = parse_distinct((r["from_raw"] for r in rows), manifest.default_country)
     out: dict[str, list] = {c: [] for c in _MESSAGE_COLUMNS}
     for row_number, row in enumerate(rows, start=1):
         phone = parsed.get(row["from_raw"]) if row["from_raw"] else None

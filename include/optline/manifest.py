@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Callable, Collection
+from collections.abc import Callable, Collection, Iterable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -27,6 +27,25 @@ ENCODINGS = ("auto", "utf-8", "cp1252")
 
 class ManifestError(ValueError):
     """A manifest is missing or invalid; the message names the file and the key."""
+
+
+def check_mapping(raw: Any, where: str, known: Iterable[str]) -> dict[str, Any]:
+    """A manifest must be a mapping of known keys; the error names the file and the keys."""
+    if not isinstance(raw, dict):
+        raise ManifestError(f"{where}: must be a YAML mapping (key: value lines)")
+    unknown = set(raw) - set(known)
+    if unknown:
+        raise ManifestError(f"{where}: unknown keys {sorted(unknown)}; known keys: {sorted(known)}")
+    return raw
+
+
+def default_country(raw: dict[str, Any], where: str) -> str:
+    """The manifest's `default_country` (default US), a region phonenumbers knows."""
+    country = str(raw.get("default_country", "US")).upper()
+    if country not in phonenumbers.SUPPORTED_REGIONS:
+        raise ManifestError(f"{where}: `default_country` is {country!r}, not an ISO region phonenumbers knows "
+                            "(US, CA, GB, ...)")
+    return country
 
 
 class ManifestSettings:
@@ -147,11 +166,7 @@ def parse_manifest(raw: Any, source: Path | None = None) -> Manifest:
     def fail(key: str, why: str) -> ManifestError:
         return ManifestError(f"{where}: `{key}` {why}")
 
-    if not isinstance(raw, dict):
-        raise ManifestError(f"{where}: must be a YAML mapping (key: value lines)")
-    unknown = set(raw) - _KEYS
-    if unknown:
-        raise ManifestError(f"{where}: unknown keys {sorted(unknown)}; known keys: {sorted(_KEYS)}")
+    check_mapping(raw, where, _KEYS)
 
     lists = raw.get("lists", raw.get("list"))
     if isinstance(lists, str):
@@ -159,9 +174,7 @@ def parse_manifest(raw: Any, source: Path | None = None) -> Manifest:
     if not lists or not all(isinstance(x, str) and x.strip() for x in lists):
         raise fail("lists", "must name at least one list, e.g. `lists: [Spring Promo]`")
 
-    country = str(raw.get("default_country", "US")).upper()
-    if country not in phonenumbers.SUPPORTED_REGIONS:
-        raise fail("default_country", f"is {country!r}, not an ISO region phonenumbers knows (US, CA, GB, ...)")
+    country = default_country(raw, where)
 
     channel = str(raw.get("channel", "sms")).lower()
     if channel not in CHANNELS:

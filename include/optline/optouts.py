@@ -23,7 +23,6 @@ from pathlib import Path
 from typing import Any
 
 import duckdb
-import phonenumbers
 import pyarrow as pa
 import yaml
 
@@ -32,8 +31,8 @@ from optline.config import data_folder, hmac_key
 from optline.fields import field_for_header, header_key
 from optline.inbox import discover
 from optline.manifest import (
-    FOLDER_MANIFEST, ManifestError, ManifestSettings, effective_date_order, file_settings, manifest_path_for,
-    read_yaml,
+    FOLDER_MANIFEST, ManifestError, ManifestSettings, check_mapping, default_country, effective_date_order,
+    file_settings, manifest_path_for, read_yaml,
 )
 from optline.masking import mask_phone, neutralize_formula
 from optline.phones import number_hmac, parse_many
@@ -127,17 +126,11 @@ def parse_manifest(raw: Any, source: Path | None = None) -> OptoutManifest:
     def fail(key: str, why: str) -> ManifestError:
         return ManifestError(f"{where}: `{key}` {why}")
 
-    if not isinstance(raw, dict):
-        raise ManifestError(f"{where}: must be a YAML mapping (key: value lines)")
-    unknown = set(raw) - _MANIFEST_KEYS
-    if unknown:
-        raise ManifestError(f"{where}: unknown keys {sorted(unknown)}; known keys: {sorted(_MANIFEST_KEYS)}")
+    check_mapping(raw, where, _MANIFEST_KEYS)
     scope = str(raw.get("scope", "all")).lower()
     if scope not in SCOPES:
         raise fail("scope", f"must be one of {SCOPES} (all = every phone channel, sms = texts only)")
-    country = str(raw.get("default_country", "US")).upper()
-    if country not in phonenumbers.SUPPORTED_REGIONS:
-        raise fail("default_country", f"is {country!r}, not an ISO region phonenumbers knows (US, CA, GB, ...)")
+    country = default_country(raw, where)
     for key in ("source", "method"):
         if key in raw and not (isinstance(raw[key], str) and raw[key].strip()):
             raise fail(key, "must be a non-empty text")

@@ -12,6 +12,7 @@ import hmac
 import logging
 import multiprocessing
 import os
+from collections.abc import Iterable
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 
@@ -89,6 +90,12 @@ def parse_many(raws: list[str], default_region: str, workers: int | None = None)
     # forkserver, not fork: the caller holds an open DuckDB connection and its threads.
     with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("forkserver")) as pool:
         return [p for chunk in pool.map(_parse_chunk, parts) for p in chunk]
+
+
+def parse_distinct(values: Iterable[str | None], default_region: str) -> dict[str, ParsedPhone]:
+    """Each distinct non-empty value parsed once: raw value -> its parse."""
+    raws = sorted({v for v in values if v})
+    return dict(zip(raws, parse_many(raws, default_region)))
 
 
 def number_hmac(e164: str, key: bytes) -> str:
