@@ -33,11 +33,13 @@ def main() -> None:
     os.environ.update({"OPTLINE_DATA_DIR": str(work), "OPTLINE_WAREHOUSE": str(work / "warehouse.duckdb"),
                        "OPTLINE_REPORTS": str(work / "reports")})
     os.environ.setdefault("OPTLINE_HMAC_KEY", "bench-key-" + "0" * 40)
-    from optline import dispatch, outbox, pipeline, providers, quiethours, samples, warehouse
-    from optline.messaging import DispatchSettings, WelcomeSettings
-    from optline.staging import RunContext
+    from optline import samples, warehouse
+    from optline.contacts import pipeline
+    from optline.messaging import dispatch, outbox, providers, quiethours
+    from optline.messaging.settings import DispatchSettings, WelcomeSettings
+    from optline.runs import RunContext
 
-    as_of = dt.datetime(2026, 11, 2, 19, 0, tzinfo=dt.timezone.utc)  # 11:00 Pacific, 14:00 Eastern
+    as_of = dt.datetime(2026, 11, 2, 19, 0, tzinfo=dt.UTC)  # 11:00 Pacific, 14:00 Eastern
     figures: dict[str, float | int | str] = {"messages_requested": args.messages}
     try:
         csv_path = samples.write_bulk_csv(work / "inbox" / "bulk.csv", args.messages, as_of.date())

@@ -41,10 +41,10 @@ import functools
 import io
 import json
 import os
-import secrets
 import platform
 import pstats
 import resource
+import secrets
 import shutil
 import sys
 import tempfile
@@ -225,12 +225,13 @@ def generate(figures: Figures, workdir: Path) -> Path:
 
 def first_import(figures: Figures, path: Path, workdir: Path) -> None:
     """Stage, check and merge `path` into a fresh warehouse, timing each step."""
-    from optline import pipeline, warehouse
-    from optline.staging import RunContext
+    from optline import warehouse
+    from optline.contacts import pipeline
+    from optline.runs import RunContext
 
     reports_dir = workdir / "reports"
     db_path = workdir / "warehouse.duckdb"
-    run = RunContext(as_of=dt.datetime.now(dt.timezone.utc), dag_id="import_bench", run_id="bench-1")
+    run = RunContext(as_of=dt.datetime.now(dt.UTC), dag_id="import_bench", run_id="bench-1")
 
     with phase_peak(figures, "connect"):
         conn, figures.connect_s = timed(lambda: warehouse.connect(db_path))
@@ -267,10 +268,11 @@ def first_import(figures: Figures, path: Path, workdir: Path) -> None:
 
 def second_import(figures: Figures, path: Path, workdir: Path) -> None:
     """Import the same file again, as a later run would: it must be skipped as already imported."""
-    from optline import pipeline, warehouse
-    from optline.staging import RunContext
+    from optline import warehouse
+    from optline.contacts import pipeline
+    from optline.runs import RunContext
 
-    run = RunContext(as_of=dt.datetime.now(dt.timezone.utc), dag_id="import_bench", run_id="bench-2")
+    run = RunContext(as_of=dt.datetime.now(dt.UTC), dag_id="import_bench", run_id="bench-2")
     with phase_peak(figures, "rerun"):
         conn, figures.rerun_connect_s = timed(lambda: warehouse.connect(workdir / "warehouse.duckdb"))
         try:

@@ -62,7 +62,7 @@ def run(route: str, db: Path) -> dict:
     from great_expectations.core.expectation_suite import ExpectationSuite
     from great_expectations.data_context.types.base import ProgressBarsConfig
 
-    import optline.gx_duckdb as g
+    import optline.quality.gx_duckdb as g
 
     started = time.perf_counter()
     if route == "warehouse":

@@ -18,49 +18,40 @@ Runs when `contact_import` holds a batch (the `optline.review_requests` Asset), 
 
 from __future__ import annotations
 
-from datetime import timedelta
-
-import pendulum
 from airflow.sdk import dag, get_current_context, task, task_group
 
-from optline import tasks
-from optline.assets import CONSENT_EVENTS, CONTACTS, IMPORT_BATCHES, LISTS, REVIEW_REQUESTS
-from optline.review import BatchReviewOperator
-
-default_args = {
-    "owner": "compliance",
-    "retries": 2,
-    "retry_delay": timedelta(minutes=1),
-    "retry_exponential_backoff": 2.0,
-}
+from optline.tasks import review
+from optline.tasks.assets import CONSENT_EVENTS, CONTACTS, IMPORT_BATCHES, LISTS, REVIEW_REQUESTS
+from optline.tasks.defaults import START_DATE, WRITER_POOL, default_args
+from optline.tasks.hitl import BatchReviewOperator
 
 
 @dag(
     dag_id="batch_review",
     schedule=[REVIEW_REQUESTS],
-    start_date=pendulum.datetime(2026, 1, 1, tz="UTC"),
+    start_date=START_DATE,
     catchup=False,
     max_active_runs=1,
-    default_args=default_args,
+    default_args=default_args("compliance"),
     tags=["optline", "compliance", "review"],
     doc_md=__doc__,
 )
 def batch_review():
-    @task(pool=tasks.WRITER_POOL)
+    @task(pool=WRITER_POOL)
     def held_batches() -> list[dict]:
-        return tasks.held_batches()
+        return review.held_batches()
 
     @task_group
     def review_batch(batch: dict):
         review = BatchReviewOperator(task_id="review", batch=batch, retries=0)
 
-        @task(pool=tasks.WRITER_POOL)
+        @task(pool=WRITER_POOL)
         def record(response: dict) -> dict:
-            return tasks.record_review(response, get_current_context())
+            return review.record_review(response, get_current_context())
 
-        @task(pool=tasks.WRITER_POOL, outlets=[IMPORT_BATCHES, CONTACTS, LISTS, CONSENT_EVENTS])
+        @task(pool=WRITER_POOL, outlets=[IMPORT_BATCHES, CONTACTS, LISTS, CONSENT_EVENTS])
         def merge(decided: dict) -> dict:
-            return tasks.merge_reviewed(decided)
+            return review.merge_reviewed(decided)
 
         merge(record(review.output))
 

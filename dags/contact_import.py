@@ -27,28 +27,20 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-import pendulum
 from airflow.sdk import Param, dag, get_current_context, task, task_group
 
-from optline import tasks
-from optline.assets import CONSENT_EVENTS, CONTACTS, IMPORT_BATCHES, LISTS, REVIEW_REQUESTS
-
-default_args = {
-    "owner": "data-team",
-    "retries": 2,
-    "retry_delay": timedelta(minutes=1),
-    "retry_exponential_backoff": 2.0,
-    "max_retry_delay": timedelta(minutes=15),
-}
+from optline.tasks import imports
+from optline.tasks.assets import CONSENT_EVENTS, CONTACTS, IMPORT_BATCHES, LISTS, REVIEW_REQUESTS
+from optline.tasks.defaults import START_DATE, WRITER_POOL, default_args
 
 
 @dag(
     dag_id="contact_import",
     schedule="0 2 * * *",
-    start_date=pendulum.datetime(2026, 1, 1, tz="UTC"),
+    start_date=START_DATE,
     catchup=False,
     max_active_runs=1,
-    default_args=default_args,
+    default_args=default_args("data-team", max_retry_delay=timedelta(minutes=15)),
     tags=["optline", "import", "contacts"],
     params={
         "inbox": Param(None, type=["null", "string"], description="Folder to import from (default: OPTLINE_INBOX)"),
@@ -59,37 +51,37 @@ default_args = {
 def contact_import():
     @task
     def discover_files() -> list[dict]:
-        return tasks.discover_files(get_current_context())
+        return imports.discover_files(get_current_context())
 
     @task_group
     def import_file(inbox_file: dict):
-        @task(pool=tasks.WRITER_POOL)
+        @task(pool=WRITER_POOL)
         def stage(inbox_file: dict) -> dict:
-            return tasks.stage_file(inbox_file, get_current_context())
+            return imports.stage_file(inbox_file, get_current_context())
 
-        @task(pool=tasks.WRITER_POOL)
+        @task(pool=WRITER_POOL)
         def check(batch: dict) -> dict:
-            return tasks.check_batch(batch)
+            return imports.check_batch(batch)
 
-        @task(pool=tasks.WRITER_POOL)
+        @task(pool=WRITER_POOL)
         def validate(batch: dict) -> dict:
-            return tasks.validate_batch(batch, get_current_context())
+            return imports.validate_batch(batch, get_current_context())
 
         @task(outlets=[REVIEW_REQUESTS])
         def request_review(batch: dict) -> dict:
-            return tasks.request_review(batch)
+            return imports.request_review(batch)
 
-        @task(pool=tasks.WRITER_POOL, outlets=[IMPORT_BATCHES, CONTACTS, LISTS, CONSENT_EVENTS])
+        @task(pool=WRITER_POOL, outlets=[IMPORT_BATCHES, CONTACTS, LISTS, CONSENT_EVENTS])
         def merge(batch: dict) -> dict:
-            return tasks.merge_batch(batch)
+            return imports.merge_batch(batch)
 
         validated = validate(check(stage(inbox_file)))
         request_review(validated)
         return merge(validated)
 
-    @task(pool=tasks.WRITER_POOL, trigger_rule="all_done", retries=0)
+    @task(pool=WRITER_POOL, trigger_rule="all_done", retries=0)
     def summarize(files: list[dict]) -> dict:
-        return tasks.summarize(files, get_current_context())
+        return imports.summarize(files, get_current_context())
 
     files = discover_files()
     import_file.expand(inbox_file=files) >> summarize(files)

@@ -24,28 +24,20 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-import pendulum
 from airflow.sdk import Param, dag, get_current_context, task
 
-from optline import inbound_tasks, tasks
-from optline.assets import CONSENT_EVENTS, CONTACTS, LISTS
-
-default_args = {
-    "owner": "data-team",
-    "retries": 2,
-    "retry_delay": timedelta(minutes=1),
-    "retry_exponential_backoff": 2.0,
-    "max_retry_delay": timedelta(minutes=10),
-}
+from optline.tasks import inbound
+from optline.tasks.assets import CONSENT_EVENTS, CONTACTS, LISTS
+from optline.tasks.defaults import START_DATE, WRITER_POOL, default_args
 
 
 @dag(
     dag_id="inbound_messages",
     schedule="*/15 * * * *",
-    start_date=pendulum.datetime(2026, 1, 1, tz="UTC"),
+    start_date=START_DATE,
     catchup=False,
     max_active_runs=1,
-    default_args=default_args,
+    default_args=default_args("data-team", max_retry_delay=timedelta(minutes=10)),
     tags=["optline", "inbound", "consent"],
     params={
         "inbox": Param(None, type=["null", "string"], description="Folder to read (default: OPTLINE_INBOUND_INBOX)"),
@@ -56,15 +48,15 @@ default_args = {
 def inbound_messages():
     @task
     def discover_files() -> list[dict]:
-        return inbound_tasks.discover_files(get_current_context())
+        return inbound.discover_files(get_current_context())
 
-    @task(pool=tasks.WRITER_POOL, outlets=[CONSENT_EVENTS, CONTACTS, LISTS])
+    @task(pool=WRITER_POOL, outlets=[CONSENT_EVENTS, CONTACTS, LISTS])
     def apply_file(inbox_file: dict) -> dict:
-        return inbound_tasks.apply_file(inbox_file, get_current_context())
+        return inbound.apply_file(inbox_file, get_current_context())
 
-    @task(pool=tasks.WRITER_POOL, trigger_rule="all_done", retries=0)
+    @task(pool=WRITER_POOL, trigger_rule="all_done", retries=0)
     def summarize(files: list[dict]) -> dict:
-        return inbound_tasks.summarize(files)
+        return inbound.summarize(files)
 
     files = discover_files()
     apply_file.expand(inbox_file=files) >> summarize(files)

@@ -25,27 +25,19 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-import pendulum
 from airflow.sdk import Param, dag, get_current_context, task
 
-from optline import messaging_tasks, tasks
-
-default_args = {
-    "owner": "data-team",
-    "retries": 2,
-    "retry_delay": timedelta(minutes=1),
-    "retry_exponential_backoff": 2.0,
-    "max_retry_delay": timedelta(minutes=10),
-}
+from optline.tasks import messaging
+from optline.tasks.defaults import START_DATE, WRITER_POOL, default_args
 
 
 @dag(
     dag_id="message_dispatch",
     schedule="*/10 * * * *",
-    start_date=pendulum.datetime(2026, 1, 1, tz="UTC"),
+    start_date=START_DATE,
     catchup=False,
     max_active_runs=1,
-    default_args=default_args,
+    default_args=default_args("data-team", max_retry_delay=timedelta(minutes=10)),
     tags=["optline", "messaging"],
     params={
         "provider": Param(None, type=["null", "string"], enum=[None, "sandbox", "twilio", "webhook"],
@@ -56,17 +48,17 @@ default_args = {
     doc_md=__doc__,
 )
 def message_dispatch():
-    @task(pool=tasks.WRITER_POOL)
+    @task(pool=WRITER_POOL)
     def apply_delivery_reports() -> dict:
-        return messaging_tasks.apply_delivery_reports(get_current_context())
+        return messaging.apply_delivery_reports(get_current_context())
 
-    @task(pool=tasks.WRITER_POOL)
+    @task(pool=WRITER_POOL)
     def send_due() -> dict:
-        return messaging_tasks.send_due(get_current_context())
+        return messaging.send_due(get_current_context())
 
-    @task(pool=tasks.WRITER_POOL, trigger_rule="all_done", retries=0)
+    @task(pool=WRITER_POOL, trigger_rule="all_done", retries=0)
     def report() -> dict:
-        return messaging_tasks.report(get_current_context())
+        return messaging.report(get_current_context())
 
     apply_delivery_reports() >> send_due() >> report()
 

@@ -26,28 +26,20 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-import pendulum
 from airflow.sdk import Param, dag, get_current_context, task
 
-from optline import optout_tasks, tasks
-from optline.assets import CONSENT_EVENTS
-
-default_args = {
-    "owner": "data-team",
-    "retries": 2,
-    "retry_delay": timedelta(minutes=1),
-    "retry_exponential_backoff": 2.0,
-    "max_retry_delay": timedelta(minutes=15),
-}
+from optline.tasks import optouts
+from optline.tasks.assets import CONSENT_EVENTS
+from optline.tasks.defaults import START_DATE, WRITER_POOL, default_args
 
 
 @dag(
     dag_id="optout_import",
     schedule="30 1 * * *",
-    start_date=pendulum.datetime(2026, 1, 1, tz="UTC"),
+    start_date=START_DATE,
     catchup=False,
     max_active_runs=1,
-    default_args=default_args,
+    default_args=default_args("data-team", max_retry_delay=timedelta(minutes=15)),
     tags=["optline", "import", "consent", "opt-out"],
     params={
         "inbox": Param(None, type=["null", "string"],
@@ -60,15 +52,15 @@ default_args = {
 def optout_import():
     @task
     def discover_files() -> list[dict]:
-        return optout_tasks.discover_files(get_current_context())
+        return optouts.discover_files(get_current_context())
 
-    @task(pool=tasks.WRITER_POOL, outlets=[CONSENT_EVENTS])
+    @task(pool=WRITER_POOL, outlets=[CONSENT_EVENTS])
     def apply_file(inbox_file: dict) -> dict:
-        return optout_tasks.apply_file(inbox_file, get_current_context())
+        return optouts.apply_file(inbox_file, get_current_context())
 
-    @task(pool=tasks.WRITER_POOL, trigger_rule="all_done", retries=0)
+    @task(pool=WRITER_POOL, trigger_rule="all_done", retries=0)
     def summarize(files: list[dict]) -> dict:
-        return optout_tasks.summarize(files, get_current_context())
+        return optouts.summarize(files, get_current_context())
 
     files = discover_files()
     apply_file.expand(inbox_file=files) >> summarize(files)

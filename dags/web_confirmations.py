@@ -19,28 +19,20 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-import pendulum
 from airflow.sdk import Param, dag, get_current_context, task
 
-from optline import messaging_tasks, tasks
-from optline.assets import CONSENT_EVENTS, LISTS
-
-default_args = {
-    "owner": "data-team",
-    "retries": 2,
-    "retry_delay": timedelta(minutes=1),
-    "retry_exponential_backoff": 2.0,
-    "max_retry_delay": timedelta(minutes=10),
-}
+from optline.tasks import confirmations
+from optline.tasks.assets import CONSENT_EVENTS, LISTS
+from optline.tasks.defaults import START_DATE, WRITER_POOL, default_args
 
 
 @dag(
     dag_id="web_confirmations",
     schedule="*/15 * * * *",
-    start_date=pendulum.datetime(2026, 1, 1, tz="UTC"),
+    start_date=START_DATE,
     catchup=False,
     max_active_runs=1,
-    default_args=default_args,
+    default_args=default_args("data-team", max_retry_delay=timedelta(minutes=10)),
     tags=["optline", "messaging", "consent"],
     params={
         "inbox": Param(None, type=["null", "string"], description="Folder to read (default: OPTLINE_CONFIRMATIONS_INBOX)"),
@@ -51,11 +43,11 @@ default_args = {
 def web_confirmations():
     @task
     def discover_files() -> list[dict]:
-        return messaging_tasks.discover_confirmations(get_current_context())
+        return confirmations.discover_files(get_current_context())
 
-    @task(pool=tasks.WRITER_POOL, outlets=[LISTS, CONSENT_EVENTS])
+    @task(pool=WRITER_POOL, outlets=[LISTS, CONSENT_EVENTS])
     def apply_file(inbox_file: dict) -> dict:
-        return messaging_tasks.apply_confirmations(inbox_file, get_current_context())
+        return confirmations.apply_file(inbox_file, get_current_context())
 
     apply_file.expand(inbox_file=discover_files())
 

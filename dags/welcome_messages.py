@@ -18,28 +18,20 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-import pendulum
 from airflow.sdk import Param, dag, get_current_context, task
 
-from optline import messaging_tasks, tasks
-from optline.assets import LISTS, OUTBOX
-
-default_args = {
-    "owner": "data-team",
-    "retries": 2,
-    "retry_delay": timedelta(minutes=1),
-    "retry_exponential_backoff": 2.0,
-    "max_retry_delay": timedelta(minutes=10),
-}
+from optline.tasks import messaging
+from optline.tasks.assets import LISTS, OUTBOX
+from optline.tasks.defaults import START_DATE, WRITER_POOL, default_args
 
 
 @dag(
     dag_id="welcome_messages",
     schedule=[LISTS],
-    start_date=pendulum.datetime(2026, 1, 1, tz="UTC"),
+    start_date=START_DATE,
     catchup=False,
     max_active_runs=1,
-    default_args=default_args,
+    default_args=default_args("data-team", max_retry_delay=timedelta(minutes=10)),
     tags=["optline", "messaging"],
     params={
         "as_of": Param(None, type=["null", "string"], description="Clock the welcomes are queued at (default: now)"),
@@ -47,9 +39,9 @@ default_args = {
     doc_md=__doc__,
 )
 def welcome_messages():
-    @task(pool=tasks.WRITER_POOL, outlets=[OUTBOX])
+    @task(pool=WRITER_POOL, outlets=[OUTBOX])
     def enqueue_welcomes() -> dict:
-        return messaging_tasks.enqueue_welcomes(get_current_context())
+        return messaging.enqueue_welcomes(get_current_context())
 
     enqueue_welcomes()
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from airflow.plugins_manager import AirflowPlugin
 
-from optline.reports_app import create_app
+from optline.reports.web import create_app
 
 
 class OptlineReportsPlugin(AirflowPlugin):

@@ -22,7 +22,7 @@ os.environ.update({
     "OPTLINE_HMAC_KEY": "test-key-" + "0123456789abcdef" * 4,
 })
 
-AS_OF = dt.datetime(2026, 11, 1, 12, 0, tzinfo=dt.timezone.utc)
+AS_OF = dt.datetime(2026, 11, 1, 12, 0, tzinfo=dt.UTC)
 
 
 @pytest.fixture

@@ -8,7 +8,6 @@ from typing import Any
 
 import yaml
 
-
 # Gate thresholds that let every batch through: for tests about other things than the gate.
 # A test about the gate passes its own `policy_overrides` (even `{}` for the real policy).
 OPEN_GATE = {"gate": {"review_max_rejected_share": 1.0, "critical_max_rejected_share": 1.0,
@@ -45,8 +44,8 @@ PEOPLE_HEADER = ["phone", "first_name", "last_name", "state", "postcode", "dob",
 
 def import_people(conn, folder: Path, name: str, people: list[list[Any]], *, as_of, **manifest: Any):
     """Import a small real contact file (PEOPLE_HEADER columns) through the whole pipeline."""
-    from optline import pipeline
-    from optline.staging import RunContext
+    from optline.contacts import pipeline
+    from optline.runs import RunContext
 
     manifest.setdefault("lists", ["Main"])
     path = write_csv(folder / name, [PEOPLE_HEADER, *people], **manifest)

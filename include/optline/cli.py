@@ -29,11 +29,13 @@ from pathlib import Path
 
 import duckdb
 
-from optline import pipeline, reports, samples, warehouse
+from optline import samples, warehouse
 from optline.config import PROJECT_DIR, ConfigError, paths
-from optline.dispatch import ProviderAuthError
-from optline.inbox import discover
-from optline.staging import RunContext
+from optline.contacts import pipeline
+from optline.intake.discovery import discover
+from optline.messaging.dispatch import ProviderAuthError
+from optline.reports import batches as reports
+from optline.runs import RunContext
 
 AUDIENCE_QUERY = """\
 select list_name, channel, status, count(*) as reachable
@@ -62,8 +64,8 @@ def cmd_samples(args: argparse.Namespace) -> int:
 
 def cmd_import(args: argparse.Namespace) -> int:
     files = _inbox_files(args)
-    as_of = dt.datetime.fromisoformat(args.as_of) if args.as_of else dt.datetime.now(dt.timezone.utc)
-    run = RunContext(as_of=as_of if as_of.tzinfo else as_of.replace(tzinfo=dt.timezone.utc), dag_id="cli")
+    as_of = dt.datetime.fromisoformat(args.as_of) if args.as_of else dt.datetime.now(dt.UTC)
+    run = RunContext(as_of=as_of if as_of.tzinfo else as_of.replace(tzinfo=dt.UTC), dag_id="cli")
     conn = warehouse.connect()
     try:
         summaries = [pipeline.import_file(conn, f, run, paths().reports) for f in files]
@@ -98,13 +100,13 @@ def cmd_query(args: argparse.Namespace) -> int:
 
 
 def cmd_review(args: argparse.Namespace) -> int:
-    from optline import quality
-    from optline.tasks import reports_for_review
+    from optline.contacts.review import held_for_review
+    from optline.quality import suites as quality
 
     conn = warehouse.connect()
     try:
         if args.batch is None:
-            held = reports_for_review(conn)
+            held = held_for_review(conn)
             for b in held:
                 print(f"batch {b['batch_id']}  {b['file_name']}  {b['rows_loaded']} accepted, {b['rows_rejected']} "
                       f"rejected  report: {reports.batch_dir(paths().reports, b['batch_id']) / 'report.html'}\n"
@@ -135,7 +137,7 @@ def cmd_review(args: argparse.Namespace) -> int:
 
 
 def cmd_delete(args: argparse.Namespace) -> int:
-    from optline.deletion import delete_contacts
+    from optline.contacts.deletion import delete_contacts
 
     if not args.yes:
         target = "every contact" if args.all else f"the contacts on list {args.list!r}"
@@ -153,7 +155,7 @@ def cmd_delete(args: argparse.Namespace) -> int:
 
 
 def cmd_listops(args: argparse.Namespace) -> int:
-    from optline.listops import apply_file
+    from optline.contacts.listops import apply_file
 
     conn = warehouse.connect()
     try:
@@ -215,7 +217,7 @@ def _print_inbound_summaries(p) -> None:
 
 
 def _print_optout_summaries(p) -> None:
-    from optline import optouts
+    from optline.consent import optouts
 
     conn = warehouse.connect(read_only=True)
     try:
@@ -228,11 +230,11 @@ def _print_optout_summaries(p) -> None:
 def demo_clock(today: dt.date) -> dt.datetime:
     """The demo sends at 19:00 UTC today (11:00 in Las Vegas, 14:00 in New York): inside every
     sample recipient's hours whenever `make demo` runs."""
-    return dt.datetime.combine(today, dt.time(19, 0), tzinfo=dt.timezone.utc)
+    return dt.datetime.combine(today, dt.time(19, 0), tzinfo=dt.UTC)
 
 
 def _print_outbox_line() -> None:
-    from optline import outbox
+    from optline.messaging import outbox
 
     conn = warehouse.connect(read_only=True)
     try:
@@ -245,7 +247,7 @@ def _print_outbox_line() -> None:
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
-    from optline import confirmations, inbound, optouts
+    from optline.consent import confirmations, inbound, optouts
 
     p = paths()
     cmd_init_key(args)
@@ -309,11 +311,11 @@ Example query (.venv/bin/optline query "..."):""")
 
 
 def _print_held(p) -> None:
-    from optline.tasks import reports_for_review
+    from optline.contacts.review import held_for_review
 
     conn = warehouse.connect(read_only=True)
     try:
-        held = reports_for_review(conn)
+        held = held_for_review(conn)
     finally:
         conn.close()
     for b in held:
@@ -328,16 +330,16 @@ def _clock_arg(value: str | None) -> dt.datetime | None:
     if not value:
         return None
     when = dt.datetime.fromisoformat(value)
-    return when if when.tzinfo else when.replace(tzinfo=dt.timezone.utc)
+    return when if when.tzinfo else when.replace(tzinfo=dt.UTC)
 
 
 def cmd_welcome(args: argparse.Namespace) -> int:
-    from optline import outbox
-    from optline.messaging import load_config
+    from optline.messaging import outbox
+    from optline.messaging.settings import load_config
 
     conn = warehouse.connect()
     try:
-        now = _clock_arg(args.as_of) or dt.datetime.now(dt.timezone.utc)
+        now = _clock_arg(args.as_of) or dt.datetime.now(dt.UTC)
         result = outbox.enqueue_welcomes(conn, load_config().welcome, now)
     finally:
         conn.close()
@@ -346,12 +348,15 @@ def cmd_welcome(args: argparse.Namespace) -> int:
 
 
 def cmd_send(args: argparse.Namespace) -> int:
-    from optline import dispatch, messaging_tasks, quiethours
-    from optline.messaging import load_config
+    from optline.config import airflow_connection
+    from optline.messaging import dispatch, providers, quiethours
+    from optline.messaging.settings import load_config, sandbox_dir
 
     config = load_config()
     name = args.provider or config.provider
-    provider = messaging_tasks.build(name)
+    conn_id = providers.connection_id(name)
+    provider = providers.build_from_connection(name, airflow_connection(conn_id) if conn_id else None,
+                                               sandbox_dir=sandbox_dir())
     start = _clock_arg(args.as_of)
     clock = dispatch.clock_from(start) if start else dispatch.wall_clock
     run = RunContext(as_of=clock(), dag_id="cli", run_id=f"cli-{os.getpid()}")
@@ -368,7 +373,7 @@ def cmd_send(args: argparse.Namespace) -> int:
 
 
 def cmd_outbox(args: argparse.Namespace) -> int:
-    from optline import outbox
+    from optline.messaging import outbox
 
     conn = warehouse.connect(read_only=True)
     try:

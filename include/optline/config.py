@@ -14,10 +14,12 @@
 
 from __future__ import annotations
 
+import json
 import os
 import secrets
 from dataclasses import dataclass
 from pathlib import Path
+from types import SimpleNamespace
 
 PROJECT_DIR = Path(__file__).resolve().parents[2]
 
@@ -90,3 +92,25 @@ def init_hmac_key() -> tuple[Path, bool]:
     with os.fdopen(fd, "w", encoding="utf-8") as fh:
         fh.write(secrets.token_hex(32) + "\n")
     return path, True
+
+
+def airflow_connection(conn_id: str) -> SimpleNamespace | None:
+    """An Airflow connection given in the environment (`AIRFLOW_CONN_<ID>`, JSON form), read
+    without Airflow, for the command line; None if the variable is not set."""
+    var = f"AIRFLOW_CONN_{conn_id.upper()}"
+    raw = os.environ.get(var)
+    if not raw:
+        return None
+    try:
+        data = json.loads(raw)
+    except json.JSONDecodeError as exc:
+        raise ConfigError(f"{var} must be a connection in Airflow's JSON form "
+                          '({"conn_type": ..., "login": ..., "password": ..., "host": ..., "extra": {...}})') from exc
+    if not isinstance(data, dict):
+        raise ConfigError(f"{var} must be a JSON object")
+    extra = data.get("extra") or {}
+    if isinstance(extra, str):
+        extra = json.loads(extra) if extra.strip() else {}
+    return SimpleNamespace(conn_id=conn_id, conn_type=data.get("conn_type"), login=data.get("login"),
+                           password=data.get("password"), host=data.get("host"), port=data.get("port"),
+                           schema=data.get("schema"), extra_dejson=extra)

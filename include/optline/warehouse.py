@@ -11,7 +11,7 @@ import os
 import re
 from collections.abc import Iterator
 from contextlib import contextmanager
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -26,7 +26,7 @@ class WarehouseError(RuntimeError):
     """The warehouse cannot be opened or is not in the expected state."""
 
 
-@lru_cache(maxsize=None)
+@cache
 def _sql_text(sql_dir: Path, name: str) -> str:
     path = sql_dir / f"{name}.sql"
     if not path.is_file():

@@ -9,7 +9,7 @@ import json
 import duckdb
 import pytest
 
-from optline.inbound import write_inbound_samples
+from optline.consent.inbound import write_inbound_samples
 from tests.dags import dagrun
 from tests.helpers import warehouse_snapshot
 

@@ -14,7 +14,11 @@ import yaml
 
 from tests.dags import dagrun
 from tests.helpers import PEOPLE_HEADER, person, write_csv
-from tests.optline.messaging_setup import DAYTIME, assert_no_message_reached_a_suppressed_number, twilio_settings
+from tests.optline.messaging.messaging_setup import (
+    DAYTIME,
+    assert_no_message_reached_a_suppressed_number,
+    twilio_settings,
+)
 from tests.standins.twilio_server import TwilioStandIn
 
 pytestmark = pytest.mark.airflow
@@ -146,7 +150,8 @@ def test_import_to_welcome_to_confirmation_and_the_conversion_report(airflow_db,
 
 def test_the_demos_sample_data_from_import_to_welcome_to_confirmation(airflow_db, data_dir):
     """The same chain as `make demo`, on the same sample files, with the sandbox provider."""
-    from optline import confirmations, inbound, optouts, samples
+    from optline import samples
+    from optline.consent import confirmations, inbound, optouts
 
     day = dt.date(2026, 11, 2)
     clock = {"as_of": "2026-11-02T19:00:00+00:00"}

@@ -12,8 +12,10 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from optline import optouts, pipeline, samples, warehouse
-from optline.staging import RunContext
+from optline import samples, warehouse
+from optline.consent import optouts
+from optline.contacts import pipeline
+from optline.runs import RunContext
 from tests.conftest import PROJECT
 from tests.dags import dagrun
 from tests.helpers import warehouse_snapshot, write_csv

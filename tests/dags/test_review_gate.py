@@ -9,8 +9,9 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from optline import pipeline, warehouse
-from optline.staging import RunContext
+from optline import warehouse
+from optline.contacts import pipeline
+from optline.runs import RunContext
 from tests.dags import dagrun, reviewer
 from tests.helpers import write_csv
 

@@ -6,12 +6,14 @@ import datetime as dt
 from pathlib import Path
 
 import pytest
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from optline import phones
-from optline.manifest import load_manifest
+from optline.contacts.staging import stage_file
+from optline.intake.manifest import load_manifest
 from optline.phones import ParsedPhone, normalize_batch, parse_many, parse_phone
-from optline.staging import RunContext, stage_file
+from optline.runs import RunContext
 from tests.helpers import write_csv
 
 

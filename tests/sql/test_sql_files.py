@@ -12,7 +12,7 @@ from tests.conftest import PROJECT
 
 SQL_DIR = PROJECT / "sql"
 SQL_FILES = sorted(SQL_DIR.rglob("*.sql"))
-LIBRARY = "\n".join(p.read_text() for p in (PROJECT / "include" / "optline").glob("*.py"))
+LIBRARY = "\n".join(p.read_text() for p in (PROJECT / "include" / "optline").rglob("*.py"))
 UPPER_KEYWORDS = re.compile(r"\b(SELECT|FROM|WHERE|INSERT|UPDATE|CREATE|JOIN|GROUP BY|ORDER BY|WITH|AS)\b")
 
 

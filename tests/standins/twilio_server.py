@@ -69,7 +69,7 @@ _PATH = re.compile(r"/2010-04-01/Accounts/(?P<account>[^/]+)/Messages(?:/(?P<sid
 
 def rfc2822(value: dt.datetime | None) -> str | None:
     """Twilio's date format: ``Thu, 24 Aug 2023 05:01:45 +0000``."""
-    return None if value is None else email.utils.format_datetime(value.astimezone(dt.timezone.utc)).replace(
+    return None if value is None else email.utils.format_datetime(value.astimezone(dt.UTC)).replace(
         "-0000", "+0000")
 
 
@@ -80,7 +80,7 @@ def _parse_date_filter(value: str) -> dt.datetime | dt.date | None:
             parsed = dt.datetime.strptime(value, fmt)
         except ValueError:
             continue
-        return parsed.replace(tzinfo=dt.timezone.utc) if "T" in fmt else parsed.date()
+        return parsed.replace(tzinfo=dt.UTC) if "T" in fmt else parsed.date()
     return None
 
 
@@ -112,7 +112,7 @@ class TwilioStandIn(LoopbackServer):
         self.account_sid = account_sid
         self.auth_token = auth_token
         self.retry_after = retry_after
-        self.clock = clock or (lambda: dt.datetime.now(dt.timezone.utc))
+        self.clock = clock or (lambda: dt.datetime.now(dt.UTC))
         self._posts = FaultScript(POST_MODES, "POST")
         self._lists = FaultScript(LIST_MODES, "list")
         self._received: list[dict[str, Any]] = []

@@ -113,7 +113,7 @@ class _WebhookHandler(StandInHandler):
         record: dict[str, Any] = {
             "idempotency_key": self.headers.get("Idempotency-Key"), "key": data.get("idempotency_key"),
             "to": data.get("to"), "channel": data.get("channel"), "body": data.get("body"),
-            "time": dt.datetime.now(dt.timezone.utc), "mode": None, "auth_ok": self._auth_ok(),
+            "time": dt.datetime.now(dt.UTC), "mode": None, "auth_ok": self._auth_ok(),
             "authorization": self.headers.get("Authorization"), "content_type": self.headers.get("Content-Type"),
             "duplicate": False, "id": None, "status": None,
         }
@@ -179,7 +179,7 @@ class _WebhookHandler(StandInHandler):
             self.send_json(401, {"error": "unauthorized"}, {"WWW-Authenticate": "Bearer"})
             return
         key = unquote(path[len("/messages/"):])
-        record = {"key": key, "time": dt.datetime.now(dt.timezone.utc), "mode": None}
+        record = {"key": key, "time": dt.datetime.now(dt.UTC), "mode": None}
         record["mode"] = mode = owner._lookup_script.next(dict(record))
         with owner._lock:
             owner._lookups.append(record)

@@ -1,0 +1,384 @@
+"""Web confirmations: apply a double opt-in landing page's export of who confirmed.
+
+An export (CSV: the number and the time it confirmed; optionally the list and an email)
+waits in the confirmations inbox, with an optional manifest. `apply_file` reads it whole,
+then applies it in one transaction. Every row ends one of three ways:
+
+- confirmed: the number has at least one pending membership on the manifest's channel (of
+  the named list, when the row or the manifest names one). The earliest row reaching a
+  membership gives it its `core.confirmations` row (method `web`, the file's time, lineage
+  to batch and row); the membership becomes active; the number gets an `opt_in` consent
+  event (method `web_confirmation`), keyed by its HMAC;
+- ignored: `suppressed` (a web form never lifts an opt-out: only the number's own START
+  does), `duplicate_in_file`, `already_confirmed`, `no_pending_membership`;
+- invalid: `blank_row`, `extra_fields`, `missing_number`, `invalid_number`,
+  `missing_confirmed_at`, `invalid_confirmed_at`, `future_confirmed_at` (after the run's
+  clock), `unknown_list`.
+
+lines read = confirmed + ignored + invalid, checked before commit. The same export dropped
+again (same bytes and manifest: same import key) changes nothing. A report per file
+(`reports/confirmations/<batch>/summary.json`) gives the counts and the invalid rows, masked.
+See docs/confirmations.md.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import hashlib
+import json
+import logging
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pyarrow as pa
+import yaml
+
+from optline import warehouse
+from optline.config import data_folder, hmac_key
+from optline.contacts.staging import looks_like_phone, shown_headers
+from optline.intake.errors import ReconciliationError
+from optline.intake.fields import ALIASES, header_key
+from optline.intake.identity import sha256_of
+from optline.intake.manifest import (
+    CHANNELS,
+    ManifestError,
+    ManifestSettings,
+    check_mapping,
+    default_country,
+    effective_date_order,
+    file_settings,
+    manifest_path_for,
+    read_yaml,
+)
+from optline.intake.readers import HeadedRows, MalformedFileError, read_headed_rows
+from optline.masking import safe_value
+from optline.phones import number_hmac, parse_distinct, parse_phone
+from optline.runs import RunContext
+
+log = logging.getLogger(__name__)
+
+OUTCOMES = ("confirmed", "ignored", "invalid")
+IGNORED_REASONS = ("suppressed", "duplicate_in_file", "already_confirmed", "no_pending_membership")
+INVALID_REASONS = ("blank_row", "extra_fields", "missing_number", "invalid_number", "missing_confirmed_at",
+                   "invalid_confirmed_at", "future_confirmed_at", "unknown_list")
+DEFAULT_SOURCE = "web"
+CONSENT_METHOD = "web_confirmation"  # sql/confirmations/consent_events_insert.sql
+# Errors in the file or its manifest: retrying cannot help, a person must fix the input.
+INPUT_ERRORS = (MalformedFileError, ManifestError)
+_SUFFIXES = (".csv", ".tsv", ".txt")
+
+# staging column -> header spellings (optline.fields.header_key), best first: when several
+# headers match one column, the one whose spelling comes first wins (`confirmed_at` over `date`).
+HEADERS: dict[str, tuple[str, ...]] = {
+    "phone_raw": ("phone", "phonenumber", "number", "mobile", "mobilenumber", "msisdn",
+                  *sorted(alias for alias, fld in ALIASES.items() if fld == "phone")),
+    "confirmed_at_raw": ("confirmedat", "confirmed", "confirmedon", "confirmeddate", "confirmedtime",
+                         "confirmationdate", "confirmationtime", "confirmationtimestamp", "timestamp", "time",
+                         "datetime", "date"),
+    "list_raw": ("list", "listname"),
+    "email": ("email", "emailaddress", "mail"),
+}
+_REQUIRED = {"phone_raw": "number column (Phone, Number, Mobile, phone_number, MSISDN)",
+             "confirmed_at_raw": "confirmation time column (confirmed_at, Confirmed, Time, Timestamp, Date)"}
+_ROW_COLUMNS = ("row_number", "line_number", "read_issue", "phone_raw", "confirmed_at_raw", "list_raw", "has_email",
+                "e164", "number_hmac", "parse_error")
+_MANIFEST_KEYS = {"default_country", "channel", "list", "source", "encoding", "delimiter", "date_order"}
+
+
+def confirmations_inbox() -> Path:
+    """OPTLINE_CONFIRMATIONS_INBOX, else `$OPTLINE_DATA_DIR/confirmations` (read at call time)."""
+    return data_folder("OPTLINE_CONFIRMATIONS_INBOX", "confirmations")
+
+
+def confirmations_reports_dir(reports_dir: Path, batch_id: int) -> Path:
+    return reports_dir / "confirmations" / f"{batch_id:06d}"
+
+
+# --- the manifest ----------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class ConfirmationManifest(ManifestSettings):
+    default_country: str = "US"
+    channel: str = "sms"
+    list_name: str | None = None  # `list:`: rows naming no list confirm only this list
+    source: str = DEFAULT_SOURCE
+    encoding: str = "auto"
+    delimiter: str | None = None  # None: detect
+    date_order: str = "auto"
+    path: str | None = None
+
+
+def load_manifest(data_file: Path) -> ConfirmationManifest:
+    """The file's manifest (`<stem>.manifest.yaml`, else `_manifest.yaml`); none: the defaults."""
+    path = manifest_path_for(data_file)
+    if path is None:
+        return ConfirmationManifest()
+    return parse_manifest(read_yaml(path), source=path)
+
+
+def parse_manifest(raw: Any, source: Path | None = None) -> ConfirmationManifest:
+    """Validate a confirmations manifest; every error names the manifest file and the key."""
+    where = source.name if source else "manifest"
+
+    def fail(key: str, why: str) -> ManifestError:
+        return ManifestError(f"{where}: `{key}` {why}")
+
+    check_mapping(raw, where, _MANIFEST_KEYS)
+    country = default_country(raw, where)
+    channel = str(raw.get("channel", "sms")).lower()
+    if channel not in CHANNELS:
+        raise fail("channel", f"must be one of {CHANNELS}")
+    for key in ("list", "source"):
+        if key in raw and not (isinstance(raw[key], str) and raw[key].strip()):
+            raise fail(key, "must be a non-empty text")
+    reading = file_settings(raw, fail, ())
+    return ConfirmationManifest(
+        default_country=country, channel=channel,
+        list_name=raw["list"].strip() if "list" in raw else None,
+        source=str(raw.get("source", DEFAULT_SOURCE)).strip(),
+        encoding=reading["encoding"], delimiter=reading["delimiter"], date_order=reading["date_order"],
+        path=str(source) if source else None,
+    )
+
+
+def import_key(file_sha256: str, manifest: ConfirmationManifest) -> str:
+    return hashlib.sha256(f"confirmations:{file_sha256}:{manifest.fingerprint()}".encode()).hexdigest()
+
+
+# --- reading ---------------------------------------------------------------------------------
+
+def map_header(header: list[str | None], file_name: str, line: int) -> dict[str, int]:
+    """staging column -> cell index: per column, the header with the best-ranked spelling."""
+    keys = [header_key(h or "") for h in header]
+    found: dict[str, int] = {}
+    for column, spellings in HEADERS.items():
+        ranked = [(spellings.index(k), i) for i, k in enumerate(keys) if k in spellings and i not in found.values()]
+        if ranked:
+            found[column] = min(ranked)[1]
+    missing = [c for c in _REQUIRED if c not in found]
+    if missing:
+        wanted = " and no ".join(_REQUIRED[c] for c in missing)
+        raise MalformedFileError(file_name, line, f"no {wanted} among the headers {shown_headers(header)}; "
+                                 "a web confirmations export needs a number and the time it confirmed")
+    return found
+
+
+def read_export(path: Path, manifest: ConfirmationManifest) -> HeadedRows:
+    """Read the whole export with the shared reader (header first, every data row kept);
+    raises MalformedFileError naming the file and line, never a value."""
+    if path.suffix.lower() not in _SUFFIXES:
+        raise MalformedFileError(path.name, None, f"unsupported file type {path.suffix!r} for web confirmations; "
+                                 "export them as .csv")
+    return read_headed_rows(path, encoding=manifest.encoding, delimiter=manifest.delimiter, fields=HEADERS,
+                            map_header=lambda header, line: map_header(header, path.name, line))
+
+
+def parse_rows(rows: list[dict[str, Any]], manifest: ConfirmationManifest) -> pa.Table:
+    """Each row's number parsed (once per distinct value) and HMAC'd: the rows to stage."""
+    key = hmac_key()
+    parsed = parse_distinct((r["phone_raw"] for r in rows), manifest.default_country)
+    out: dict[str, list] = {c: [] for c in _ROW_COLUMNS}
+    for row_number, row in enumerate(rows, start=1):
+        phone = parsed.get(row["phone_raw"]) if row["phone_raw"] else None
+        values = {
+            **row, "row_number": row_number, "has_email": row["email"] is not None,
+            "e164": phone.e164 if phone else None,
+            "number_hmac": number_hmac(phone.e164, key) if phone and phone.e164 else None,
+            "parse_error": phone.error if phone else None,
+        }
+        for column in _ROW_COLUMNS:
+            out[column].append(values[column])
+    types = {"row_number": pa.int64(), "line_number": pa.int64(), "has_email": pa.bool_()}
+    return pa.table({c: pa.array(v, types.get(c, pa.string())) for c, v in out.items()})
+
+
+# --- applying --------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class ConfirmationResult:
+    """One export's outcome: counts only (fit for XCom and logs)."""
+    batch_id: int
+    file_name: str
+    already_imported: bool
+    lines_read: int
+    confirmed: int
+    ignored: int
+    invalid: int
+    memberships_confirmed: int
+    report_dir: str
+
+    def as_xcom(self) -> dict:
+        return asdict(self)
+
+
+def apply_file(conn: duckdb.DuckDBPyConnection, path: Path, run: RunContext, reports_dir: Path) -> ConfirmationResult:
+    """Apply one export (all or nothing) at the clock `run.as_of`. An export already applied
+    is not read again (its report is rewritten only if missing). Input errors raise
+    (INPUT_ERRORS) before anything is written."""
+    manifest = load_manifest(path)
+    file_sha = sha256_of(path)
+    key = import_key(file_sha, manifest)
+    existing = warehouse.run(conn, "confirmations/batch_by_import_key", import_key=key).fetchone()
+    if existing:
+        batch_id = existing[0]
+        log.info("%s: already applied as web-confirmation batch %s; not read again", path.name, batch_id)
+        if not (confirmations_reports_dir(reports_dir, batch_id) / "summary.json").is_file():
+            write_report(conn, batch_id, reports_dir, manifest.default_country)
+        return result_for(conn, batch_id, reports_dir, already_imported=True)
+
+    export = read_export(path, manifest)
+    rows = parse_rows(export.rows, manifest)
+    with warehouse.transaction(conn):
+        batch_id = warehouse.run(
+            conn, "confirmations/batch_insert", import_key=key, file_name=path.name, file_path=str(path),
+            file_sha256=file_sha, file_bytes=path.stat().st_size, encoding=export.encoding,
+            delimiter=export.delimiter, manifest_path=manifest.path, manifest=json.dumps(manifest.settings()),
+            channel=manifest.channel, default_country=manifest.default_country, list_name=manifest.list_name,
+            source=manifest.source, dag_id=run.dag_id, run_id=run.run_id, as_of=run.as_of,
+            lines_read=rows.num_rows,
+        ).fetchone()[0]
+        conn.register("web_confirmations_read", rows)
+        try:
+            warehouse.run(conn, "confirmations/rows_insert", batch_id=batch_id, as_of=run.as_of,
+                          channel=manifest.channel, list_name=manifest.list_name,
+                          date_order=effective_date_order(manifest.date_order, manifest.default_country))
+        finally:
+            conn.unregister("web_confirmations_read")
+        warehouse.run(conn, "confirmations/matches_insert", batch_id=batch_id)
+        warehouse.run(conn, "confirmations/outcomes_set", batch_id=batch_id)
+        confirmed = warehouse.run(conn, "confirmations/confirmations_insert", batch_id=batch_id,
+                                  as_of=run.as_of).fetchone()[0]
+        activated = warehouse.run(conn, "confirmations/memberships_activate", batch_id=batch_id).fetchone()[0]
+        events = warehouse.run(conn, "confirmations/consent_events_insert", batch_id=batch_id).fetchone()[0]
+        counts = outcome_counts(conn, batch_id)
+        reconcile(path.name, rows.num_rows, counts, memberships_confirmed=confirmed, activated=activated,
+                  events=events)
+        warehouse.run(conn, "confirmations/batch_set_counts", batch_id=batch_id, confirmed=counts["confirmed"],
+                      ignored=counts["ignored"], invalid=counts["invalid"], memberships_confirmed=confirmed)
+        warehouse.run(conn, "reports/reports_index_upsert", batch_id=batch_id, kind="confirmations_summary_json",
+                      path=str(confirmations_reports_dir(reports_dir, batch_id) / "summary.json"))
+    write_report(conn, batch_id, reports_dir, manifest.default_country)
+    result = result_for(conn, batch_id, reports_dir, already_imported=False)
+    log.info("%s: web-confirmation batch %d: %d read, %d confirmed (%d membership(s) made active), %d ignored, "
+             "%d invalid", path.name, batch_id, result.lines_read, result.confirmed, result.memberships_confirmed,
+             result.ignored, result.invalid)
+    return result
+
+
+def outcome_counts(conn: duckdb.DuckDBPyConnection, batch_id: int) -> dict[str, int]:
+    """Rows per outcome; a row left without one counts under `None` (and fails reconcile)."""
+    counts: dict[str, int] = {o: 0 for o in OUTCOMES}
+    for row in warehouse.fetch_dicts(conn, "confirmations/outcome_counts", batch_id=batch_id):
+        counts[row["outcome"]] = counts.get(row["outcome"], 0) + row["lines"]
+    return counts
+
+
+def reconcile(file_name: str, lines_read: int, counts: dict[str, int], *, memberships_confirmed: int,
+              activated: int, events: int) -> None:
+    """lines read = confirmed + ignored + invalid (no row without an outcome); every membership
+    confirmed was made active; one consent event per confirmed row. Else the batch fails."""
+    judged = sum(counts[o] for o in OUTCOMES)
+    unjudged = sum(n for o, n in counts.items() if o not in OUTCOMES)
+    problems = []
+    if lines_read != judged or unjudged:
+        problems.append(f"read {lines_read} lines but {counts['confirmed']} confirmed + {counts['ignored']} ignored "
+                        f"+ {counts['invalid']} invalid ({unjudged} without an outcome)")
+    if activated != memberships_confirmed:
+        problems.append(f"{memberships_confirmed} membership(s) confirmed but {activated} made active")
+    if events != counts["confirmed"]:
+        problems.append(f"{counts['confirmed']} row(s) confirmed but {events} consent event(s)")
+    if problems:
+        raise ReconciliationError(f"{file_name}: " + "; ".join(problems) + "; nothing from the file was applied")
+
+
+def result_for(conn: duckdb.DuckDBPyConnection, batch_id: int, reports_dir: Path, *,
+               already_imported: bool) -> ConfirmationResult:
+    batch = warehouse.fetch_dicts(conn, "confirmations/batch_summary", batch_id=batch_id)[0]
+    return ConfirmationResult(
+        batch_id=batch_id, file_name=batch["file_name"], already_imported=already_imported,
+        lines_read=batch["lines_read"], confirmed=batch["confirmed"], ignored=batch["ignored"],
+        invalid=batch["invalid"], memberships_confirmed=batch["memberships_confirmed"],
+        report_dir=str(confirmations_reports_dir(reports_dir, batch_id)),
+    )
+
+
+# --- report ----------------------------------------------------------------------------------
+
+def _iso(value: dt.datetime | None) -> str:
+    return value.astimezone(dt.UTC).isoformat() if value else ""
+
+
+def shown(value: str | None, default_country: str) -> str:
+    """A cell other than the number, fit for the report: masked when it reads as a phone
+    number (a number in the wrong column), never a live formula."""
+    if value and looks_like_phone(value) and parse_phone(value, default_country).e164:
+        return safe_value("phone", value)
+    return safe_value(None, value)
+
+
+def write_report(conn: duckdb.DuckDBPyConnection, batch_id: int, reports_dir: Path,
+                 default_country: str = "US") -> Path:
+    """`summary.json` under reports/confirmations/<batch>/: counts by outcome and reason, and
+    the invalid rows (row, line, reason, cells masked). No phone number."""
+    folder = confirmations_reports_dir(reports_dir, batch_id)
+    folder.mkdir(parents=True, exist_ok=True)
+    batch = warehouse.fetch_dicts(conn, "confirmations/batch_summary", batch_id=batch_id)[0]
+    by_reason: dict[str, dict[str, int]] = {"ignored": {}, "invalid": {}}
+    for row in warehouse.fetch_dicts(conn, "confirmations/outcome_counts", batch_id=batch_id):
+        if row["outcome"] in by_reason:
+            by_reason[row["outcome"]][row["reason"]] = row["lines"]
+    invalid_rows = [
+        {"row_number": r["row_number"], "line_number": r["line_number"], "reason": r["reason"],
+         "number": safe_value("phone", r["phone_raw"]), "confirmed_at": shown(r["confirmed_at_raw"], default_country),
+         "list": shown(r["list_raw"], default_country)}
+        for r in warehouse.fetch_dicts(conn, "confirmations/invalid_rows", batch_id=batch_id)
+    ]
+    summary = {
+        "batch_id": batch_id, "file_name": batch["file_name"], "channel": batch["channel"],
+        "list": batch["list_name"], "source": batch["source"], "applied_at": _iso(batch["as_of"]),
+        "lines_read": batch["lines_read"], "confirmed": batch["confirmed"], "ignored": batch["ignored"],
+        "invalid": batch["invalid"], "memberships_confirmed": batch["memberships_confirmed"],
+        "ignored_by_reason": by_reason["ignored"], "invalid_by_reason": by_reason["invalid"],
+        "invalid_rows": invalid_rows,
+    }
+    tmp = folder / "summary.json.tmp"
+    tmp.write_text(json.dumps(summary, indent=2, ensure_ascii=False), encoding="utf-8")
+    tmp.replace(folder / "summary.json")
+    return folder
+
+
+# --- demo samples ----------------------------------------------------------------------------
+
+SAMPLE_FILE = "web_confirmations.csv"
+SAMPLE_UNKNOWN_NUMBER = "+14155550190"  # a fictional number no demo list holds: no_pending_membership
+
+
+def write_samples(folder: Path, as_of: dt.date, numbers: list[str]) -> list[Path]:
+    """A small export as a double opt-in landing page writes it, with its manifest: each of
+    `numbers` (E.164) confirmed on the day before `as_of`, plus one number no list holds
+    (ignored) and one row with a time that cannot be read (invalid). An existing export is
+    kept (returns []), so a second demo changes nothing."""
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / SAMPLE_FILE
+    if path.exists():
+        return []
+    day = as_of - dt.timedelta(days=1)
+
+    def at(minutes: int) -> str:
+        return (dt.datetime.combine(day, dt.time(18, 0), dt.UTC)
+                + dt.timedelta(minutes=minutes)).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+    unknown = next(n for n in (SAMPLE_UNKNOWN_NUMBER, "+14155550191", "+14155550192") if n not in numbers)
+    rows: list[list[str]] = [["Phone Number", "Confirmed At", "Email"]]
+    rows += [[number, at(7 * i), ""] for i, number in enumerate(numbers)]
+    rows.append([unknown, at(7 * len(numbers) + 3), "visitor@example.com"])
+    rows.append([numbers[0] if numbers else unknown, "the day after tomorrow", ""])
+    with path.open("w", newline="", encoding="utf-8") as fh:
+        csv.writer(fh, lineterminator="\r\n").writerows(rows)
+    manifest = path.with_name(f"{path.stem}.manifest.yaml")
+    manifest.write_text(yaml.safe_dump({"default_country": "US", "channel": "sms", "source": "web"},
+                                       sort_keys=False), encoding="utf-8")
+    return [path, manifest]

@@ -1,0 +1,427 @@
+"""Inbound messages: apply an export of texts received (STOP, START, HELP, list keywords).
+
+An export (CSV: from, to, body, received at) waits in the inbound inbox with a manifest.
+Each message is classified by `optline.keywords.classify`, then the whole file is applied
+in one transaction, in the order the messages were received (then row order):
+
+- opt_out: an `opt_out` consent event (scope: the channel; STOPALL: `all`);
+- opt_in (START/UNSTOP/YES): a `resubscribe` event, only when the number is suppressed on
+  the channel or has a pending membership; otherwise ignored (`not_opted_out`);
+- help: one help reply queued in `msg.outbox`;
+- join (a manifest keyword within the first two words): the list, a contact for the number,
+  an active membership and a `resubscribe` event; a welcome queued only the first time the
+  number ever joins that list (`msg.keyword_joins`);
+- other: recorded, nothing else.
+
+The same export dropped again (same file and manifest: same import key) changes nothing.
+A report per file (`reports/inbound/<batch>/`) gives each opt-out's receipt and application
+times and the business days between them, flagging any beyond the FCC's 10.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import hashlib
+import json
+import logging
+import re
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pyarrow as pa
+import yaml
+
+from optline import warehouse
+from optline.config import data_folder, hmac_key
+from optline.consent.businessdays import FCC_OPT_OUT_LIMIT, business_days_between
+from optline.consent.keywords import HELP_WORDS, OPT_IN_WORDS, OPT_OUT_WORDS, classify
+from optline.intake.errors import ReconciliationError
+from optline.intake.fields import header_key
+from optline.intake.identity import sha256_of
+from optline.intake.manifest import (
+    CHANNELS,
+    DELIMITERS,
+    ENCODINGS,
+    ManifestError,
+    ManifestSettings,
+    check_mapping,
+    default_country,
+    effective_date_order,
+    manifest_path_for,
+)
+from optline.intake.readers import HeadedRows, MalformedFileError, read_headed_rows
+from optline.masking import neutralize_formula, safe_value
+from optline.phones import number_hmac, parse_distinct
+from optline.quality import suites as quality
+from optline.runs import RunContext
+
+log = logging.getLogger(__name__)
+
+DEFAULT_HELP_REPLY = "Reply STOP to opt out, START to opt back in. Msg & data rates may apply."
+DEFAULT_WELCOME_REPLY = "You joined {list}. Reply HELP for help, STOP to opt out. Msg & data rates may apply."
+PLACEHOLDERS = frozenset({"list", "keyword"})
+_PLACEHOLDER = re.compile(r"\{([^{}]*)\}")
+_KEYWORD = re.compile(r"[A-Za-z0-9]+")
+RESERVED_WORDS = OPT_OUT_WORDS | OPT_IN_WORDS | HELP_WORDS
+
+# Header spellings (compared by optline.fields.header_key: case, spaces, punctuation ignored).
+HEADERS: dict[str, frozenset[str]] = {
+    "from_raw": frozenset({"from", "fromnumber", "fromphone", "sender", "sendernumber", "senderphone", "originator",
+                           "mobilenumber", "phone", "phonenumber", "msisdn"}),
+    "to_raw": frozenset({"to", "tonumber", "tophone", "recipient", "recipientnumber", "destination", "shortcode"}),
+    "body": frozenset({"body", "message", "messagebody", "messagetext", "text", "content", "sms", "smsbody"}),
+    "received_at_raw": frozenset({"receivedat", "received", "datereceived", "receiveddate", "datesent", "sentdate",
+                                  "sentat", "date", "datetime", "timestamp", "time", "datecreated", "createdat"}),
+    "direction": frozenset({"direction"}),
+}
+_REQUIRED = ("from_raw", "body")
+_MANIFEST_KEYS = {"default_country", "channel", "keywords", "help_reply", "welcome_reply", "source", "encoding",
+                  "delimiter", "date_order"}
+_MESSAGE_COLUMNS = ("row_number", "line_number", "read_issue", "from_raw", "to_raw", "body", "received_at_raw",
+                    "direction", "e164", "region", "number_type", "time_zones", "number_hmac", "parse_error", "intent",
+                    "keyword", "list_name")
+
+
+@dataclass(frozen=True)
+class InboundManifest(ManifestSettings):
+    default_country: str = "US"
+    channel: str = "sms"
+    keywords: dict[str, str] = field(default_factory=dict)  # KEYWORD (upper case) -> list name
+    help_reply: str = DEFAULT_HELP_REPLY
+    welcome_reply: str = DEFAULT_WELCOME_REPLY
+    source: str = "inbound"
+    encoding: str = "auto"
+    delimiter: str | None = None  # None: detect
+    date_order: str = "auto"
+    path: str | None = None
+
+
+@dataclass(frozen=True)
+class InboundResult:
+    """One export's outcome: counts only (fit for XCom and logs)."""
+    batch_id: int
+    file_name: str
+    already_imported: bool
+    lines_read: int
+    applied: int
+    ignored: int
+    invalid: int
+    by_intent: dict[str, int]
+    opt_outs: int
+    opt_outs_over_limit: int
+    report_dir: str
+
+    def as_xcom(self) -> dict:
+        return asdict(self)
+
+
+def inbound_inbox() -> Path:
+    """OPTLINE_INBOUND_INBOX, else `$OPTLINE_DATA_DIR/inbound`."""
+    return data_folder("OPTLINE_INBOUND_INBOX", "inbound")
+
+
+def inbound_reports_dir(reports_dir: Path, batch_id: int) -> Path:
+    return reports_dir / "inbound" / f"{batch_id:06d}"
+
+
+# --- manifest -------------------------------------------------------------------------------
+
+def load_inbound_manifest(data_file: Path) -> InboundManifest:
+    path = manifest_path_for(data_file)
+    if path is None:
+        raise ManifestError(f"{data_file.name}: no manifest. Add {data_file.name.split('.')[0]}.manifest.yaml "
+                            "(or _manifest.yaml for the folder) with `channel:` and `keywords:`; see docs/inbound.md")
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    except yaml.YAMLError as exc:
+        raise ManifestError(f"{path.name}: not valid YAML: {exc}") from exc
+    return parse_inbound_manifest(raw, source=path)
+
+
+def _template(value: Any, key: str, where: str, default: str) -> str:
+    if value is None:
+        return default
+    if not isinstance(value, str) or not value.strip():
+        raise ManifestError(f"{where}: `{key}` must be a non-empty text")
+    unknown = set(_PLACEHOLDER.findall(value)) - PLACEHOLDERS
+    if unknown:
+        raise ManifestError(f"{where}: `{key}` uses unknown placeholders {sorted(unknown)}; "
+                            f"known: {sorted('{' + p + '}' for p in PLACEHOLDERS)}")
+    return value.strip()
+
+
+def parse_inbound_manifest(raw: Any, source: Path | None = None) -> InboundManifest:
+    """Validate an inbound manifest mapping; every error names the manifest and the key."""
+    where = source.name if source else "manifest"
+    check_mapping(raw, where, _MANIFEST_KEYS)
+    country = default_country(raw, where)
+    channel = str(raw.get("channel", "sms")).lower()
+    if channel not in CHANNELS:
+        raise ManifestError(f"{where}: `channel` must be one of {CHANNELS}")
+    keywords_raw = raw.get("keywords") or {}
+    if not isinstance(keywords_raw, dict):
+        raise ManifestError(f"{where}: `keywords` must map a keyword to a list name, e.g. `{{PIZZA: Pizza Lovers}}`")
+    keywords: dict[str, str] = {}
+    for word, list_name in keywords_raw.items():
+        word = str(word).strip().upper()
+        if not _KEYWORD.fullmatch(word):
+            raise ManifestError(f"{where}: `keywords.{word}` must be one word of letters and digits")
+        if word in RESERVED_WORDS:
+            raise ManifestError(f"{where}: `keywords.{word}` is reserved (opt-out, opt-in or help word)")
+        if not isinstance(list_name, str) or not list_name.strip():
+            raise ManifestError(f"{where}: `keywords.{word}` must name a list")
+        keywords[word] = list_name.strip()
+    delimiter = raw.get("delimiter", "auto")
+    if delimiter != "auto" and delimiter not in DELIMITERS:
+        raise ManifestError(f"{where}: `delimiter` must be auto or one of {sorted(DELIMITERS)}")
+    encoding = str(raw.get("encoding", "auto")).lower().replace("windows-1252", "cp1252").replace("utf8", "utf-8")
+    if encoding not in ENCODINGS:
+        raise ManifestError(f"{where}: `encoding` must be one of {ENCODINGS}")
+    date_order = str(raw.get("date_order", "auto")).lower()
+    if date_order not in ("auto", "mdy", "dmy", "ymd"):
+        raise ManifestError(f"{where}: `date_order` must be auto, mdy, dmy or ymd")
+    source_text = raw.get("source", "inbound")
+    if not isinstance(source_text, str) or not source_text.strip():
+        raise ManifestError(f"{where}: `source` must be a non-empty text")
+    return InboundManifest(
+        default_country=country, channel=channel, keywords=dict(sorted(keywords.items())),
+        help_reply=_template(raw.get("help_reply"), "help_reply", where, DEFAULT_HELP_REPLY),
+        welcome_reply=_template(raw.get("welcome_reply"), "welcome_reply", where, DEFAULT_WELCOME_REPLY),
+        source=source_text.strip(), encoding=encoding,
+        delimiter=None if delimiter == "auto" else DELIMITERS[delimiter], date_order=date_order,
+        path=str(source) if source else None,
+    )
+
+
+def import_key(file_sha256: str, manifest: InboundManifest) -> str:
+    return hashlib.sha256(f"inbound:{file_sha256}:{manifest.fingerprint()}".encode()).hexdigest()
+
+
+# --- reading --------------------------------------------------------------------------------
+
+def map_header(header: list[str | None], file_name: str, line: int = 1) -> dict[str, int]:
+    """Which cell feeds which column; the first matching header wins."""
+    found: dict[str, int] = {}
+    for index, cell in enumerate(header):
+        key = header_key(cell or "")
+        for column, spellings in HEADERS.items():
+            if key in spellings and column not in found:
+                found[column] = index
+                break
+    missing = [c for c in _REQUIRED if c not in found]
+    if missing:
+        wanted = " and no ".join({"from_raw": "sender column (From, Sender, from_number)",
+                                  "body": "message column (Body, Message, Text)"}[c] for c in missing)
+        raise MalformedFileError(file_name, line, f"no {wanted} among the headers {[h or '' for h in header]}; "
+                                 "an export needs From, Body and Received At")
+    return found
+
+
+def read_export(path: Path, manifest: InboundManifest) -> HeadedRows:
+    """Read the whole export (header first), every data row kept; raises MalformedFileError."""
+    if path.suffix.lower() not in (".csv", ".tsv", ".txt"):
+        raise MalformedFileError(path.name, None, f"unsupported file type {path.suffix!r} for inbound messages; "
+                                 "export them as .csv")
+    return read_headed_rows(path, encoding=manifest.encoding, delimiter=manifest.delimiter, fields=HEADERS,
+                            map_header=lambda header, line: map_header(header, path.name, line))
+
+
+def classify_rows(rows: list[dict[str, Any]], manifest: InboundManifest) -> pa.Table:
+    """Each row's sender parsed and HMAC'd, and its body classified: the staging table's rows."""
+    key = hmac_key()
+    parsed = parse_distinct((r["from_raw"] for r in rows), manifest.default_country)
+    out: dict[str, list] = {c: [] for c in _MESSAGE_COLUMNS}
+    for row_number, row in enumerate(rows, start=1):
+        phone = parsed.get(row["from_raw"]) if row["from_raw"] else None
+        intent = classify(row["body"], manifest.keywords.keys())
+        values = {
+            **row, "row_number": row_number,
+            "e164": phone.e164 if phone else None,
+            "region": phone.region if phone else None,
+            "number_type": phone.number_type if phone else None,
+            "time_zones": list(phone.time_zones) if phone else None,
+            "number_hmac": number_hmac(phone.e164, key) if phone and phone.e164 else None,
+            "parse_error": phone.error if phone else None,
+            "intent": intent.kind, "keyword": intent.keyword,
+            "list_name": manifest.keywords.get(intent.keyword or "") if intent.kind == "join" else None,
+        }
+        for column in _MESSAGE_COLUMNS:
+            out[column].append(values[column])
+    types = {"row_number": pa.int64(), "line_number": pa.int64(), "time_zones": pa.list_(pa.string())}
+    return pa.table({c: pa.array(v, types.get(c, pa.string())) for c, v in out.items()})
+
+
+# --- applying -------------------------------------------------------------------------------
+
+_APPLY_STEPS = ("inbound/phone_numbers_insert_new", "inbound/lists_insert_new", "inbound/contacts_insert_new",
+                "inbound/contact_channels_insert_new", "inbound/confirmations_insert",
+                "confirmations/memberships_activate", "inbound/memberships_upsert",
+                "inbound/consent_events_insert", "inbound/keyword_joins_insert")
+
+
+def apply_file(conn: duckdb.DuckDBPyConnection, path: Path, run: RunContext, reports_dir: Path) -> InboundResult:
+    """Apply one export (all or nothing) at the clock `run.as_of`. An export already applied
+    is not read again (its report is rewritten only if missing)."""
+    manifest = load_inbound_manifest(path)
+    file_sha = sha256_of(path)
+    key = import_key(file_sha, manifest)
+    existing = warehouse.run(conn, "inbound/batch_by_import_key", import_key=key).fetchone()
+    if existing:
+        batch_id = existing[0]
+        log.info("%s: already applied as inbound batch %s; not read again", path.name, batch_id)
+        if not (inbound_reports_dir(reports_dir, batch_id) / "summary.json").is_file():
+            write_report(conn, batch_id, reports_dir)
+        return result_for(conn, batch_id, reports_dir, already_imported=True)
+
+    export = read_export(path, manifest)
+    messages = classify_rows(export.rows, manifest)
+    applied_at = run.as_of
+    with warehouse.transaction(conn):
+        batch_id = warehouse.run(
+            conn, "inbound/batch_insert", import_key=key, file_name=path.name, file_path=str(path),
+            file_sha256=file_sha, file_bytes=path.stat().st_size, encoding=export.encoding,
+            delimiter=export.delimiter, manifest_path=manifest.path, manifest=json.dumps(manifest.settings()),
+            channel=manifest.channel, default_country=manifest.default_country, source=manifest.source,
+            dag_id=run.dag_id, run_id=run.run_id, as_of=applied_at, lines_read=messages.num_rows,
+        ).fetchone()[0]
+        conn.register("inbound_messages_read", messages)
+        try:
+            warehouse.run(conn, "inbound/messages_insert", batch_id=batch_id)
+        finally:
+            conn.unregister("inbound_messages_read")
+        warehouse.run(conn, "inbound/outcomes_insert", batch_id=batch_id, applied_at=applied_at,
+                      date_order=effective_date_order(manifest.date_order, manifest.default_country))
+        for step in _APPLY_STEPS:
+            warehouse.run(conn, step, batch_id=batch_id)
+        warehouse.run(conn, "inbound/outbox_insert", batch_id=batch_id, applied_at=applied_at,
+                      help_reply=manifest.help_reply, welcome_reply=manifest.welcome_reply)
+        counts = outcome_counts(conn, batch_id)
+        total = sum(counts[o] for o in ("applied", "ignored", "invalid"))
+        if total != messages.num_rows:
+            raise ReconciliationError(f"{path.name}: read {messages.num_rows} lines but {counts['applied']} applied + "
+                               f"{counts['ignored']} ignored + {counts['invalid']} invalid; nothing applied")
+        late = sum(1 for r in opt_out_rows(conn, batch_id) if r["over_limit"] is True)
+        warehouse.run(conn, "inbound/batch_mark_applied", batch_id=batch_id, applied_at=applied_at,
+                      opt_outs_over_limit=late)
+        for kind, name in (("inbound_opt_outs_csv", "opt_outs.csv"), ("inbound_summary_json", "summary.json")):
+            warehouse.run(conn, "reports/reports_index_upsert", batch_id=batch_id, kind=kind,
+                          path=str(inbound_reports_dir(reports_dir, batch_id) / name))
+    quality.observe(conn, batch_id, "inbound_messages")  # after the commit: recorded, never blocking
+    write_report(conn, batch_id, reports_dir)
+    result = result_for(conn, batch_id, reports_dir, already_imported=False)
+    log.info("%s: inbound batch %d: %d read, %d applied, %d ignored, %d invalid; by intent %s; "
+             "%d opt-out(s), %d beyond %d business days", path.name, batch_id, result.lines_read, result.applied,
+             result.ignored, result.invalid, result.by_intent, result.opt_outs, result.opt_outs_over_limit,
+             FCC_OPT_OUT_LIMIT)
+    return result
+
+
+def outcome_counts(conn: duckdb.DuckDBPyConnection, batch_id: int) -> dict[str, int]:
+    counts = {"applied": 0, "ignored": 0, "invalid": 0}
+    for row in warehouse.fetch_dicts(conn, "inbound/outcome_counts", batch_id=batch_id):
+        counts[row["outcome"]] += row["messages"]
+    return counts
+
+
+def opt_out_rows(conn: duckdb.DuckDBPyConnection, batch_id: int) -> list[dict[str, Any]]:
+    """The batch's opt-outs with business days from receipt to application (None when the
+    receipt time was unreadable) and whether that exceeds the FCC limit."""
+    rows = warehouse.fetch_dicts(conn, "inbound/opt_outs", batch_id=batch_id)
+    for row in rows:
+        received, applied = row["received_at"], row["applied_at"]
+        row["business_days"] = business_days_between(received, applied) if received else None
+        row["over_limit"] = row["business_days"] > FCC_OPT_OUT_LIMIT if received else None
+    return rows
+
+
+def result_for(conn: duckdb.DuckDBPyConnection, batch_id: int, reports_dir: Path, *,
+               already_imported: bool) -> InboundResult:
+    batch = warehouse.fetch_dicts(conn, "inbound/batch_summary", batch_id=batch_id)[0]
+    by_intent: dict[str, int] = {}
+    for row in warehouse.fetch_dicts(conn, "inbound/outcome_counts", batch_id=batch_id):
+        by_intent[row["intent"]] = by_intent.get(row["intent"], 0) + row["messages"]
+    return InboundResult(
+        batch_id=batch_id, file_name=batch["file_name"], already_imported=already_imported,
+        lines_read=batch["lines_read"], applied=batch["messages_applied"], ignored=batch["messages_ignored"],
+        invalid=batch["messages_invalid"], by_intent=dict(sorted(by_intent.items())), opt_outs=batch["opt_outs"],
+        opt_outs_over_limit=batch["opt_outs_over_limit"],
+        report_dir=str(inbound_reports_dir(reports_dir, batch_id)),
+    )
+
+
+# --- report ---------------------------------------------------------------------------------
+
+OPT_OUT_REPORT_COLUMNS = ("row_number", "line_number", "number", "keyword", "scope", "received_at", "applied_at",
+                          "business_days", "over_limit")
+
+
+def _iso(value: dt.datetime | None) -> str:
+    return value.astimezone(dt.UTC).isoformat() if value else ""
+
+
+def write_report(conn: duckdb.DuckDBPyConnection, batch_id: int, reports_dir: Path) -> Path:
+    """`opt_outs.csv` (numbers masked) and `summary.json` (counts) under reports/inbound/<batch>/."""
+    folder = inbound_reports_dir(reports_dir, batch_id)
+    folder.mkdir(parents=True, exist_ok=True)
+    opt_outs = opt_out_rows(conn, batch_id)
+    with (folder / "opt_outs.csv").open("w", newline="", encoding="utf-8") as fh:
+        writer = csv.writer(fh)
+        writer.writerow(OPT_OUT_REPORT_COLUMNS)
+        for r in opt_outs:
+            late = "" if r["over_limit"] is None else ("yes" if r["over_limit"] else "no")
+            writer.writerow([r["row_number"], r["line_number"], safe_value("phone", r["e164"]),
+                             neutralize_formula(r["keyword"]), r["scope"], _iso(r["received_at"]),
+                             _iso(r["applied_at"]), "" if r["business_days"] is None else r["business_days"], late])
+    batch = warehouse.fetch_dicts(conn, "inbound/batch_summary", batch_id=batch_id)[0]
+    breakdown = warehouse.fetch_dicts(conn, "inbound/outcome_counts", batch_id=batch_id)
+    summary = {
+        "batch_id": batch_id, "file_name": batch["file_name"], "channel": batch["channel"],
+        "applied_at": _iso(batch["applied_at"]), "lines_read": batch["lines_read"],
+        "applied": batch["messages_applied"], "ignored": batch["messages_ignored"],
+        "invalid": batch["messages_invalid"],
+        "by_intent": breakdown,
+        "opt_outs": batch["opt_outs"], "opt_outs_over_limit": batch["opt_outs_over_limit"],
+        "limit_business_days": FCC_OPT_OUT_LIMIT,
+        "business_days": "Monday to Friday in UTC; US federal holidays are not excluded",
+        "invalid_rows": warehouse.fetch_dicts(conn, "inbound/invalid_rows", batch_id=batch_id),
+    }
+    (folder / "summary.json").write_text(json.dumps(summary, indent=2, default=str), encoding="utf-8")
+    return folder
+
+
+# --- samples --------------------------------------------------------------------------------
+
+def write_inbound_samples(folder: Path, as_of: dt.date) -> list[Path]:
+    """A small export as a messaging provider writes it (newest first, with a Direction column)
+    and its manifest. The numbers are the demo contacts' (+1 702 555 0115 ...)."""
+    folder.mkdir(parents=True, exist_ok=True)
+
+    def at(days_ago: int, hh_mm: str) -> str:
+        return f"{as_of - dt.timedelta(days=days_ago)} {hh_mm}:00"
+
+    ours = "+1 702 555 0199"
+    rows = [
+        ["From", "To", "Body", "Direction", "DateSent"],
+        [ours, "+1 702 555 0115", "Thanks! You're now on Pizza Lovers.", "outbound-api", at(1, "09:20")],
+        ["+1 702 555 0116", ours, "pizza", "inbound", at(1, "18:45")],
+        ["+1 702 555 0119", ours, "Thanks, see you Saturday!", "inbound", at(1, "12:02")],
+        ["+1 702 555 0118", ours, "HELP", "inbound", at(1, "11:30")],
+        ["+1 702 555 0117", ours, "Start", "inbound", at(1, "10:05")],
+        ["+1 702 555 0115", ours, "Stop", "inbound", at(1, "09:15")],
+        ["+1 702 555 0116", ours, "Join PIZZA", "inbound", at(3, "17:40")],
+        ["+1 702 555 0120", ours, "quit texting me", "inbound", at(20, "08:10")],  # exported late: flagged
+    ]
+    data = folder / "received_messages.csv"
+    with data.open("w", newline="", encoding="utf-8") as fh:
+        csv.writer(fh, lineterminator="\r\n").writerows(rows)
+    manifest = folder / "received_messages.manifest.yaml"
+    manifest.write_text(yaml.safe_dump({
+        "default_country": "US", "channel": "sms", "keywords": {"PIZZA": "Pizza Lovers"},
+        "help_reply": "Pizza Palace alerts: up to 4 msgs/month. Reply STOP to cancel. Msg & data rates may apply.",
+        "welcome_reply": "Welcome to {list}! Reply HELP for help, STOP to opt out.",
+        "source": "inbound",
+    }, sort_keys=False, allow_unicode=True), encoding="utf-8")
+    return [data, manifest]

@@ -1,0 +1,112 @@
+"""Row rules: give every staged row of a batch a verdict, and check nothing went missing.
+
+The rules themselves are SQL (`sql/rules/row_outcomes_insert.sql`); this module feeds them
+the batch's policy and reconciles the counts: lines read = rows loaded + rows rejected.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from dataclasses import dataclass
+
+import duckdb
+
+from optline import phones, warehouse
+from optline.contacts.policy import Policy, load_policy
+from optline.intake.errors import ReconciliationError
+from optline.intake.manifest import effective_date_order
+
+log = logging.getLogger(__name__)
+
+# Stable reason codes, in the order the rules rank them, with what each means.
+REASONS: dict[str, str] = {
+    "blank_row": "The row is empty.",
+    "malformed_row": "The row has more fields than the header.",
+    "missing_phone": "The row has no phone number.",
+    "excel_mangled_number": "The phone was turned into a number by Excel (scientific notation, digits lost).",
+    "invalid_number": "Not a valid phone number for its country (or the list's default country).",
+    "not_us_ca": "The list takes US/CA numbers only.",
+    "previously_opted_out": "The number opted out before (consent ledger); an import never re-subscribes it.",
+    "not_mobile": "phonenumbers knows the number is not mobile (landline, toll-free, ...): no SMS.",
+    "missing_opt_in": "The row has no opt-in timestamp.",
+    "invalid_opt_in": "The opt-in timestamp cannot be read as a date.",
+    "future_opt_in": "The opt-in timestamp is later than the import's clock.",
+    "invalid_dob": "The date of birth cannot be read, or is in the future.",
+    "missing_dob": "The list needs a date of birth (or an age) and the row has none.",
+    "under_age": "Younger than the list's minimum age.",
+    "stale_contact": "Opt-in and last contact are older than the policy's recency window.",
+    "field_too_long": "A field is longer than its limit.",
+    "duplicate_in_file": "Same number and name as an earlier row of the same file.",
+}
+
+
+@dataclass(frozen=True)
+class CheckResult:
+    batch_id: int
+    lines_read: int
+    rows_loaded: int
+    rows_rejected: int
+    rows_warned: int
+    rejected_by_reason: dict[str, int]
+
+
+def policy_for_batch(conn: duckdb.DuckDBPyConnection, batch_id: int) -> tuple[Policy, dict]:
+    name, manifest_json = conn.execute(
+        "select policy_name, manifest from ops.batches where batch_id = ?", [batch_id]).fetchone()
+    settings = json.loads(manifest_json)
+    return load_policy(name, settings.get("policy_overrides")), settings
+
+
+def rule_parameters(policy: Policy, settings: dict) -> dict:
+    country = settings["default_country"]
+    limits = {f"limit_{field}": policy.field_limits.get(field, 1 << 30) for field in (
+        "title", "first_name", "last_name", "phone", "email", "dob", "address_line1", "address_line2",
+        "city", "state", "postcode", "company", "alternate_phone")}
+    return {
+        "default_country": country,
+        "channel": settings["channel"],
+        "date_order": effective_date_order(settings["date_order"], country),
+        "us_ca_list": policy.is_us_ca_list(country),
+        "require_opt_in": policy.require_opt_in,
+        "require_age_or_dob": policy.require_age_or_dob,
+        "require_full_dob": policy.require_full_dob,
+        "min_age": policy.min_age,
+        "recency_months": policy.recency_months,
+        "recency_reject": policy.recency_action == "reject",
+        "reject_types": list(policy.reject_number_types),
+        **limits,
+    }
+
+
+def check_batch(conn: duckdb.DuckDBPyConnection, batch_id: int) -> CheckResult:
+    """Normalize phones and apply the row rules to a staged batch (all-or-nothing)."""
+    status, as_of, country = conn.execute(
+        "select status, as_of, default_country from ops.batches where batch_id = ?", [batch_id]).fetchone()
+    if status != "staged":
+        log.info("batch %d is %s: rules already applied", batch_id, status)
+        return summarize_check(conn, batch_id)
+    policy, settings = policy_for_batch(conn, batch_id)
+    parameters = rule_parameters(policy, settings)
+    with warehouse.transaction(conn):
+        phones.normalize_batch(conn, batch_id, country)
+        warehouse.run(conn, "rules/row_outcomes_insert", batch_id=batch_id, as_of=as_of, **parameters)
+        result = summarize_check(conn, batch_id)
+        if result.rows_loaded + result.rows_rejected != result.lines_read:
+            raise ReconciliationError(
+                f"batch {batch_id}: lines read {result.lines_read} != loaded {result.rows_loaded} "
+                f"+ rejected {result.rows_rejected}; the batch is not merged")
+        warehouse.run(conn, "rules/batch_mark_checked", batch_id=batch_id, rows_loaded=result.rows_loaded,
+                      rows_rejected=result.rows_rejected, rows_warned=result.rows_warned,
+                      duplicates_removed=result.rejected_by_reason.get("duplicate_in_file", 0),
+                      rule_parameters=json.dumps(parameters))
+    log.info("batch %d: %d loaded, %d rejected %s", batch_id, result.rows_loaded, result.rows_rejected,
+             result.rejected_by_reason)
+    return result
+
+
+def summarize_check(conn: duckdb.DuckDBPyConnection, batch_id: int) -> CheckResult:
+    lines_read = conn.execute("select lines_read from ops.batches where batch_id = ?", [batch_id]).fetchone()[0]
+    loaded, rejected, warned = warehouse.run(conn, "rules/batch_outcome_counts", batch_id=batch_id).fetchone()
+    by_reason = dict(warehouse.run(conn, "rules/batch_rejects_by_reason", batch_id=batch_id).fetchall())
+    return CheckResult(batch_id, lines_read, loaded or 0, rejected or 0, warned or 0, by_reason)

@@ -1,0 +1,231 @@
+"""Stage one inbox file into `staging.contact_rows`: every record as text, with lineage.
+
+Staging is one transaction: a file that fails to read leaves no trace in the warehouse.
+A file already imported with the same settings (same import key) is not read again.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+import pyarrow as pa
+
+from optline import warehouse
+from optline.intake.fields import FIELDS, field_for_header, header_key
+from optline.intake.identity import import_key, sha256_of
+from optline.intake.manifest import Manifest, ManifestError
+from optline.intake.readers import MalformedFileError, clean_cell, file_format, open_records, prepend
+from optline.masking import mask_phone
+from optline.runs import RunContext
+
+log = logging.getLogger(__name__)
+
+CHUNK_ROWS = 100_000
+# A batch in one of these states needs nothing more from an import run (a held batch
+# waits for its reviewer, in the batch_review DAG).
+DONE_STATUSES = ("merged", "rejected", "refused", "awaiting_review")
+_STAGING_COLUMNS = ["batch_id", "row_number", "line_number", "read_issue", "read_detail",
+                    *FIELDS.values(), "extra"]
+_PHONE_LIKE_DIGITS = 7
+
+
+@dataclass(frozen=True)
+class StageResult:
+    batch_id: int
+    file_name: str
+    status: str  # staged | checked | merged (already imported when `already_imported`)
+    already_imported: bool
+    lines_read: int
+
+    def as_xcom(self) -> dict:
+        return {"batch_id": self.batch_id, "file_name": self.file_name, "status": self.status,
+                "already_imported": self.already_imported, "lines_read": self.lines_read}
+
+
+@dataclass(frozen=True)
+class ColumnMap:
+    """Which cell index feeds which staging column; every other cell goes to `extra`."""
+    by_column: dict[str, int]
+    names: tuple[str, ...]  # unique names of the header's cells (`Notes`, `Notes_2`)
+    width: int | None  # expected cells per row (header width), None when there is no header
+
+    def extra_name(self, index: int) -> str:
+        return self.names[index] if index < len(self.names) else f"column_{index + 1}"
+
+
+def looks_like_phone(cell: str | None) -> bool:
+    return bool(cell) and sum(ch.isdigit() for ch in cell) >= _PHONE_LIKE_DIGITS
+
+
+def is_header(cells: list[str | None], columns: dict[str, str | int],
+              field_for: Callable[[str], str | None] = field_for_header) -> bool:
+    """A first row naming known fields (or the manifest's `columns:` headers), with no phone-like cell."""
+    mapped = {header_key(t) for t in columns.values() if isinstance(t, str)}
+    named = any(c and (field_for(c) or header_key(c) in mapped) for c in cells)
+    return named and not any(looks_like_phone(c) for c in cells)
+
+
+def shown_headers(header: list[str | None]) -> list[str]:
+    """Headers as an error message may show them: a cell that looks like a phone is masked."""
+    return [mask_phone(h) if looks_like_phone(h) else (h or "") for h in header]
+
+
+def resolve_columns(header: list[str | None] | None, columns: dict[str, str | int], first_row: list[str | None],
+                    file_name: str, field_for: Callable[[str], str | None] = field_for_header) -> dict[str, int]:
+    """field -> cell index: the manifest's `columns:` (header name or 1-based number) first, then
+    every header `field_for` recognizes. Errors name the file and the manifest key."""
+    by_field: dict[str, int] = {}
+    keys = [header_key(h or "") for h in header] if header else []
+    width = len(header) if header else len(first_row)
+    for fld, target in columns.items():
+        if isinstance(target, int):
+            if target > width:
+                raise ManifestError(f"{file_name}: `columns.{fld}` is column {target}, but the file's "
+                                    f"{'header' if header else 'first row'} has {width} column(s)")
+            by_field[fld] = target - 1
+            continue
+        if not header:
+            raise ManifestError(f"{file_name}: `columns.{fld}` names header {target!r}, but the file has no header; "
+                                "use a column number (1 = first column)")
+        key = header_key(target)
+        if key not in keys:
+            raise ManifestError(f"{file_name}: `columns.{fld}` names header {target!r}, which the file does not have; "
+                                f"its headers are {shown_headers(header)}")
+        by_field[fld] = keys.index(key)
+    taken = set(by_field.values())
+    for index, cell in enumerate(header or []):
+        fld = field_for(cell or "")
+        if fld and fld not in by_field and index not in taken:
+            by_field[fld] = index
+            taken.add(index)
+    return by_field
+
+
+def _unique_names(header: list[str | None]) -> tuple[str, ...]:
+    seen: dict[str, int] = {}
+    names = []
+    for index, cell in enumerate(header):
+        name = cell or f"column_{index + 1}"
+        seen[name] = seen.get(name, 0) + 1
+        names.append(name if seen[name] == 1 else f"{name}_{seen[name]}")
+    return tuple(names)
+
+
+def map_columns(header: list[str | None] | None, manifest: Manifest, first_row: list[str | None],
+                file_name: str) -> ColumnMap:
+    """Resolve the manifest's `columns:` and the recognized header names to cell indexes."""
+    by_field = resolve_columns(header, manifest.columns, first_row, file_name)
+    if "phone" not in by_field:
+        if not header and len(first_row) == 1:
+            by_field["phone"] = 0
+        elif header:
+            raise MalformedFileError(file_name, 1, f"no phone column among the headers {shown_headers(header)}; add "
+                                     "`columns: {phone: <header>}` to the manifest")
+        else:
+            raise MalformedFileError(file_name, 1, "no header and several columns; map them in the manifest, "
+                                     "e.g. `columns: {phone: 1, first_name: 2}`")
+    return ColumnMap({FIELDS[f]: i for f, i in by_field.items()}, _unique_names(header) if header else (),
+                     len(header) if header else None)
+
+
+def _chunks(records: Iterable[tuple[int, list]], cmap: ColumnMap, batch_id: int,
+            first_row_number: int) -> Iterator[pa.Table]:
+    columns: dict[str, list] = {c: [] for c in _STAGING_COLUMNS}
+    row_number = first_row_number - 1
+    mapped = list(cmap.by_column.items())
+    taken = set(cmap.by_column.values())
+    for line_number, raw_cells in records:
+        row_number += 1
+        cells = [clean_cell(c) for c in raw_cells]
+        issue = detail = None
+        if not any(cells):
+            issue, detail = "blank_row", "the row is empty"
+        elif cmap.width is not None and len(cells) > cmap.width and any(cells[cmap.width:]):
+            issue = "extra_fields"
+            detail = f"the row has {len(cells)} fields; the header has {cmap.width}"
+        columns["batch_id"].append(batch_id)
+        columns["row_number"].append(row_number)
+        columns["line_number"].append(line_number)
+        columns["read_issue"].append(issue)
+        columns["read_detail"].append(detail)
+        width = len(cells)
+        for col, index in mapped:
+            columns[col].append(cells[index] if index < width else None)
+        extra = {cmap.extra_name(i): cell for i, cell in enumerate(cells) if cell and i not in taken}
+        columns["extra"].append(json.dumps(extra, ensure_ascii=False) if extra else None)
+        if len(columns["row_number"]) >= CHUNK_ROWS:
+            yield _table(columns)
+            columns = {c: [] for c in _STAGING_COLUMNS}
+    if columns["row_number"]:
+        yield _table(columns)
+
+
+def _table(columns: dict[str, list]) -> pa.Table:
+    n = len(columns["row_number"])
+    arrays = {}
+    for name, values in columns.items():
+        if name in ("batch_id", "row_number", "line_number"):
+            arrays[name] = pa.array(values, pa.int64())
+        else:
+            arrays[name] = pa.array(values if values else [None] * n, pa.string())
+    return pa.table(arrays)
+
+
+def stage_file(conn: duckdb.DuckDBPyConnection, path: Path, manifest: Manifest, run: RunContext) -> StageResult:
+    """Stage `path` (all-or-nothing). Returns the batch; an already imported file is not read again."""
+    fmt = file_format(path)
+    file_sha = sha256_of(path)
+    key = import_key(file_sha, manifest)
+    existing = conn.execute(
+        "select batch_id, status, lines_read from ops.batches where import_key = ?", [key]).fetchone()
+    if existing:
+        batch_id, status, lines = existing
+        log.info("%s: already imported as batch %s (status %s); not read again", path.name, batch_id, status)
+        return StageResult(batch_id, path.name, status, status in DONE_STATUSES, lines)
+
+    records, how = open_records(path, fmt, encoding=manifest.encoding, delimiter=manifest.delimiter,
+                                sheet=manifest.sheet)
+    leading_blank: list[tuple[int, list]] = []
+    first = next(records, None)
+    while first is not None and not any(clean_cell(c) for c in first[1]):
+        leading_blank.append(first)
+        first = next(records, None)
+    if first is None:
+        raise MalformedFileError(path.name, None, "the file has no rows (it is empty or blank)")
+    first_cells = [clean_cell(c) for c in first[1]]
+    has_header = manifest.header if manifest.header is not None else is_header(first_cells, manifest.columns)
+    header = first_cells if has_header else None
+    cmap = map_columns(header, manifest, first_cells, path.name)
+    # Blank lines above a header are not rows; above data they are (rejected as blank_row).
+    data = records if has_header else prepend([*leading_blank, first], records)
+
+    with warehouse.transaction(conn):
+        batch_id = warehouse.run(
+            conn, "staging/batch_insert",
+            import_key=key, file_name=path.name, file_path=str(path), file_sha256=file_sha,
+            file_bytes=path.stat().st_size, file_format=fmt, encoding=how["encoding"],
+            delimiter=how["delimiter"], has_header=has_header, manifest_path=manifest.path,
+            manifest=json.dumps(manifest.settings()), policy_name=manifest.policy,
+            list_names=list(manifest.lists), channel=manifest.channel,
+            default_country=manifest.default_country, dag_id=run.dag_id, run_id=run.run_id,
+            as_of=run.as_of,
+        ).fetchone()[0]
+        read = 0
+        for chunk in _chunks(data, cmap, batch_id, first_row_number=1):
+            conn.register("staging_chunk", chunk)
+            conn.execute(f"insert into staging.contact_rows ({', '.join(_STAGING_COLUMNS)}) "
+                         f"select {', '.join(_STAGING_COLUMNS)} from staging_chunk")
+            conn.unregister("staging_chunk")
+            read += chunk.num_rows
+            log.info("%s: staged %d rows so far", path.name, read)
+        warehouse.run(conn, "staging/batch_set_lines_read", batch_id=batch_id, lines_read=read)
+        stored = warehouse.run(conn, "staging/batch_staged_row_count", batch_id=batch_id).fetchone()[0]
+        if stored != read:
+            raise RuntimeError(f"{path.name}: read {read} rows but staged {stored}; batch abandoned")
+    log.info("%s: staged as batch %d: %d rows (%s, header=%s)", path.name, batch_id, read, fmt, has_header)
+    return StageResult(batch_id, path.name, "staged", False, read)

@@ -1,0 +1,211 @@
+"""The manifest that travels with each inbox file: where its rows go and how to read them.
+
+A file `spring.csv` takes its manifest from `spring.manifest.yaml` beside it, else from
+`_manifest.yaml` in its folder. See docs/inbox.md for every key.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Callable, Collection, Iterable
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+import phonenumbers
+import yaml
+
+from optline.intake.fields import FIELDS
+
+FOLDER_MANIFEST = "_manifest.yaml"
+DELIMITERS = {",": ",", ";": ";", "\t": "\t", "tab": "\t", "|": "|", "pipe": "|"}
+CHANNELS = ("sms", "whatsapp")
+DATE_ORDERS = ("auto", "mdy", "dmy", "ymd")
+ENCODINGS = ("auto", "utf-8", "cp1252")
+
+
+class ManifestError(ValueError):
+    """A manifest is missing or invalid; the message names the file and the key."""
+
+
+def check_mapping(raw: Any, where: str, known: Iterable[str]) -> dict[str, Any]:
+    """A manifest must be a mapping of known keys; the error names the file and the keys."""
+    if not isinstance(raw, dict):
+        raise ManifestError(f"{where}: must be a YAML mapping (key: value lines)")
+    unknown = set(raw) - set(known)
+    if unknown:
+        raise ManifestError(f"{where}: unknown keys {sorted(unknown)}; known keys: {sorted(known)}")
+    return raw
+
+
+def default_country(raw: dict[str, Any], where: str) -> str:
+    """The manifest's `default_country` (default US), a region phonenumbers knows."""
+    country = str(raw.get("default_country", "US")).upper()
+    if country not in phonenumbers.SUPPORTED_REGIONS:
+        raise ManifestError(f"{where}: `default_country` is {country!r}, not an ISO region phonenumbers knows "
+                            "(US, CA, GB, ...)")
+    return country
+
+
+class ManifestSettings:
+    """For the frozen manifest dataclasses (each with a `path` field): the effective settings,
+    JSON-ready, and their fingerprint (the same file under other settings is another import)."""
+
+    def settings(self) -> dict[str, Any]:
+        d = asdict(self)  # type: ignore[call-overload]
+        d.pop("path")
+        return d
+
+    def fingerprint(self) -> str:
+        return hashlib.sha256(json.dumps(self.settings(), sort_keys=True).encode()).hexdigest()
+
+
+@dataclass(frozen=True)
+class Manifest(ManifestSettings):
+    lists: tuple[str, ...]
+    default_country: str = "US"
+    channel: str = "sms"
+    tags: tuple[str, ...] = ()
+    consent_source: str = ""
+    consent_method: str = "import"
+    header: bool | None = None  # None: decide from the first row
+    delimiter: str | None = None  # None: detect
+    encoding: str = "auto"
+    date_order: str = "auto"
+    columns: dict[str, str | int] = field(default_factory=dict)
+    policy: str = "default"
+    policy_overrides: dict[str, Any] = field(default_factory=dict)
+    sheet: str | None = None
+    path: str | None = None
+
+    def settings(self) -> dict[str, Any]:
+        """The effective settings, JSON-ready (stored with the batch)."""
+        d = super().settings()
+        d["lists"], d["tags"] = list(self.lists), list(self.tags)
+        return d
+
+    def effective_date_order(self) -> str:
+        return effective_date_order(self.date_order, self.default_country)
+
+
+def effective_date_order(date_order: str, default_country: str) -> str:
+    """`auto` reads 03/04/2026 as March 4 for US/CA lists and as 3 April elsewhere."""
+    if date_order != "auto":
+        return date_order
+    return "mdy" if default_country in ("US", "CA") else "dmy"
+
+
+_KEYS = {
+    "lists", "list", "default_country", "channel", "tags", "consent", "header", "delimiter",
+    "encoding", "date_order", "columns", "policy", "policy_overrides", "sheet",
+}
+
+
+def manifest_path_for(data_file: Path) -> Path | None:
+    """The manifest that governs `data_file`, or None when there is none."""
+    stem = data_file.name.split(".")[0]
+    for candidate in (data_file.with_name(f"{stem}.manifest.yaml"), data_file.with_name(f"{stem}.manifest.yml"),
+                      data_file.with_name(FOLDER_MANIFEST)):
+        if candidate.is_file():
+            return candidate
+    return None
+
+
+def load_manifest(data_file: Path) -> Manifest:
+    path = manifest_path_for(data_file)
+    if path is None:
+        raise ManifestError(
+            f"{data_file.name}: no manifest. Add {data_file.name.split('.')[0]}.manifest.yaml (or "
+            f"{FOLDER_MANIFEST} for the folder) with at least `lists: [<list name>]`; see docs/inbox.md"
+        )
+    return parse_manifest(read_yaml(path), source=path)
+
+
+def read_yaml(path: Path) -> Any:
+    """A manifest file's YAML (an empty file is an empty mapping)."""
+    try:
+        return yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    except yaml.YAMLError as exc:
+        raise ManifestError(f"{path.name}: not valid YAML: {exc}") from exc
+
+
+def file_settings(raw: dict, fail: Callable[[str, str], ManifestError], fields: Collection[str]) -> dict[str, Any]:
+    """How to read the file, as every kind of manifest says it: header, delimiter, encoding,
+    date order, and `columns:` (a field of `fields` -> a header name or a 1-based number)."""
+    header = raw.get("header", "auto")
+    if header not in ("auto", True, False):
+        raise fail("header", "must be true, false or auto")
+    delimiter = raw.get("delimiter", "auto")
+    if delimiter != "auto" and delimiter not in DELIMITERS:
+        raise fail("delimiter", f"must be auto or one of {sorted(DELIMITERS)}")
+    encoding = str(raw.get("encoding", "auto")).lower().replace("windows-1252", "cp1252").replace("utf8", "utf-8")
+    if encoding not in ENCODINGS:
+        raise fail("encoding", f"must be one of {ENCODINGS}")
+    date_order = str(raw.get("date_order", "auto")).lower()
+    if date_order not in DATE_ORDERS:
+        raise fail("date_order", f"must be one of {DATE_ORDERS}")
+    columns = raw.get("columns", {}) or {}
+    if not isinstance(columns, dict):
+        raise fail("columns", "must map fields to a header name or a 1-based column number")
+    bad = set(columns) - set(fields)
+    if bad:
+        raise fail("columns", f"names unknown fields {sorted(bad)}; fields are {sorted(fields)}")
+    for key, value in columns.items():
+        if not (isinstance(value, str) or (isinstance(value, int) and not isinstance(value, bool) and value >= 1)):
+            raise fail(f"columns.{key}", "must be a header name or a column number from 1")
+    return {"header": None if header == "auto" else bool(header),
+            "delimiter": None if delimiter == "auto" else DELIMITERS[delimiter],
+            "encoding": encoding, "date_order": date_order, "columns": dict(columns)}
+
+
+def parse_manifest(raw: Any, source: Path | None = None) -> Manifest:
+    """Validate a manifest mapping; every error names the manifest file and the key."""
+    where = source.name if source else "manifest"
+
+    def fail(key: str, why: str) -> ManifestError:
+        return ManifestError(f"{where}: `{key}` {why}")
+
+    check_mapping(raw, where, _KEYS)
+
+    lists = raw.get("lists", raw.get("list"))
+    if isinstance(lists, str):
+        lists = [lists]
+    if not lists or not all(isinstance(x, str) and x.strip() for x in lists):
+        raise fail("lists", "must name at least one list, e.g. `lists: [Spring Promo]`")
+
+    country = default_country(raw, where)
+
+    channel = str(raw.get("channel", "sms")).lower()
+    if channel not in CHANNELS:
+        raise fail("channel", f"must be one of {CHANNELS}")
+
+    tags = raw.get("tags", [])
+    if isinstance(tags, str):
+        tags = [tags]
+    if not isinstance(tags, list) or not all(isinstance(t, (str, int)) for t in tags):
+        raise fail("tags", "must be a list of tag names")
+
+    consent = raw.get("consent", {}) or {}
+    if not isinstance(consent, dict) or set(consent) - {"source", "method"}:
+        raise fail("consent", "must be a mapping with `source` and `method`")
+
+    reading = file_settings(raw, fail, FIELDS)
+
+    overrides = raw.get("policy_overrides", {}) or {}
+    if not isinstance(overrides, dict):
+        raise fail("policy_overrides", "must be a mapping of policy settings")
+
+    return Manifest(
+        lists=tuple(x.strip() for x in lists),
+        default_country=country,
+        channel=channel,
+        tags=tuple(str(t).strip() for t in tags if str(t).strip()),
+        consent_source=str(consent.get("source") or "file import"),
+        consent_method=str(consent.get("method") or "import"),
+        **reading,
+        policy=str(raw.get("policy", "default")),
+        policy_overrides=dict(overrides),
+        sheet=raw.get("sheet"),
+        path=str(source) if source else None,
+    )

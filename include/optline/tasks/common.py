@@ -1,0 +1,73 @@
+"""What every adapter shares: the warehouse from Airflow's connection, the run's clock, inbox discovery."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import duckdb
+from airflow.providers.duckdb.hooks.duckdb import DuckDBHook
+from airflow.sdk.exceptions import AirflowNotFoundException
+
+from optline import warehouse
+from optline.intake.discovery import discover
+from optline.runs import RunContext
+
+log = logging.getLogger(__name__)
+
+WAREHOUSE_CONN_ID = "optline_warehouse"
+WRITER_POOL = "duckdb_writer"
+
+
+@contextmanager
+def open_warehouse() -> Iterator[duckdb.DuckDBPyConnection]:
+    """The warehouse from the Airflow connection `optline_warehouse` if defined, else OPTLINE_WAREHOUSE."""
+    try:
+        hook = DuckDBHook(duckdb_conn_id=WAREHOUSE_CONN_ID)
+        database = hook.get_database()
+    except AirflowNotFoundException:
+        hook, database = None, None
+    if hook is not None and database == ":memory:":
+        raise ValueError(f"Airflow connection {WAREHOUSE_CONN_ID!r} has no host: set it to the warehouse file path")
+    conn = warehouse.prepare(hook.get_conn()) if hook is not None else warehouse.connect()
+    try:
+        yield conn
+    finally:
+        conn.close()
+
+
+def run_context(context: dict[str, Any], *, wall_clock: bool = False) -> RunContext:
+    """The clock a step uses: the `as_of` param (tests, demos), else when the run was due (stable
+    on re-runs), or with `wall_clock` the real time (an opt-out's report must show when it was
+    really applied)."""
+    params = context.get("params") or {}
+    dag_run = context.get("dag_run")
+    as_of = params.get("as_of")
+    if as_of:
+        when = dt.datetime.fromisoformat(str(as_of))
+        when = when if when.tzinfo else when.replace(tzinfo=dt.UTC)
+    elif wall_clock:
+        when = dt.datetime.now(dt.UTC)
+    else:
+        when = getattr(dag_run, "run_after", None) or context.get("logical_date") or dt.datetime.now(dt.UTC)
+    dag = context.get("dag")
+    return RunContext(as_of=when, dag_id=getattr(dag, "dag_id", None), run_id=context.get("run_id"))
+
+
+def discover_in(folder: Path, what: str) -> list[dict]:
+    """The files waiting in an inbox folder, for XCom (paths and names only); none if it is missing."""
+    if not folder.is_dir():
+        log.info("no %s inbox at %s yet: nothing to apply", what, folder)
+        return []
+    files = [f.as_xcom() for f in discover(folder)]
+    log.info("%d %s file(s) in %s: %s", len(files), what, folder, ", ".join(f["name"] for f in files) or "none")
+    return files
+
+
+
+def safe_name(run_id: str | None) -> str:
+    return "".join(ch if ch.isalnum() or ch in "-_." else "_" for ch in (run_id or "manual"))

@@ -1,0 +1,101 @@
+"""What the contact_import DAG's tasks do: thin adapters from Airflow's context to optline.
+
+Tasks pass batch ids and file paths along XCom, never contents or personal data.
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Any
+
+from airflow.sdk.exceptions import AirflowFailException, AirflowSkipException
+
+from optline.config import paths
+from optline.contacts import pipeline
+from optline.intake.discovery import discover
+from optline.intake.errors import INPUT_ERRORS
+from optline.reports import batches as reports
+from optline.tasks.common import open_warehouse, run_context, safe_name
+
+log = logging.getLogger(__name__)
+
+def inbox_dir(context: dict[str, Any]) -> Path:
+    chosen = (context.get("params") or {}).get("inbox")
+    return Path(chosen) if chosen else paths().inbox
+
+
+def discover_files(context: dict[str, Any]) -> list[dict]:
+    files = [f.as_xcom() for f in discover(inbox_dir(context))]
+    log.info("%d file(s) in the inbox: %s", len(files), ", ".join(f["name"] for f in files) or "none")
+    return files
+
+
+def stage_file(inbox_file: dict, context: dict[str, Any]) -> dict:
+    with open_warehouse() as conn:
+        try:
+            staged = pipeline.stage(conn, Path(inbox_file["path"]), run_context(context))
+        except INPUT_ERRORS as exc:
+            # A person must fix the file: retrying cannot help.
+            raise AirflowFailException(str(exc)) from exc
+    return staged.as_xcom()
+
+
+def check_batch(batch: dict) -> dict:
+    if batch["already_imported"]:
+        log.info("%s: already imported as batch %s; nothing to check", batch["file_name"], batch["batch_id"])
+        return batch
+    with open_warehouse() as conn:
+        result = pipeline.check(conn, batch["batch_id"], paths().reports)
+    log.info("%s: %d read, %d loaded, %d rejected %s", batch["file_name"], result.lines_read,
+             result.rows_loaded, result.rows_rejected, result.rejected_by_reason)
+    return {**batch, "status": "checked"}
+
+
+def validate_batch(batch: dict, context: dict[str, Any]) -> dict:
+    """Run the expectation suite; the gate's decision becomes the batch's status."""
+    if batch["already_imported"]:
+        return batch
+    run = run_context(context)
+    with open_warehouse() as conn:
+        verdict = pipeline.validate(conn, batch["batch_id"], paths().reports, dag_id=run.dag_id, run_id=run.run_id)
+    log.info("%s: %s (%d expectations)%s", batch["file_name"], verdict.decision, verdict.expectations,
+             f"; {verdict.reason}" if verdict.reason else "")
+    return {**batch, "status": verdict.decision}
+
+
+def request_review(batch: dict) -> dict:
+    """Succeeds (and so updates the review-requests Asset) only for a batch held for review."""
+    if batch["already_imported"] or batch["status"] != "awaiting_review":
+        raise AirflowSkipException(f"{batch['file_name']}: no review needed ({batch['status']})")
+    log.info("%s: batch %s held for a compliance reviewer (DAG batch_review)", batch["file_name"], batch["batch_id"])
+    return batch
+
+
+def merge_batch(batch: dict) -> dict:
+    """Merge a validated or approved batch; skip (no Asset event) for anything else."""
+    if batch["already_imported"]:
+        raise AirflowSkipException(f"{batch['file_name']}: already imported as batch {batch['batch_id']}")
+    with open_warehouse() as conn:
+        if not pipeline.is_mergeable(conn, batch["batch_id"]):
+            status = conn.execute("select status from ops.batches where batch_id = ?", [batch["batch_id"]]).fetchone()[0]
+            raise AirflowSkipException(f"{batch['file_name']}: batch {batch['batch_id']} is {status}; nothing merges")
+        summary = pipeline.merge(conn, batch["batch_id"], paths().reports)
+    return {**batch, "status": summary.status, "new_contacts": summary.new_contacts,
+            "merged_contacts": summary.merged_contacts}
+
+
+def summarize(files: list[dict], context: dict[str, Any]) -> dict:
+    """Print the per-file summary; fail the run, naming the files, if any file did not merge."""
+    run_id = context.get("run_id")
+    with open_warehouse() as conn:
+        summaries = [pipeline.file_summary(conn, Path(f["path"]), run_id, paths().reports) for f in files]
+    out = reports.write_summary_json(summaries, paths().reports / "runs" / f"{safe_name(run_id)}.json")
+    log.info("Import summary (also in %s):\n%s", out, reports.format_summary(summaries))
+    failed = [s.file_name for s in summaries if s.error]
+    if failed:
+        raise AirflowFailException(f"{len(failed)} file(s) did not import: {', '.join(failed)}; see the summary above")
+    return {"files": len(summaries), "merged": sum(s.status == "merged" for s in summaries),
+            "already_imported": sum(s.status == "already imported" for s in summaries),
+            "rows_loaded": sum(s.rows_loaded for s in summaries),
+            "rows_rejected": sum(s.rows_rejected for s in summaries)}

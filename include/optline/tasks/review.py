@@ -1,0 +1,54 @@
+"""What the batch_review DAG's tasks do: ask about each held batch, record the answer, merge."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from airflow.sdk import conf
+
+from optline.config import paths
+from optline.contacts import pipeline
+from optline.contacts.review import held_for_review
+from optline.quality import suites as quality
+from optline.reports.web import report_url
+from optline.tasks.common import open_warehouse, run_context
+from optline.tasks.imports import merge_batch
+
+log = logging.getLogger(__name__)
+
+
+def held_batches() -> list[dict]:
+    """Batches awaiting a reviewer, with what the review request shows (no personal data)."""
+    base_url = conf.get("api", "base_url", fallback="") or ""
+    with open_warehouse() as conn:
+        held = held_for_review(conn)
+    for batch in held:
+        batch["report_url"] = report_url(batch["batch_id"], base_url)
+    log.info("%d batch(es) awaiting review: %s", len(held), ", ".join(str(b["batch_id"]) for b in held) or "none")
+    return held
+
+
+def record_review(response: dict, context: dict[str, Any]) -> dict:
+    """Store the reviewer's answer (or the timeout's Refuse) as the batch's decision."""
+    batch_id = response["batch_id"]
+    chosen = (response.get("chosen_options") or ["Refuse"])[0]
+    user = response.get("responded_by_user")
+    decided_by = (user.get("name") or user.get("id")) if user else "timeout"
+    decision = "approved" if chosen == "Approve" else "refused"
+    run = run_context(context)
+    with open_warehouse() as conn:
+        status = conn.execute("select status from ops.batches where batch_id = ?", [batch_id]).fetchone()[0]
+        if status != "awaiting_review":
+            log.info("batch %s is already %s; the answer %s is not recorded again", batch_id, status, chosen)
+            return {"batch_id": batch_id, "status": status}
+        reason = "no answer within the policy's timeout" if user is None else f"{decided_by} chose {chosen}"
+        quality.record_decision(conn, batch_id, decision, decided_by, reason, run.dag_id, run.run_id)
+        pipeline.write_review_report(conn, batch_id, paths().reports)
+    log.info("batch %s %s by %s", batch_id, decision, decided_by)
+    return {"batch_id": batch_id, "status": decision}
+
+
+def merge_reviewed(batch: dict) -> dict:
+    return merge_batch({"batch_id": batch["batch_id"], "file_name": f"batch {batch['batch_id']}",
+                        "already_imported": False, "status": batch["status"]})
