@@ -43,7 +43,7 @@ def batch_review():
 
     @task_group
     def review_batch(batch: dict):
-        review = BatchReviewOperator(task_id="review", batch=batch, retries=0)
+        ask = BatchReviewOperator(task_id="review", batch=batch, retries=0)
 
         @task(pool=WRITER_POOL)
         def record(response: dict) -> dict:
@@ -53,7 +53,7 @@ def batch_review():
         def merge(decided: dict) -> dict:
             return review.merge_reviewed(decided)
 
-        merge(record(review.output))
+        merge(record(ask.output))
 
     review_batch.expand(batch=held_batches())
 
