@@ -4,7 +4,7 @@
 `webhook_server.WebhookStandIn` is a generic webhook receiver. Both run a
 `ThreadingHTTPServer` on an ephemeral loopback port in a daemon thread, record every request
 they receive, and fail on purpose when told to (`script([...])`), so the once-only contract of
-`optline.providers` can be tested over real HTTP.
+`optline.messaging.providers` can be tested over real HTTP.
 
 This module holds what the two share: the server thread, the connection bookkeeping (so that
 `stop()` really cuts every open connection, pooled keep-alive ones included) and the fault
