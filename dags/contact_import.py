@@ -44,7 +44,8 @@ from optline.tasks.defaults import START_DATE, WRITER_POOL, default_args
     tags=["optline", "import", "contacts"],
     params={
         "inbox": Param(None, type=["null", "string"], description="Folder to import from (default: OPTLINE_INBOX)"),
-        "as_of": Param(None, type=["null", "string"], description="Clock for the row rules, ISO 8601 (default: run time)"),
+        "as_of": Param(None, type=["null", "string"],
+                       description="Clock for the row rules, ISO 8601 (default: run time)"),
     },
     doc_md=__doc__,
 )

@@ -13,7 +13,8 @@ through the configured provider (`sandbox` by default, `twilio`, or a `webhook`)
    expectations/policies/quiet_hours.yaml) or over a state's 3-per-24-hours cap; otherwise
    claim it (committed), call the provider, record the provider's id.
 3. **report**: the outbox by status and the conversion per import (imported, messaged,
-   confirmed, rate) in the log and in `reports/messaging/conversion.csv`.
+   confirmed, rate) in the log and in `reports/messaging/conversion.csv`; the run fails,
+   naming them, if delivery files were not applied (so it does not retry: the files are bad).
 
 Every 10 minutes; writing tasks share the `duckdb_writer` pool, and a run stops after
 `max_messages_per_run` / `max_seconds_per_run` (config/messaging.yaml) to give imports the

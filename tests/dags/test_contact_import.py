@@ -1,4 +1,5 @@
 """The contact_import DAG: its shape, and real runs with dag.test() on a throwaway Airflow.
+(The house rules every DAG keeps, its writer pool among them, are in test_dag_integrity.py.)
 
 The end-to-end run's expected warehouse contents are computed here, independently of the
 pipeline: numbers are generated as digits (so E.164 is known without phonenumbers), and
@@ -15,7 +16,6 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from tests.conftest import PROJECT
 from tests.dags import dagrun
 from tests.helpers import OPEN_GATE, warehouse_snapshot, write_csv, write_manifest
 
@@ -46,28 +46,17 @@ def read_warehouse(data_dir: Path):
 
 # --- the DAG's shape -------------------------------------------------------------------------
 
-def test_dag_file_parses_without_errors_in_a_dagbag(airflow_db):
-    from airflow.dag_processing.dagbag import DagBag
-
-    bag = DagBag(dag_folder=str(PROJECT / "dags"))
-    assert bag.import_errors == {}
-    assert "contact_import" in bag.dag_ids
-
-
-def test_dag_is_scheduled_nightly_with_retries_tags_and_docs():
+def test_dag_is_scheduled_nightly_with_its_tags_docs_and_params():
     dag = load_dag()
     assert dag.schedule == "0 2 * * *" or str(dag.timetable.summary) == "0 2 * * *"
-    assert dag.max_active_runs == 1 and not dag.catchup
     assert {"optline", "import"} <= set(dag.tags)
     assert dag.doc_md and "Contact import" in dag.doc_md
     assert set(dag.params) == {"inbox", "as_of"}
-    stage = dag.get_task("import_file.stage")
-    assert stage.retries == 2 and stage.retry_exponential_backoff
 
 
-def test_every_task_that_writes_the_warehouse_takes_the_single_writer_pool():
-    dag = load_dag()
-    assert {t.task_id for t in dag.tasks if t.pool == "duckdb_writer"} == set(WRITERS)
+def test_dag_has_the_writers_and_the_two_tasks_that_write_nothing():
+    # test_dag_integrity puts every task but discover_files and request_review in the writer pool
+    assert set(load_dag().task_ids) == {"discover_files", "import_file.request_review", *WRITERS}
 
 
 def test_merge_updates_the_assets_later_dags_can_be_triggered_by():
@@ -138,10 +127,12 @@ def test_end_to_end_run_matches_independently_computed_warehouse(airflow_db, dat
     assert str(dag_run.state) == "success"
 
     accepted = [c for c in cases if c.expected == "accepted"]
-    expected_contacts = {(c.e164, c.names[0].lower(), c.names[1].lower()) for c in accepted} | {("+14155550200", "", "")}
+    expected_contacts = ({(c.e164, c.names[0].lower(), c.names[1].lower()) for c in accepted}
+                         | {("+14155550200", "", "")})
     with read_warehouse(data_dir) as conn:
         got_contacts = set(conn.execute(
-            "select e164, lower(coalesce(first_name, '')), lower(coalesce(last_name, '')) from core.contacts").fetchall())
+            "select e164, lower(coalesce(first_name, '')), lower(coalesce(last_name, ''))"
+            " from core.contacts").fetchall())
         assert got_contacts == expected_contacts
 
         outcomes = conn.execute("""select coalesce(o.reason_code, 'accepted') from staging.row_outcomes o
@@ -162,8 +153,9 @@ def test_end_to_end_run_matches_independently_computed_warehouse(airflow_db, dat
 
         batches = conn.execute("""select file_name, status, lines_read, rows_loaded, rows_rejected, run_id, dag_id
             from ops.batches order by file_name""").fetchall()
-        assert [b[:5] for b in batches] == [("generated.csv", "merged", len(cases), len(accepted), len(cases) - len(accepted)),
-                                           ("numbers.txt", "merged", 4, 1, 3)]
+        assert [b[:5] for b in batches] == [
+            ("generated.csv", "merged", len(cases), len(accepted), len(cases) - len(accepted)),
+            ("numbers.txt", "merged", 4, 1, 3)]
         assert {b[5] for b in batches} == {dag_run.run_id} and {b[6] for b in batches} == {"contact_import"}
 
     summary_file = data_dir / "reports" / "runs"

@@ -1,4 +1,5 @@
-"""The inbound_messages DAG: its shape, and a real dag.test() run over the sample export."""
+"""The inbound_messages DAG: its shape, and a real dag.test() run over the sample export.
+(The house rules every DAG keeps, its writer pool among them, are in test_dag_integrity.py.)"""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ import json
 import duckdb
 import pytest
 
-from optline.consent.inbound import write_inbound_samples
+from optline.consent import inbound
 from tests.dags import dagrun
 from tests.helpers import warehouse_snapshot
 
@@ -23,20 +24,19 @@ def load_dag():
     return dagrun.load_dag("inbound_messages")
 
 
-def test_dag_runs_often_with_retries_tags_docs_and_the_single_writer_pool():
+def test_dag_runs_often_with_its_tags_docs_params_and_assets():
     dag = load_dag()
     assert dag.schedule == "*/15 * * * *"
-    assert dag.max_active_runs == 1 and not dag.catchup
     assert {"optline", "inbound"} <= set(dag.tags) and "Inbound messages" in dag.doc_md
     assert set(dag.params) == {"inbox", "as_of"}
+    assert set(dag.task_ids) == {"discover_files", "apply_file", "summarize"}
     apply = dag.get_task("apply_file")
-    assert apply.retries == 2 and apply.pool == "duckdb_writer"
     assert "optline.core.consent_events" in {a.name for a in apply.outlets}
     assert dag.get_task("summarize").trigger_rule == "all_done"
 
 
 def test_a_run_applies_the_sample_export_and_writes_its_report(airflow_db, data_dir):
-    write_inbound_samples(data_dir / "inbound", dt.date(2026, 11, 1))
+    inbound.write_samples(data_dir / "inbound", dt.date(2026, 11, 1))
     dag_run = load_dag().test(run_conf={"as_of": AS_OF})
     assert str(dag_run.state) == "success"
 

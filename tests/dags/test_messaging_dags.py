@@ -1,5 +1,6 @@
 """Must-show: real dag.test() runs from a contact import to the welcome to the confirmation,
-sending through the Twilio stand-in on loopback; and the messaging DAGs' shape."""
+sending through the Twilio stand-in on loopback; and the messaging DAGs' shape. (The house
+rules every DAG keeps, its writer pool among them, are in test_dag_integrity.py.)"""
 
 from __future__ import annotations
 
@@ -27,28 +28,17 @@ IMPORT_AT = "2026-11-01T12:00:00+00:00"
 NUMBERS = ["+17025550131", "+17025550132", "+17025550133", "+17025550134"]
 
 
-def test_the_messaging_dag_files_parse_in_a_dagbag(airflow_db):
-    from airflow.dag_processing.dagbag import DagBag
-
-    from tests.conftest import PROJECT
-
-    bag = DagBag(dag_folder=str(PROJECT / "dags"))
-    assert bag.import_errors == {}
-    assert {"welcome_messages", "message_dispatch", "web_confirmations"} <= set(bag.dag_ids)
-
-
-def test_the_messaging_dags_are_thin_scheduled_and_retried():
+def test_the_messaging_dags_are_thin_and_scheduled():
     welcome = dagrun.load_dag("welcome_messages")
     assert "optline.core.memberships" in str(welcome.timetable.asset_condition)
-    assert welcome.get_task("enqueue_welcomes").pool == "duckdb_writer"
+    assert welcome.task_ids == ["enqueue_welcomes"]
     assert "optline.msg.outbox" in {a.name for a in welcome.get_task("enqueue_welcomes").outlets}
     dispatch = dagrun.load_dag("message_dispatch")
-    assert dispatch.schedule == "*/10 * * * *" and dispatch.max_active_runs == 1
+    assert dispatch.schedule == "*/10 * * * *"
     assert [t.task_id for t in dispatch.topological_sort()] == ["apply_delivery_reports", "send_due", "report"]
-    assert dispatch.get_task("send_due").retries == 2 and dispatch.get_task("send_due").pool == "duckdb_writer"
     assert set(dispatch.params) == {"provider", "as_of"} and "once" in dispatch.doc_md
     confirmations = dagrun.load_dag("web_confirmations")
-    assert confirmations.get_task("apply_file").pool == "duckdb_writer"
+    assert set(confirmations.task_ids) == {"discover_files", "apply_file"}
 
 
 def inbound_export(folder: Path, name: str, rows: list[tuple[str, str, str]]) -> None:
@@ -141,7 +131,8 @@ def test_import_to_welcome_to_confirmation_and_the_conversion_report(airflow_db,
                                                                      (run_id,))]
     assert xcoms, "expected the runs to pass counts between tasks"
     patterns = [re.compile(r"[\s().+-]{0,3}".join(n[2:])) for n in NUMBERS]
-    patterns += [re.compile("would like to send you texts"), re.compile("Guest1"), re.compile(re.escape(s["auth_token"]))]
+    patterns += [re.compile("would like to send you texts"), re.compile("Guest1"),
+                 re.compile(re.escape(s["auth_token"]))]
     for where, text in (("logs", caplog.text), ("stdout", out.out), ("stderr", out.err), ("xcom", "\n".join(xcoms))):
         leaked = [p.pattern for p in patterns if p.search(text)]
         assert not leaked, f"{where} shows a number, a body or the token ({len(leaked)})"

@@ -1,5 +1,6 @@
 """The optout_import DAG: its shape, and real runs with dag.test() on a throwaway Airflow,
-over the demo's sample contacts and opt-out file."""
+over the demo's sample contacts and opt-out file. (The house rules every DAG keeps, its writer
+pool among them, are in test_dag_integrity.py.)"""
 
 from __future__ import annotations
 
@@ -16,7 +17,6 @@ from optline import samples, warehouse
 from optline.consent import optouts
 from optline.contacts import pipeline
 from optline.runs import RunContext
-from tests.conftest import PROJECT
 from tests.dags import dagrun
 from tests.helpers import warehouse_snapshot, write_csv
 
@@ -54,30 +54,21 @@ def demo_contacts(data_dir: Path) -> Path:
         merged = pipeline.import_file(conn, data_dir / "inbox" / "store_events.xlsx", RunContext(as_of=CLOCK),
                                       data_dir / "reports")
     assert merged.status == "merged"
-    optouts.write_optout_samples(data_dir / "optouts", CLOCK.date())
+    optouts.write_samples(data_dir / "optouts", CLOCK.date())
     return data_dir / "optouts"
 
 
 # --- the DAG's shape -------------------------------------------------------------------------
 
-def test_dag_file_parses_without_errors_in_a_dagbag(airflow_db):
-    from airflow.dag_processing.dagbag import DagBag
-
-    bag = DagBag(dag_folder=str(PROJECT / "dags"))
-    assert bag.import_errors == {}
-    assert "optout_import" in bag.dag_ids
-
-
-def test_dag_runs_nightly_before_contact_import_with_retries_params_and_the_writer_pool():
+def test_dag_runs_nightly_before_contact_import_with_its_params_and_assets():
     dag = load_dag()
     assert dag.schedule == "30 1 * * *"
-    assert dag.max_active_runs == 1 and not dag.catchup
     assert {"optline", "consent"} <= set(dag.tags)
     assert dag.doc_md and "Opt-out import" in dag.doc_md
     assert set(dag.params) == {"inbox", "as_of"}
+    # test_dag_integrity puts apply_file and summarize (not discover_files) in the writer pool
+    assert set(dag.task_ids) == {"discover_files", "apply_file", "summarize"}
     apply = dag.get_task("apply_file")
-    assert apply.retries == 2 and apply.retry_exponential_backoff
-    assert {t.task_id for t in dag.tasks if t.pool == "duckdb_writer"} == {"apply_file", "summarize"}
     assert "optline.core.consent_events" in {a.name for a in apply.outlets}
     assert dag.get_task("summarize").trigger_rule == "all_done"
 
