@@ -41,7 +41,8 @@ from optline.tasks.defaults import START_DATE, WRITER_POOL, default_args
     tags=["optline", "inbound", "consent"],
     params={
         "inbox": Param(None, type=["null", "string"], description="Folder to read (default: OPTLINE_INBOUND_INBOX)"),
-        "as_of": Param(None, type=["null", "string"], description="Clock opt-outs are applied at, ISO 8601 (default: now)"),
+        "as_of": Param(None, type=["null", "string"],
+                       description="Clock opt-outs are applied at, ISO 8601 (default: now)"),
     },
     doc_md=__doc__,
 )
@@ -56,7 +57,7 @@ def inbound_messages():
 
     @task(pool=WRITER_POOL, trigger_rule="all_done", retries=0)
     def summarize(files: list[dict]) -> dict:
-        return inbound.summarize(files)
+        return inbound.summarize(files, get_current_context())
 
     files = discover_files()
     apply_file.expand(inbox_file=files) >> summarize(files)

@@ -1,15 +1,26 @@
-"""Where Optline keeps its files, from the environment with sane defaults.
+"""Where Optline keeps its files, and every setting it takes from the environment.
 
-| variable            | default                         |
-|---------------------|---------------------------------|
-| OPTLINE_DATA_DIR    | <project>/data                  |
-| OPTLINE_INBOX       | $OPTLINE_DATA_DIR/inbox         |
-| OPTLINE_WAREHOUSE   | $OPTLINE_DATA_DIR/warehouse.duckdb |
-| OPTLINE_REPORTS     | $OPTLINE_DATA_DIR/reports       |
-| OPTLINE_POLICY_DIR  | <project>/expectations/policies |
-| OPTLINE_SQL_DIR     | <project>/sql                   |
-| OPTLINE_HMAC_KEY    | (none) the key that pseudonymizes numbers in the consent ledger |
-| OPTLINE_HMAC_KEY_FILE | $OPTLINE_DATA_DIR/secrets/number_hmac.key (`optline init-key` writes one) |
+Every `OPTLINE_*` variable is read here and only here, at call time (never at import):
+
+| variable                    | default                                   | read by                          |
+|-----------------------------|-------------------------------------------|----------------------------------|
+| OPTLINE_DATA_DIR            | <project>/data                            | every default below              |
+| OPTLINE_INBOX               | $OPTLINE_DATA_DIR/inbox                   | contact lists: `paths().inbox`   |
+| OPTLINE_OPTOUT_INBOX        | $OPTLINE_DATA_DIR/optouts                 | `consent.optouts.inbox()`        |
+| OPTLINE_INBOUND_INBOX       | $OPTLINE_DATA_DIR/inbound                 | `consent.inbound.inbox()`        |
+| OPTLINE_CONFIRMATIONS_INBOX | $OPTLINE_DATA_DIR/confirmations           | `consent.confirmations.inbox()`  |
+| OPTLINE_DELIVERY_INBOX      | $OPTLINE_DATA_DIR/delivery                | `messaging.delivery.inbox()`     |
+| OPTLINE_WAREHOUSE           | $OPTLINE_DATA_DIR/warehouse.duckdb        | `warehouse.connect()`            |
+| OPTLINE_REPORTS             | $OPTLINE_DATA_DIR/reports                 | every report (tasks, CLI)        |
+| OPTLINE_POLICY_DIR          | <project>/expectations/policies           | import policies, quiet hours     |
+| OPTLINE_SQL_DIR             | <project>/sql                             | `warehouse.run()`, migrations    |
+| OPTLINE_MESSAGING_CONFIG    | <project>/config/messaging.yaml           | `messaging.settings`             |
+| OPTLINE_MESSAGE_PROVIDER    | (none) replaces the config's provider     | `messaging.settings`             |
+| OPTLINE_HMAC_KEY            | (none) the key for number HMACs           | `hmac_key()`                     |
+| OPTLINE_HMAC_KEY_FILE       | $OPTLINE_DATA_DIR/secrets/number_hmac.key | `hmac_key()`; `optline init-key` |
+| AIRFLOW_CONN_<ID>           | (none) a connection, Airflow's JSON form  | `airflow_connection()` (CLI)     |
+
+The number HMAC key pseudonymizes numbers in the consent ledger: back it up with the warehouse.
 """
 
 from __future__ import annotations
@@ -32,7 +43,11 @@ def _path(var: str, default: Path) -> Path:
 @dataclass(frozen=True)
 class Paths:
     data_dir: Path
-    inbox: Path
+    inbox: Path  # contact lists
+    optout_inbox: Path
+    inbound_inbox: Path
+    confirmations_inbox: Path
+    delivery_inbox: Path
     warehouse: Path
     reports: Path
     policy_dir: Path
@@ -45,17 +60,32 @@ def paths() -> Paths:
     return Paths(
         data_dir=data_dir,
         inbox=_path("OPTLINE_INBOX", data_dir / "inbox"),
+        optout_inbox=_path("OPTLINE_OPTOUT_INBOX", data_dir / "optouts"),
+        inbound_inbox=_path("OPTLINE_INBOUND_INBOX", data_dir / "inbound"),
+        confirmations_inbox=_path("OPTLINE_CONFIRMATIONS_INBOX", data_dir / "confirmations"),
+        delivery_inbox=_path("OPTLINE_DELIVERY_INBOX", data_dir / "delivery"),
         warehouse=_path("OPTLINE_WAREHOUSE", data_dir / "warehouse.duckdb"),
         reports=_path("OPTLINE_REPORTS", data_dir / "reports"),
         policy_dir=_path("OPTLINE_POLICY_DIR", PROJECT_DIR / "expectations" / "policies"),
-        sql_dir=_path("OPTLINE_SQL_DIR", PROJECT_DIR / "sql"),
+        sql_dir=sql_dir(),
     )
 
 
-def data_folder(var: str, name: str) -> Path:
-    """The folder named by the environment variable `var`, else `$OPTLINE_DATA_DIR/<name>`
-    (read at call time): the inboxes of each kind of input."""
-    return _path(var, paths().data_dir / name)
+def sql_dir() -> Path:
+    """OPTLINE_SQL_DIR, else the project's sql/ (alone: read for every statement run)."""
+    return _path("OPTLINE_SQL_DIR", PROJECT_DIR / "sql")
+
+
+def messaging_config_file() -> Path | None:
+    """OPTLINE_MESSAGING_CONFIG when set (the file must then exist); None: the project's
+    config/messaging.yaml, if any (see `optline.messaging.settings.config_path`)."""
+    value = os.environ.get("OPTLINE_MESSAGING_CONFIG")
+    return Path(value).expanduser().resolve() if value else None
+
+
+def message_provider() -> str | None:
+    """OPTLINE_MESSAGE_PROVIDER when set: the provider that overrides the messaging config's."""
+    return os.environ.get("OPTLINE_MESSAGE_PROVIDER") or None
 
 
 class ConfigError(RuntimeError):

@@ -1,4 +1,5 @@
-"""Sample inbox files for the demo and benchmarks: small messy ones, or N generated rows.
+"""Sample inbox files for the demo and benchmarks: the contact lists' (small messy ones, or N
+generated rows), and the writers every kind's `write_samples(folder, as_of)` uses.
 
 US/CA numbers are in the fictional 555-01xx range; UK ones around phonenumbers' own example
 mobile number (phonenumbers rejects Ofcom's drama ranges as invalid).
@@ -23,8 +24,18 @@ def _when(as_of: dt.date, days_ago: int) -> str:
     return (as_of - dt.timedelta(days=days_ago)).isoformat()
 
 
-def _write_manifest(path: Path, manifest: dict) -> None:
+def write_manifest(data_file: Path, manifest: dict) -> Path:
+    """`<stem>.manifest.yaml` beside `data_file`, keys in the order given."""
+    path = data_file.with_name(f"{data_file.name.split('.')[0]}.manifest.yaml")
     path.write_text(yaml.safe_dump(manifest, sort_keys=False, allow_unicode=True), encoding="utf-8")
+    return path
+
+
+def write_csv(path: Path, rows: list[list], *, encoding: str = "utf-8", delimiter: str = ",") -> Path:
+    """`rows` as CSV with CRLF line ends, as spreadsheets and providers export it."""
+    with path.open("w", newline="", encoding=encoding) as fh:
+        csv.writer(fh, delimiter=delimiter, lineterminator="\r\n").writerows(rows)
+    return path
 
 
 def messy_csv_rows(as_of: dt.date) -> list[list[str]]:
@@ -34,7 +45,8 @@ def messy_csv_rows(as_of: dt.date) -> list[list[str]]:
         ["Mobile Number", "First Name", "Surname", "Birthday", "Opt-in Date", "Email", "Company", "Address", "Tags"],
         ["(415) 555-0101", "Ann", "Lee", "01/02/1990", d(20), "ann@example.com", "Acme", "1 Main St", "vip"],
         ["415.555.0102", "Bob", "Ng", "03/04/1985", d(40), "", "", "", ""],
-        ["+1 212 555 0103", "Chloé", "Dubois", "07/08/1979", d(10), "chloe@example.com", "=HYPERLINK(\"x\")", "", "vip;events"],
+        ["+1 212 555 0103", "Chloé", "Dubois", "07/08/1979", d(10), "chloe@example.com", "=HYPERLINK(\"x\")", "",
+         "vip;events"],
         ["4155550101", "ann", "LEE", "01/02/1990", d(20), "", "", "", ""],          # duplicate of row 1
         ["4.15555E+09", "Dev", "Smith", "05/06/1991", d(5), "", "", "", ""],        # Excel-mangled
         ["+1 800 555 0199", "Toll", "Free", "05/06/1991", d(5), "", "", "", ""],   # toll-free: not mobile
@@ -65,9 +77,8 @@ def write_samples(inbox: Path, as_of: dt.date | None = None, force: bool = False
 
     csv_path = inbox / "spring_signups.csv"
     if force or not csv_path.exists():
-        with csv_path.open("w", newline="", encoding="cp1252") as fh:
-            csv.writer(fh, delimiter=";", lineterminator="\r\n").writerows(messy_csv_rows(as_of))
-        _write_manifest(inbox / "spring_signups.manifest.yaml", {
+        write_csv(csv_path, messy_csv_rows(as_of), encoding="cp1252", delimiter=";")
+        write_manifest(csv_path, {
             "lists": ["Spring Promo"], "default_country": "US", "channel": "sms", "tags": ["spring-2026"],
             "consent": {"source": "website signup form", "method": "web_form"},
         })
@@ -81,7 +92,8 @@ def write_samples(inbox: Path, as_of: dt.date | None = None, force: bool = False
         sheet = book.active
         sheet.title = "Contacts"
         sheet.append(["Cell #", "First", "Last", "DOB", "Consent Date", "Email"])
-        sheet.append([4155550101, "Ann", "Lee", dt.date(1990, 1, 2), as_of - dt.timedelta(days=3), "ann.lee@example.com"])
+        sheet.append([4155550101, "Ann", "Lee", dt.date(1990, 1, 2), as_of - dt.timedelta(days=3),
+                      "ann.lee@example.com"])
         sheet.append([2125550111, "Oli", "Brown", dt.date(1995, 6, 7), as_of - dt.timedelta(days=8), None])
         sheet.append(["(305) 555-0112", "Pia", "Ng", dt.date(1999, 9, 9), as_of - dt.timedelta(days=1), None])
         sheet.append([3055550113, "Raj", "Kumar", dt.date(1984, 4, 4), as_of - dt.timedelta(days=2), None])
@@ -89,9 +101,10 @@ def write_samples(inbox: Path, as_of: dt.date | None = None, force: bool = False
         sheet.append([6045550114, "Sam", "Roy", dt.date(2001, 1, 1), as_of - dt.timedelta(days=4), "sam@example.com"])
         for n, (first, last) in enumerate([("Tia", "Lee"), ("Uma", "Ng"), ("Vic", "Fox"), ("Wes", "Kim"),
                                            ("Xin", "Wu"), ("Yan", "Ito")], start=15):
-            sheet.append([f"+1 702 555 01{n:02d}", first, last, dt.date(1980 + n, 2, 3), as_of - dt.timedelta(days=n), None])
+            sheet.append([f"+1 702 555 01{n:02d}", first, last, dt.date(1980 + n, 2, 3), as_of - dt.timedelta(days=n),
+                          None])
         book.save(xlsx_path)
-        _write_manifest(inbox / "store_events.manifest.yaml", {
+        write_manifest(xlsx_path, {
             "lists": ["spring promo", "In-Store Events"], "default_country": "US", "channel": "sms",
             "tags": ["in-store"], "consent": {"source": "in-store tablet", "method": "tablet_form"},
         })
@@ -102,7 +115,7 @@ def write_samples(inbox: Path, as_of: dt.date | None = None, force: bool = False
         txt_path.write_text("\n".join([
             "07400 123456", "447400123457", "+44 7400 123458", "07400 123456", "", "020 7946 0004", "12345",
         ]) + "\n", encoding="utf-8")
-        _write_manifest(inbox / "uk_keyword_numbers.manifest.yaml", {
+        write_manifest(txt_path, {
             "lists": ["UK WhatsApp Club"], "default_country": "GB", "channel": "whatsapp", "header": False,
             "consent": {"source": "paper sign-up sheet, Leeds store", "method": "written"},
             "policy_overrides": {"require_opt_in": False, "require_age_or_dob": False},
@@ -128,7 +141,7 @@ def write_bulk_csv(path: Path, rows: int, as_of: dt.date | None = None, seed: in
             first, last = _FIRST[n % len(_FIRST)], _LAST[(n // len(_FIRST)) % len(_LAST)]
             dob = dt.date(1950 + n % 55, 1 + n % 12, 1 + n % 28).isoformat()
             writer.writerow([number, first, last, dob, _when(as_of, n % 150), f"user{n}@example.com"])
-    _write_manifest(path.with_name(f"{path.name.split('.')[0]}.manifest.yaml"), {
+    write_manifest(path, {
         "lists": ["Bulk"], "default_country": "US", "consent": {"source": "benchmark", "method": "generated"},
     })
     return path

@@ -1,7 +1,8 @@
 """Web confirmations: apply a double opt-in landing page's export of who confirmed.
 
 An export (CSV: the number and the time it confirmed; optionally the list and an email)
-waits in the confirmations inbox, with an optional manifest. `apply_file` reads it whole,
+waits in the confirmations inbox (`inbox()`: OPTLINE_CONFIRMATIONS_INBOX, else
+`$OPTLINE_DATA_DIR/confirmations/`), with an optional manifest. `apply_file` reads it whole,
 then applies it in one transaction. Every row ends one of three ways:
 
 - confirmed: the number has at least one pending membership on the manifest's channel (of
@@ -23,54 +24,57 @@ See docs/confirmations.md.
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import hashlib
 import json
 import logging
+from collections.abc import Iterator, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
 import duckdb
 import pyarrow as pa
-import yaml
 
 from optline import warehouse
-from optline.config import data_folder, hmac_key
+from optline.config import hmac_key, paths
 from optline.contacts.staging import looks_like_phone, shown_headers
+from optline.intake import readers
+from optline.intake.chunks import registered, rows_table
+from optline.intake.errors import INPUT_ERRORS as INPUT_ERRORS  # re-exported: docs/confirmations.md names it
 from optline.intake.errors import ReconciliationError
 from optline.intake.fields import ALIASES, header_key
-from optline.intake.identity import sha256_of
+from optline.intake.identity import import_key, sha256_of
 from optline.intake.manifest import (
-    CHANNELS,
-    ManifestError,
     ManifestSettings,
+    channel,
     check_mapping,
+    check_texts,
     default_country,
-    effective_date_order,
     file_settings,
+    key_error,
     manifest_path_for,
     read_yaml,
 )
-from optline.intake.readers import HeadedRows, MalformedFileError, read_headed_rows
+from optline.intake.outcomes import count_outcomes, outcome_sum
+from optline.intake.readers import HeadedRows, MalformedFileError
+from optline.intake.report_dirs import report_dir
+from optline.intake.summary import iso_utc
 from optline.masking import safe_value
 from optline.phones import number_hmac, parse_distinct, parse_phone
 from optline.runs import RunContext
+from optline.samples import write_csv, write_manifest
 
 log = logging.getLogger(__name__)
 
+KIND = "confirmations"  # the import keys' prefix and the reports' folder
 OUTCOMES = ("confirmed", "ignored", "invalid")
 IGNORED_REASONS = ("suppressed", "duplicate_in_file", "already_confirmed", "no_pending_membership")
 INVALID_REASONS = ("blank_row", "extra_fields", "missing_number", "invalid_number", "missing_confirmed_at",
                    "invalid_confirmed_at", "future_confirmed_at", "unknown_list")
 DEFAULT_SOURCE = "web"
 CONSENT_METHOD = "web_confirmation"  # sql/confirmations/consent_events_insert.sql
-# Errors in the file or its manifest: retrying cannot help, a person must fix the input.
-INPUT_ERRORS = (MalformedFileError, ManifestError)
-_SUFFIXES = (".csv", ".tsv", ".txt")
 
-# staging column -> header spellings (optline.fields.header_key), best first: when several
+# staging column -> header spellings (optline.intake.fields.header_key), best first: when several
 # headers match one column, the one whose spelling comes first wins (`confirmed_at` over `date`).
 HEADERS: dict[str, tuple[str, ...]] = {
     "phone_raw": ("phone", "phonenumber", "number", "mobile", "mobilenumber", "msisdn",
@@ -85,16 +89,14 @@ _REQUIRED = {"phone_raw": "number column (Phone, Number, Mobile, phone_number, M
              "confirmed_at_raw": "confirmation time column (confirmed_at, Confirmed, Time, Timestamp, Date)"}
 _ROW_COLUMNS = ("row_number", "line_number", "read_issue", "phone_raw", "confirmed_at_raw", "list_raw", "has_email",
                 "e164", "number_hmac", "parse_error")
+_ROW_TYPES = {"row_number": pa.int64(), "line_number": pa.int64(), "has_email": pa.bool_()}
 _MANIFEST_KEYS = {"default_country", "channel", "list", "source", "encoding", "delimiter", "date_order"}
 
 
-def confirmations_inbox() -> Path:
-    """OPTLINE_CONFIRMATIONS_INBOX, else `$OPTLINE_DATA_DIR/confirmations` (read at call time)."""
-    return data_folder("OPTLINE_CONFIRMATIONS_INBOX", "confirmations")
-
-
-def confirmations_reports_dir(reports_dir: Path, batch_id: int) -> Path:
-    return reports_dir / "confirmations" / f"{batch_id:06d}"
+def inbox() -> Path:
+    """Where web confirmation exports wait: OPTLINE_CONFIRMATIONS_INBOX, else
+    `$OPTLINE_DATA_DIR/confirmations` (read at call time)."""
+    return paths().confirmations_inbox
 
 
 # --- the manifest ----------------------------------------------------------------------------
@@ -122,30 +124,19 @@ def load_manifest(data_file: Path) -> ConfirmationManifest:
 def parse_manifest(raw: Any, source: Path | None = None) -> ConfirmationManifest:
     """Validate a confirmations manifest; every error names the manifest file and the key."""
     where = source.name if source else "manifest"
-
-    def fail(key: str, why: str) -> ManifestError:
-        return ManifestError(f"{where}: `{key}` {why}")
-
+    fail = key_error(where)
     check_mapping(raw, where, _MANIFEST_KEYS)
     country = default_country(raw, where)
-    channel = str(raw.get("channel", "sms")).lower()
-    if channel not in CHANNELS:
-        raise fail("channel", f"must be one of {CHANNELS}")
-    for key in ("list", "source"):
-        if key in raw and not (isinstance(raw[key], str) and raw[key].strip()):
-            raise fail(key, "must be a non-empty text")
+    chosen_channel = channel(raw, where)
+    check_texts(raw, ("list", "source"), where)
     reading = file_settings(raw, fail, ())
     return ConfirmationManifest(
-        default_country=country, channel=channel,
+        default_country=country, channel=chosen_channel,
         list_name=raw["list"].strip() if "list" in raw else None,
         source=str(raw.get("source", DEFAULT_SOURCE)).strip(),
         encoding=reading["encoding"], delimiter=reading["delimiter"], date_order=reading["date_order"],
         path=str(source) if source else None,
     )
-
-
-def import_key(file_sha256: str, manifest: ConfirmationManifest) -> str:
-    return hashlib.sha256(f"confirmations:{file_sha256}:{manifest.fingerprint()}".encode()).hexdigest()
 
 
 # --- reading ---------------------------------------------------------------------------------
@@ -169,30 +160,26 @@ def map_header(header: list[str | None], file_name: str, line: int) -> dict[str,
 def read_export(path: Path, manifest: ConfirmationManifest) -> HeadedRows:
     """Read the whole export with the shared reader (header first, every data row kept);
     raises MalformedFileError naming the file and line, never a value."""
-    if path.suffix.lower() not in _SUFFIXES:
-        raise MalformedFileError(path.name, None, f"unsupported file type {path.suffix!r} for web confirmations; "
-                                 "export them as .csv")
-    return read_headed_rows(path, encoding=manifest.encoding, delimiter=manifest.delimiter, fields=HEADERS,
-                            map_header=lambda header, line: map_header(header, path.name, line))
+    return readers.read_export(path, "web confirmations", encoding=manifest.encoding, delimiter=manifest.delimiter,
+                               fields=HEADERS, map_header=map_header)
 
 
 def parse_rows(rows: list[dict[str, Any]], manifest: ConfirmationManifest) -> pa.Table:
     """Each row's number parsed (once per distinct value) and HMAC'd: the rows to stage."""
+    return rows_table(_parsed(rows, manifest), _ROW_COLUMNS, _ROW_TYPES)
+
+
+def _parsed(rows: list[dict[str, Any]], manifest: ConfirmationManifest) -> Iterator[dict[str, Any]]:
     key = hmac_key()
     parsed = parse_distinct((r["phone_raw"] for r in rows), manifest.default_country)
-    out: dict[str, list] = {c: [] for c in _ROW_COLUMNS}
     for row_number, row in enumerate(rows, start=1):
         phone = parsed.get(row["phone_raw"]) if row["phone_raw"] else None
-        values = {
+        yield {
             **row, "row_number": row_number, "has_email": row["email"] is not None,
             "e164": phone.e164 if phone else None,
             "number_hmac": number_hmac(phone.e164, key) if phone and phone.e164 else None,
             "parse_error": phone.error if phone else None,
         }
-        for column in _ROW_COLUMNS:
-            out[column].append(values[column])
-    types = {"row_number": pa.int64(), "line_number": pa.int64(), "has_email": pa.bool_()}
-    return pa.table({c: pa.array(v, types.get(c, pa.string())) for c, v in out.items()})
 
 
 # --- applying --------------------------------------------------------------------------------
@@ -215,19 +202,19 @@ class ConfirmationResult:
 
 
 def apply_file(conn: duckdb.DuckDBPyConnection, path: Path, run: RunContext, reports_dir: Path) -> ConfirmationResult:
-    """Apply one export (all or nothing) at the clock `run.as_of`. An export already applied
-    is not read again (its report is rewritten only if missing). Input errors raise
-    (INPUT_ERRORS) before anything is written."""
+    """Apply one export (all or nothing) at the clock `run.as_of`, and write its report. An export
+    already applied is not read again (its report is rewritten only if missing). Input errors
+    raise (intake.errors.INPUT_ERRORS) before anything is written."""
     manifest = load_manifest(path)
     file_sha = sha256_of(path)
-    key = import_key(file_sha, manifest)
+    key = import_key(file_sha, manifest, KIND)
     existing = warehouse.run(conn, "confirmations/batch_by_import_key", import_key=key).fetchone()
     if existing:
-        batch_id = existing[0]
-        log.info("%s: already applied as web-confirmation batch %s; not read again", path.name, batch_id)
-        if not (confirmations_reports_dir(reports_dir, batch_id) / "summary.json").is_file():
-            write_report(conn, batch_id, reports_dir, manifest.default_country)
-        return result_for(conn, batch_id, reports_dir, already_imported=True)
+        log.info("%s: already applied as web-confirmation batch %s; not read again", path.name, existing[0])
+        result = result_for(conn, existing[0], reports_dir, already_imported=True)
+        if not (Path(result.report_dir) / "summary.json").is_file():
+            write_report(conn, result, reports_dir, manifest.default_country)
+        return result
 
     export = read_export(path, manifest)
     rows = parse_rows(export.rows, manifest)
@@ -240,13 +227,10 @@ def apply_file(conn: duckdb.DuckDBPyConnection, path: Path, run: RunContext, rep
             source=manifest.source, dag_id=run.dag_id, run_id=run.run_id, as_of=run.as_of,
             lines_read=rows.num_rows,
         ).fetchone()[0]
-        conn.register("web_confirmations_read", rows)
-        try:
+        with registered(conn, "web_confirmations_read", rows):
             warehouse.run(conn, "confirmations/rows_insert", batch_id=batch_id, as_of=run.as_of,
                           channel=manifest.channel, list_name=manifest.list_name,
-                          date_order=effective_date_order(manifest.date_order, manifest.default_country))
-        finally:
-            conn.unregister("web_confirmations_read")
+                          date_order=manifest.effective_date_order())
         warehouse.run(conn, "confirmations/matches_insert", batch_id=batch_id)
         warehouse.run(conn, "confirmations/outcomes_set", batch_id=batch_id)
         confirmed = warehouse.run(conn, "confirmations/confirmations_insert", batch_id=batch_id,
@@ -259,24 +243,22 @@ def apply_file(conn: duckdb.DuckDBPyConnection, path: Path, run: RunContext, rep
         warehouse.run(conn, "confirmations/batch_set_counts", batch_id=batch_id, confirmed=counts["confirmed"],
                       ignored=counts["ignored"], invalid=counts["invalid"], memberships_confirmed=confirmed)
         warehouse.run(conn, "reports/reports_index_upsert", batch_id=batch_id, kind="confirmations_summary_json",
-                      path=str(confirmations_reports_dir(reports_dir, batch_id) / "summary.json"))
-    write_report(conn, batch_id, reports_dir, manifest.default_country)
+                      path=str(report_dir(reports_dir, KIND, batch_id) / "summary.json"))
     result = result_for(conn, batch_id, reports_dir, already_imported=False)
+    write_report(conn, result, reports_dir, manifest.default_country)
     log.info("%s: web-confirmation batch %d: %d read, %d confirmed (%d membership(s) made active), %d ignored, "
              "%d invalid", path.name, batch_id, result.lines_read, result.confirmed, result.memberships_confirmed,
              result.ignored, result.invalid)
     return result
 
 
-def outcome_counts(conn: duckdb.DuckDBPyConnection, batch_id: int) -> dict[str, int]:
+def outcome_counts(conn: duckdb.DuckDBPyConnection, batch_id: int) -> dict[str | None, int]:
     """Rows per outcome; a row left without one counts under `None` (and fails reconcile)."""
-    counts: dict[str, int] = {o: 0 for o in OUTCOMES}
-    for row in warehouse.fetch_dicts(conn, "confirmations/outcome_counts", batch_id=batch_id):
-        counts[row["outcome"]] = counts.get(row["outcome"], 0) + row["lines"]
-    return counts
+    return count_outcomes(warehouse.fetch_dicts(conn, "confirmations/outcome_counts", batch_id=batch_id), OUTCOMES,
+                          "lines")
 
 
-def reconcile(file_name: str, lines_read: int, counts: dict[str, int], *, memberships_confirmed: int,
+def reconcile(file_name: str, lines_read: int, counts: dict[str | None, int], *, memberships_confirmed: int,
               activated: int, events: int) -> None:
     """lines read = confirmed + ignored + invalid (no row without an outcome); every membership
     confirmed was made active; one consent event per confirmed row. Else the batch fails."""
@@ -284,8 +266,7 @@ def reconcile(file_name: str, lines_read: int, counts: dict[str, int], *, member
     unjudged = sum(n for o, n in counts.items() if o not in OUTCOMES)
     problems = []
     if lines_read != judged or unjudged:
-        problems.append(f"read {lines_read} lines but {counts['confirmed']} confirmed + {counts['ignored']} ignored "
-                        f"+ {counts['invalid']} invalid ({unjudged} without an outcome)")
+        problems.append(f"read {lines_read} lines but {outcome_sum(counts, OUTCOMES)} ({unjudged} without an outcome)")
     if activated != memberships_confirmed:
         problems.append(f"{memberships_confirmed} membership(s) confirmed but {activated} made active")
     if events != counts["confirmed"]:
@@ -296,20 +277,17 @@ def reconcile(file_name: str, lines_read: int, counts: dict[str, int], *, member
 
 def result_for(conn: duckdb.DuckDBPyConnection, batch_id: int, reports_dir: Path, *,
                already_imported: bool) -> ConfirmationResult:
+    """How the batch `batch_id` stands: its counts."""
     batch = warehouse.fetch_dicts(conn, "confirmations/batch_summary", batch_id=batch_id)[0]
     return ConfirmationResult(
         batch_id=batch_id, file_name=batch["file_name"], already_imported=already_imported,
         lines_read=batch["lines_read"], confirmed=batch["confirmed"], ignored=batch["ignored"],
         invalid=batch["invalid"], memberships_confirmed=batch["memberships_confirmed"],
-        report_dir=str(confirmations_reports_dir(reports_dir, batch_id)),
+        report_dir=str(report_dir(reports_dir, KIND, batch_id)),
     )
 
 
 # --- report ----------------------------------------------------------------------------------
-
-def _iso(value: dt.datetime | None) -> str:
-    return value.astimezone(dt.UTC).isoformat() if value else ""
-
 
 def shown(value: str | None, default_country: str) -> str:
     """A cell other than the number, fit for the report: masked when it reads as a phone
@@ -319,11 +297,13 @@ def shown(value: str | None, default_country: str) -> str:
     return safe_value(None, value)
 
 
-def write_report(conn: duckdb.DuckDBPyConnection, batch_id: int, reports_dir: Path,
+def write_report(conn: duckdb.DuckDBPyConnection, result: ConfirmationResult, reports_dir: Path,
                  default_country: str = "US") -> Path:
     """`summary.json` under reports/confirmations/<batch>/: counts by outcome and reason, and
-    the invalid rows (row, line, reason, cells masked). No phone number."""
-    folder = confirmations_reports_dir(reports_dir, batch_id)
+    the invalid rows (row, line, reason, cells masked; `default_country` tells a number in the
+    wrong column). No phone number."""
+    batch_id = result.batch_id
+    folder = report_dir(reports_dir, KIND, batch_id)
     folder.mkdir(parents=True, exist_ok=True)
     batch = warehouse.fetch_dicts(conn, "confirmations/batch_summary", batch_id=batch_id)[0]
     by_reason: dict[str, dict[str, int]] = {"ignored": {}, "invalid": {}}
@@ -338,7 +318,7 @@ def write_report(conn: duckdb.DuckDBPyConnection, batch_id: int, reports_dir: Pa
     ]
     summary = {
         "batch_id": batch_id, "file_name": batch["file_name"], "channel": batch["channel"],
-        "list": batch["list_name"], "source": batch["source"], "applied_at": _iso(batch["as_of"]),
+        "list": batch["list_name"], "source": batch["source"], "applied_at": iso_utc(batch["as_of"]),
         "lines_read": batch["lines_read"], "confirmed": batch["confirmed"], "ignored": batch["ignored"],
         "invalid": batch["invalid"], "memberships_confirmed": batch["memberships_confirmed"],
         "ignored_by_reason": by_reason["ignored"], "invalid_by_reason": by_reason["invalid"],
@@ -354,13 +334,15 @@ def write_report(conn: duckdb.DuckDBPyConnection, batch_id: int, reports_dir: Pa
 
 SAMPLE_FILE = "web_confirmations.csv"
 SAMPLE_UNKNOWN_NUMBER = "+14155550190"  # a fictional number no demo list holds: no_pending_membership
+# Two demo contacts' numbers (store_events.xlsx: Xin Wu, Pia Ng), the ones `make demo` confirms on the web.
+SAMPLE_NUMBERS = ("+17025550119", "+13055550112")
 
 
-def write_samples(folder: Path, as_of: dt.date, numbers: list[str]) -> list[Path]:
+def write_samples(folder: Path, as_of: dt.date, numbers: Sequence[str] = SAMPLE_NUMBERS) -> list[Path]:
     """A small export as a double opt-in landing page writes it, with its manifest: each of
-    `numbers` (E.164) confirmed on the day before `as_of`, plus one number no list holds
-    (ignored) and one row with a time that cannot be read (invalid). An existing export is
-    kept (returns []), so a second demo changes nothing."""
+    `numbers` (E.164; default the demo's) confirmed on the day before `as_of`, plus one number
+    no list holds (ignored) and one row with a time that cannot be read (invalid). An existing
+    export is kept (returns []), so a second demo changes nothing."""
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / SAMPLE_FILE
     if path.exists():
@@ -376,9 +358,12 @@ def write_samples(folder: Path, as_of: dt.date, numbers: list[str]) -> list[Path
     rows += [[number, at(7 * i), ""] for i, number in enumerate(numbers)]
     rows.append([unknown, at(7 * len(numbers) + 3), "visitor@example.com"])
     rows.append([numbers[0] if numbers else unknown, "the day after tomorrow", ""])
-    with path.open("w", newline="", encoding="utf-8") as fh:
-        csv.writer(fh, lineterminator="\r\n").writerows(rows)
-    manifest = path.with_name(f"{path.stem}.manifest.yaml")
-    manifest.write_text(yaml.safe_dump({"default_country": "US", "channel": "sms", "source": "web"},
-                                       sort_keys=False), encoding="utf-8")
+    write_csv(path, rows)
+    manifest = write_manifest(path, {"default_country": "US", "channel": "sms", "source": "web"})
     return [path, manifest]
+
+
+# --- old names ------------------------------------------------------------------------------
+# Delete once their callers use the new ones: optline.demo.
+
+confirmations_inbox = inbox

@@ -1,63 +1,62 @@
 """Bulk opt-out files: every valid row appends an opt-out to the consent ledger.
 
 A file (CSV, XLSX, or one number per line) with its manifest lands in the opt-out inbox
-(`$OPTLINE_DATA_DIR/optouts/`, or OPTLINE_OPTOUT_INBOX). `apply_file` reads it whole, in
+(`inbox()`: OPTLINE_OPTOUT_INBOX, else `$OPTLINE_DATA_DIR/optouts/`). `apply_file` reads it whole, in
 one transaction: every row is staged as text (`staging.optout_rows`), numbers are parsed
 once per distinct value, `sql/optouts/outcomes_insert.sql` matches the rows to contacts
 (by contact id, by number narrowed by names and extra columns, or by email), and one
 `opt_out` event per suppressed number and scope is appended to `core.consent_events`,
 keyed by the number's HMAC. A file already applied (same bytes, same settings) is not
-read again. See docs/optouts.md.
+read again. A report per file goes to `reports/optouts/<batch>/`. See docs/optouts.md.
 """
 
 from __future__ import annotations
 
 import csv
 import datetime as dt
-import hashlib
 import json
 import logging
-from collections.abc import Iterable, Iterator
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
 import duckdb
 import pyarrow as pa
-import yaml
 
 from optline import warehouse
-from optline.config import data_folder, hmac_key
+from optline.config import hmac_key, paths
 from optline.contacts.staging import is_header, resolve_columns, shown_headers
+from optline.intake.chunks import registered, staged_chunks, table
 from optline.intake.discovery import discover
-from optline.intake.errors import ReconciliationError
+from optline.intake.errors import INPUT_ERRORS, ReconciliationError
 from optline.intake.fields import field_for_header, header_key
-from optline.intake.identity import sha256_of
+from optline.intake.identity import import_key, sha256_of
 from optline.intake.manifest import (
-    FOLDER_MANIFEST,
-    ManifestError,
     ManifestSettings,
     check_mapping,
+    check_texts,
     default_country,
-    effective_date_order,
     file_settings,
-    manifest_path_for,
+    key_error,
     read_yaml,
+    require_manifest,
 )
-from optline.intake.readers import MalformedFileError, clean_cell, file_format, open_records, prepend
+from optline.intake.readers import MalformedFileError, clean_cell, file_format, first_filled, open_records, prepend
+from optline.intake.report_dirs import report_dir
+from optline.intake.summary import format_table
 from optline.masking import mask_phone, neutralize_formula
 from optline.phones import number_hmac, parse_many
 from optline.quality import suites as quality
 from optline.runs import RunContext
+from optline.samples import write_csv, write_manifest
 
 log = logging.getLogger(__name__)
 
+KIND = "optouts"  # the import keys' prefix and the reports' folder
 SCOPES = ("all", "sms", "whatsapp")
 # The channels an opt-out of each scope suppresses (core.consent_state).
 SCOPE_CHANNELS = {"all": ("sms", "whatsapp"), "sms": ("sms",), "whatsapp": ("whatsapp",)}
 OUTCOMES = ("matched", "suppressed_unmatched", "invalid")
-# Errors in the file or its manifest: retrying cannot help, a person must fix the input.
-INPUT_ERRORS = (MalformedFileError, ManifestError)
 
 # opt-out field -> staging.optout_rows column
 FIELDS: dict[str, str] = {
@@ -72,7 +71,7 @@ FIELDS: dict[str, str] = {
     "scope": "scope_raw",
 }
 IDENTIFIERS = ("contact_id_raw", "phone_raw", "email")
-# Header spellings of the opt-out's own fields; the contact fields come from optline.fields.
+# Header spellings of the opt-out's own fields; the contact fields come from optline.intake.fields.
 _OWN_ALIASES: dict[str, tuple[str, ...]] = {
     "contact_id": ("contactid", "id", "contact", "numerocontactid", "profileid", "recordid"),
     "phone": ("primaryphone", "phoneoptout", "optedoutnumber", "optoutnumber", "number"),
@@ -84,19 +83,15 @@ _OWN_ALIASES: dict[str, tuple[str, ...]] = {
     "scope": ("scope", "optoutscope", "optouttype", "channel"),
 }
 _ALIASES = {alias: fld for fld, names in _OWN_ALIASES.items() for alias in names}
-_COLUMNS = ["batch_id", "row_number", "line_number", "read_issue", "read_detail", *FIELDS.values(), "extra"]
 _MANIFEST_KEYS = {"scope", "default_country", "source", "method", "date_order", "header", "delimiter",
                   "encoding", "columns", "sheet"}
 CHUNK_ROWS = 100_000
+_BATCH_ID = {"batch_id": pa.int64()}
 
 
-def inbox_dir() -> Path:
-    """OPTLINE_OPTOUT_INBOX, else `$OPTLINE_DATA_DIR/optouts` (read at call time)."""
-    return data_folder("OPTLINE_OPTOUT_INBOX", "optouts")
-
-
-def reports_dir(reports_root: Path, batch_id: int) -> Path:
-    return reports_root / "optouts" / f"{batch_id:06d}"
+def inbox() -> Path:
+    """Where opt-out files wait: OPTLINE_OPTOUT_INBOX, else `$OPTLINE_DATA_DIR/optouts` (read at call time)."""
+    return paths().optout_inbox
 
 
 # --- the manifest ----------------------------------------------------------------------------
@@ -116,34 +111,22 @@ class OptoutManifest(ManifestSettings):
     path: str | None = None
 
 
-    def effective_date_order(self) -> str:
-        return effective_date_order(self.date_order, self.default_country)
-
-
 def load_manifest(data_file: Path) -> OptoutManifest:
-    path = manifest_path_for(data_file)
-    if path is None:
-        raise ManifestError(
-            f"{data_file.name}: no manifest. Add {data_file.name.split('.')[0]}.manifest.yaml (or {FOLDER_MANIFEST} "
-            "for the folder), e.g. `scope: all` and `source: <where the opt-outs come from>`; see docs/optouts.md")
+    path = require_manifest(data_file, ", e.g. `scope: all` and `source: <where the opt-outs come from>`; "
+                                       "see docs/optouts.md")
     return parse_manifest(read_yaml(path), source=path)
 
 
 def parse_manifest(raw: Any, source: Path | None = None) -> OptoutManifest:
     """Validate an opt-out manifest; every error names the manifest file and the key."""
     where = source.name if source else "manifest"
-
-    def fail(key: str, why: str) -> ManifestError:
-        return ManifestError(f"{where}: `{key}` {why}")
-
+    fail = key_error(where)
     check_mapping(raw, where, _MANIFEST_KEYS)
     scope = str(raw.get("scope", "all")).lower()
     if scope not in SCOPES:
         raise fail("scope", f"must be one of {SCOPES} (all = every phone channel, sms = texts only)")
     country = default_country(raw, where)
-    for key in ("source", "method"):
-        if key in raw and not (isinstance(raw[key], str) and raw[key].strip()):
-            raise fail(key, "must be a non-empty text")
+    check_texts(raw, ("source", "method"), where)
     reading = file_settings(raw, fail, FIELDS)
     return OptoutManifest(
         scope=scope, default_country=country,
@@ -151,10 +134,6 @@ def parse_manifest(raw: Any, source: Path | None = None) -> OptoutManifest:
         method=str(raw.get("method", OptoutManifest.method)).strip(),
         **reading, sheet=raw.get("sheet"), path=str(source) if source else None,
     )
-
-
-def import_key(file_sha256: str, manifest: OptoutManifest) -> str:
-    return hashlib.sha256(f"optouts:{file_sha256}:{manifest.fingerprint()}".encode()).hexdigest()
 
 
 # --- reading ---------------------------------------------------------------------------------
@@ -174,54 +153,18 @@ def map_columns(header: list[str | None] | None, manifest: OptoutManifest, first
         by_field["phone"] = 0
     if not {FIELDS[f] for f in by_field} & set(IDENTIFIERS):
         if header:
-            raise MalformedFileError(file_name, 1, f"no contact id, phone or email column among the headers "
-                                     f"{shown_headers(header)}; add e.g. `columns: {{phone: <header>}}` to the manifest")
+            raise MalformedFileError(file_name, 1, "no contact id, phone or email column among the headers "
+                                     f"{shown_headers(header)}; add e.g. `columns: {{phone: <header>}}` "
+                                     "to the manifest")
         raise MalformedFileError(file_name, 1, "no header and several columns; map them in the manifest, "
                                  "e.g. `columns: {phone: 1, opt_out_date: 2}`")
     return {FIELDS[f]: i for f, i in by_field.items()}
 
 
-def _chunks(records: Iterable[tuple[int, list]], cmap: dict[str, int], width: int | None, names: list[str],
-            batch_id: int) -> Iterator[pa.Table]:
-    columns: dict[str, list] = {c: [] for c in _COLUMNS}
-    taken = set(cmap.values())
-    row_number = 0
-    for line_number, raw_cells in records:
-        row_number += 1
-        cells = [clean_cell(c) for c in raw_cells]
-        issue = detail = None
-        if not any(cells):
-            issue, detail = "blank_row", "the row is empty"
-        elif width is not None and len(cells) > width and any(cells[width:]):
-            issue, detail = "extra_fields", f"the row has {len(cells)} fields; the header has {width}"
-        columns["batch_id"].append(batch_id)
-        columns["row_number"].append(row_number)
-        columns["line_number"].append(line_number)
-        columns["read_issue"].append(issue)
-        columns["read_detail"].append(detail)
-        for col in FIELDS.values():
-            index = cmap.get(col)
-            columns[col].append(cells[index] if index is not None and index < len(cells) else None)
-        extra = {(names[i] if i < len(names) else f"column_{i + 1}"): c
-                 for i, c in enumerate(cells) if c and i not in taken}
-        columns["extra"].append(json.dumps(extra, ensure_ascii=False) if extra else None)
-        if len(columns["row_number"]) >= CHUNK_ROWS:
-            yield _table(columns)
-            columns = {c: [] for c in _COLUMNS}
-    if columns["row_number"]:
-        yield _table(columns)
-
-
-def _table(columns: dict[str, list]) -> pa.Table:
-    ints = ("batch_id", "row_number", "line_number")
-    return pa.table({name: pa.array(values, pa.int64() if name in ints else pa.string())
-                     for name, values in columns.items()})
-
-
 # --- applying a file -------------------------------------------------------------------------
 
 @dataclass
-class OptoutSummary:
+class OptoutResult:
     """How one opt-out file stands: counts and reason codes only, no personal data."""
     file_name: str
     status: str  # applied | already applied | failed
@@ -238,37 +181,34 @@ class OptoutSummary:
     error: str | None = None
 
     def as_dict(self) -> dict:
+        """Every field: the report's and the run summary's `summary.json`."""
         return asdict(self)
+
+    def as_xcom(self) -> dict:
+        """The counts (and the file's name), fit for XCom and logs."""
+        return {"file_name": self.file_name, "batch_id": self.batch_id, "status": self.status,
+                "lines_read": self.lines_read, "matched": self.matched,
+                "suppressed_unmatched": self.suppressed_unmatched, "invalid": self.invalid,
+                "events_appended": self.events_appended}
 
 
 def _parse_numbers(conn: duckdb.DuckDBPyConnection, batch_id: int, default_country: str) -> None:
     raws = [r[0] for r in warehouse.run(conn, "optouts/distinct_phone_raws", batch_id=batch_id).fetchall()]
     parsed = parse_many(raws, default_country)
-    conn.register("optout_phone_parse_results", pa.table({
-        "batch_id": pa.array([batch_id] * len(raws), pa.int64()),
-        "phone_raw": pa.array(raws, pa.string()),
-        "e164": pa.array([p.e164 for p in parsed], pa.string()),
-        "parse_error": pa.array([p.error for p in parsed], pa.string()),
-    }))
-    try:
+    parses = table({"batch_id": [batch_id] * len(raws), "phone_raw": raws, "e164": [p.e164 for p in parsed],
+                    "parse_error": [p.error for p in parsed]}, _BATCH_ID)
+    with registered(conn, "optout_phone_parse_results", parses):
         warehouse.run(conn, "optouts/phone_parses_insert")
-    finally:
-        conn.unregister("optout_phone_parse_results")
 
 
 def _hmac_numbers(conn: duckdb.DuckDBPyConnection, batch_id: int) -> int:
     """HMAC every number the batch suppresses, once per distinct number."""
     key = hmac_key()
     numbers = [r[0] for r in warehouse.run(conn, "optouts/distinct_numbers", batch_id=batch_id).fetchall()]
-    conn.register("optout_number_hmacs", pa.table({
-        "batch_id": pa.array([batch_id] * len(numbers), pa.int64()),
-        "e164": pa.array(numbers, pa.string()),
-        "number_hmac": pa.array([number_hmac(n, key) for n in numbers], pa.string()),
-    }))
-    try:
+    hmacs = table({"batch_id": [batch_id] * len(numbers), "e164": numbers,
+                   "number_hmac": [number_hmac(n, key) for n in numbers]}, _BATCH_ID)
+    with registered(conn, "optout_number_hmacs", hmacs):
         warehouse.run(conn, "optouts/numbers_insert")
-    finally:
-        conn.unregister("optout_number_hmacs")
     return len(numbers)
 
 
@@ -278,24 +218,21 @@ def _arrival(path: Path, as_of: dt.datetime) -> dt.datetime:
     return min(mtime, as_of)
 
 
-def apply_file(conn: duckdb.DuckDBPyConnection, path: Path, run: RunContext, reports_root: Path) -> OptoutSummary:
-    """Apply one opt-out file, all or nothing. Input errors raise (see INPUT_ERRORS)."""
+def apply_file(conn: duckdb.DuckDBPyConnection, path: Path, run: RunContext, reports_dir: Path) -> OptoutResult:
+    """Apply one opt-out file, all or nothing, and write its report. A file already applied is
+    not read again. Input errors raise (intake.errors.INPUT_ERRORS) before anything is written."""
     manifest = load_manifest(path)
     fmt = file_format(path)
     file_sha = sha256_of(path)
-    key = import_key(file_sha, manifest)
+    key = import_key(file_sha, manifest, KIND)
     existing = warehouse.run(conn, "optouts/batch_find", import_key=key).fetchone()
     if existing:
         log.info("%s: already applied as opt-out batch %s; not read again", path.name, existing[0])
-        return batch_summary(conn, existing[0], reports_root, already_applied=True)
+        return result_for(conn, existing[0], reports_dir, already_applied=True)
 
     records, how = open_records(path, fmt, encoding=manifest.encoding, delimiter=manifest.delimiter,
                                 sheet=manifest.sheet)
-    leading = next(records, None)
-    while leading is not None and not any(clean_cell(c) for c in leading[1]):
-        leading = next(records, None)
-    if leading is None:
-        raise MalformedFileError(path.name, None, "the file has no rows (it is empty or blank)")
+    _, leading = first_filled(records, path.name)  # blank rows above the first are not rows
     first_cells = [clean_cell(c) for c in leading[1]]
     has_header = manifest.header if manifest.header is not None else is_header(first_cells, manifest.columns, field_for)
     header = first_cells if has_header else None
@@ -316,12 +253,10 @@ def apply_file(conn: duckdb.DuckDBPyConnection, path: Path, run: RunContext, rep
             run_id=run.run_id, as_of=run.as_of,
         ).fetchone()[0]
         read = 0
-        for chunk in _chunks(data, cmap, len(header) if header else None, names, batch_id):
-            conn.register("optout_chunk", chunk)
-            try:
+        for chunk in staged_chunks(data, batch_id=batch_id, data_columns=list(FIELDS.values()), by_column=cmap,
+                                   width=len(header) if header else None, names=names, chunk_rows=CHUNK_ROWS):
+            with registered(conn, "optout_chunk", chunk):
                 warehouse.run(conn, "optouts/rows_insert")
-            finally:
-                conn.unregister("optout_chunk")
             read += chunk.num_rows
         _parse_numbers(conn, batch_id, manifest.default_country)
         warehouse.run(conn, "optouts/outcomes_insert", batch_id=batch_id, date_order=date_order,
@@ -338,12 +273,12 @@ def apply_file(conn: duckdb.DuckDBPyConnection, path: Path, run: RunContext, rep
                       rows_invalid=counts["rows_invalid"], contacts_matched=counts["contacts_matched"],
                       events_appended=events)
     quality.observe(conn, batch_id, "opt_out_file")  # after the commit: recorded, never blocking
-    summary = batch_summary(conn, batch_id, reports_root)
-    write_report(conn, summary, reports_root)
+    result = result_for(conn, batch_id, reports_dir)
+    write_report(conn, result, reports_dir)
     log.info("%s: opt-out batch %d applied: %d read, %d matched, %d suppressed unmatched, %d invalid %s; "
-             "%d consent event(s) appended", path.name, batch_id, summary.lines_read, summary.matched,
-             summary.suppressed_unmatched, summary.invalid, summary.invalid_by_reason, summary.events_appended)
-    return summary
+             "%d consent event(s) appended", path.name, batch_id, result.lines_read, result.matched,
+             result.suppressed_unmatched, result.invalid, result.invalid_by_reason, result.events_appended)
+    return result
 
 
 def reconcile(file_name: str, lines_read: int, rows_staged: int, counts: dict[str, int]) -> None:
@@ -355,14 +290,13 @@ def reconcile(file_name: str, lines_read: int, rows_staged: int, counts: dict[st
             f"but matched + suppressed_unmatched + invalid = {judged}; nothing from the file was applied")
 
 
-# --- reports ---------------------------------------------------------------------------------
-
-def batch_summary(conn: duckdb.DuckDBPyConnection, batch_id: int, reports_root: Path, *,
-                  already_applied: bool = False) -> OptoutSummary:
+def result_for(conn: duckdb.DuckDBPyConnection, batch_id: int, reports_dir: Path, *,
+               already_applied: bool = False) -> OptoutResult:
+    """How the batch `batch_id` stands (already applied: nothing more matched or appended now)."""
     row = warehouse.fetch_dicts(conn, "optouts/batch_summary", batch_id=batch_id)[0]
     by_reason = dict(warehouse.run(conn, "optouts/invalid_by_reason", batch_id=batch_id).fetchall())
-    out = reports_dir(reports_root, batch_id)
-    return OptoutSummary(
+    out = report_dir(reports_dir, KIND, batch_id)
+    return OptoutResult(
         file_name=row["file_name"], status="already applied" if already_applied else "applied", batch_id=batch_id,
         scope=row["scope"], lines_read=row["lines_read"], matched=row["rows_matched"] or 0,
         suppressed_unmatched=row["rows_suppressed_unmatched"] or 0, invalid=row["rows_invalid"] or 0,
@@ -372,23 +306,54 @@ def batch_summary(conn: duckdb.DuckDBPyConnection, batch_id: int, reports_root: 
     )
 
 
+def file_result(conn: duckdb.DuckDBPyConnection, path: Path, run_id: str | None,
+                reports_dir: Path) -> OptoutResult:
+    """How an opt-out inbox file stands in the warehouse, as seen by the run `run_id` (a batch
+    another run applied is `already applied`); a file not applied is `failed`, with the error."""
+    try:
+        key = import_key(sha256_of(path), load_manifest(path), KIND)
+    except INPUT_ERRORS as exc:
+        return OptoutResult(file_name=path.name, status="failed", error=str(exc))
+    found = warehouse.run(conn, "optouts/batch_find", import_key=key).fetchone()
+    if found is None:
+        return OptoutResult(file_name=path.name, status="failed",
+                            error="not applied: see the apply task's log for this file")
+    batch_id, batch_run = found
+    return result_for(conn, batch_id, reports_dir, already_applied=run_id is not None and batch_run != run_id)
+
+
+def apply_inbox(conn: duckdb.DuckDBPyConnection, folder: Path, run: RunContext,
+                reports_dir: Path) -> list[OptoutResult]:
+    """Apply every file of a folder (CLI, demo); a bad file becomes a failed result."""
+    results = []
+    for found in discover(folder):
+        try:
+            results.append(apply_file(conn, found.path, run, reports_dir))
+        except INPUT_ERRORS as exc:
+            log.error("%s", exc)
+            results.append(OptoutResult(file_name=found.name, status="failed", error=str(exc)))
+    return results
+
+
+# --- reports ---------------------------------------------------------------------------------
+
 REPORT_HEADER = ["row_number", "line_number", "outcome", "reason_code", "column", "message", "matched_by",
                  "scope", "contact_ids", "phone"]
 
 
-def write_report(conn: duckdb.DuckDBPyConnection, summary: OptoutSummary, reports_root: Path) -> Path:
+def write_report(conn: duckdb.DuckDBPyConnection, result: OptoutResult, reports_dir: Path) -> Path:
     """`reports/optouts/<batch>/summary.json` and `rows.csv` (numbers masked, formulas neutralized)."""
-    assert summary.batch_id is not None
-    out = reports_dir(reports_root, summary.batch_id)
+    assert result.batch_id is not None
+    out = report_dir(reports_dir, KIND, result.batch_id)
     out.mkdir(parents=True, exist_ok=True)
-    summary.report_dir = str(out)
-    (out / "summary.json").write_text(json.dumps(summary.as_dict(), indent=2), encoding="utf-8")
+    result.report_dir = str(out)
+    (out / "summary.json").write_text(json.dumps(result.as_dict(), indent=2), encoding="utf-8")
     tmp = out / "rows.csv.tmp"
     with tmp.open("w", newline="", encoding="utf-8-sig") as fh:
         writer = csv.writer(fh)
         writer.writerow(REPORT_HEADER)
         for (row_number, line_number, outcome, code, column, detail, matched_by, scope, contact_ids,
-             phone_raw) in warehouse.run(conn, "optouts/report_rows", batch_id=summary.batch_id).fetchall():
+             phone_raw) in warehouse.run(conn, "optouts/report_rows", batch_id=result.batch_id).fetchall():
             writer.writerow([row_number, line_number, outcome, code or "", column or "",
                              neutralize_formula(detail), matched_by or "", scope or "",
                              " ".join(str(c) for c in contact_ids), neutralize_formula(mask_phone(phone_raw))])
@@ -396,30 +361,13 @@ def write_report(conn: duckdb.DuckDBPyConnection, summary: OptoutSummary, report
     return out
 
 
-def file_summary(conn: duckdb.DuckDBPyConnection, path: Path, run_id: str | None,
-                 reports_root: Path) -> OptoutSummary:
-    """How an opt-out inbox file stands in the warehouse, as seen by the run `run_id`."""
-    try:
-        key = import_key(sha256_of(path), load_manifest(path))
-    except INPUT_ERRORS as exc:
-        return OptoutSummary(file_name=path.name, status="failed", error=str(exc))
-    found = warehouse.run(conn, "optouts/batch_find", import_key=key).fetchone()
-    if found is None:
-        return OptoutSummary(file_name=path.name, status="failed",
-                             error="not applied: see the apply task's log for this file")
-    batch_id, batch_run = found
-    return batch_summary(conn, batch_id, reports_root, already_applied=run_id is not None and batch_run != run_id)
-
-
-def format_summary(summaries: list[OptoutSummary]) -> str:
+def format_summary(results: list[OptoutResult]) -> str:
     """A plain-text table, one line per file, then the invalid rows' reasons per file."""
     head = ("file", "status", "batch", "scope", "read", "matched", "unmatched", "invalid", "events")
-    rows = [(s.file_name, s.status, str(s.batch_id or "-"), s.scope or "-", str(s.lines_read), str(s.matched),
-             str(s.suppressed_unmatched), str(s.invalid), str(s.events_appended)) for s in summaries]
-    widths = [max(len(r[i]) for r in [head, *rows]) for i in range(len(head))]
-    table = [head, tuple("-" * w for w in widths), *rows]
-    lines = ["  ".join(c.ljust(w) for c, w in zip(r, widths)).rstrip() for r in table]
-    for s in summaries:
+    lines = format_table(head, [(s.file_name, s.status, str(s.batch_id or "-"), s.scope or "-", str(s.lines_read),
+                                 str(s.matched), str(s.suppressed_unmatched), str(s.invalid), str(s.events_appended))
+                                for s in results])
+    for s in results:
         if s.invalid_by_reason:
             lines.append(f"{s.file_name}: invalid rows by reason: "
                          + ", ".join(f"{k} {v}" for k, v in sorted(s.invalid_by_reason.items())))
@@ -428,28 +376,9 @@ def format_summary(summaries: list[OptoutSummary]) -> str:
     return "\n".join(lines)
 
 
-def write_run_summary(summaries: list[OptoutSummary], path: Path) -> Path:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps([s.as_dict() for s in summaries], indent=2), encoding="utf-8")
-    return path
-
-
-def apply_folder(conn: duckdb.DuckDBPyConnection, folder: Path, run: RunContext,
-                 reports_root: Path) -> list[OptoutSummary]:
-    """Apply every file of a folder (CLI, demo); a bad file becomes a failed summary."""
-    summaries = []
-    for found in discover(folder):
-        try:
-            summaries.append(apply_file(conn, found.path, run, reports_root))
-        except INPUT_ERRORS as exc:
-            log.error("%s", exc)
-            summaries.append(OptoutSummary(file_name=found.name, status="failed", error=str(exc)))
-    return summaries
-
-
 # --- demo samples ----------------------------------------------------------------------------
 
-def write_optout_samples(folder: Path, as_of: dt.date) -> list[Path]:
+def write_samples(folder: Path, as_of: dt.date) -> list[Path]:
     """A small opt-out export for the demo, with its manifest; an existing file is kept.
 
     Against the demo's contact samples (store_events.xlsx): Tia Lee's and Uma Ng's numbers
@@ -470,10 +399,16 @@ def write_optout_samples(folder: Path, as_of: dt.date) -> list[Path]:
         ["555-01", "Bad", "Number", "", d(2), ""],
         ["(702) 555-0117", "Vic", "Fox", "", "yesterday", ""],
     ]
-    with path.open("w", newline="", encoding="utf-8") as fh:
-        csv.writer(fh).writerows(rows)
-    manifest = {"scope": "all", "default_country": "US", "source": "support desk unsubscribe requests",
-                "method": "bulk_file"}
-    path.with_name("support_desk_unsubscribes.manifest.yaml").write_text(
-        yaml.safe_dump(manifest, sort_keys=False), encoding="utf-8")
+    write_csv(path, rows)
+    write_manifest(path, {"scope": "all", "default_country": "US", "source": "support desk unsubscribe requests",
+                          "method": "bulk_file"})
     return [path]
+
+
+# --- old names ------------------------------------------------------------------------------
+# Delete once their callers use the new ones: optline.demo,
+# tests/dags/test_messaging_dags.py and tests/optline/quality/test_suites_observe.py.
+
+inbox_dir = inbox
+write_optout_samples = write_samples
+file_summary = file_result

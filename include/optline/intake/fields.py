@@ -29,7 +29,8 @@ _ALIASES: dict[str, tuple[str, ...]] = {
     "phone": (
         "phone", "phonenumber", "phoneno", "mobile", "mobilenumber", "mobilephone", "mobileno",
         "cell", "cellphone", "cellnumber", "cellular", "msisdn", "number", "telephone", "tel",
-        "telephonenumber", "cellphonenumber", "mobilephonenumber", "sms", "smsnumber", "whatsapp", "whatsappnumber", "e164", "contactnumber",
+        "telephonenumber", "cellphonenumber", "mobilephonenumber", "sms", "smsnumber", "whatsapp", "whatsappnumber",
+        "e164", "contactnumber",
     ),
     "first_name": ("firstname", "first", "fname", "givenname", "forename"),
     "last_name": ("lastname", "last", "lname", "surname", "familyname"),

@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 from pathlib import Path
 
-from optline.intake.manifest import Manifest
+from optline.intake.manifest import ManifestSettings
 
 
 def sha256_of(path: Path) -> str:
@@ -16,5 +16,9 @@ def sha256_of(path: Path) -> str:
     return h.hexdigest()
 
 
-def import_key(file_sha256: str, manifest: Manifest) -> str:
-    return hashlib.sha256(f"{file_sha256}:{manifest.fingerprint()}".encode()).hexdigest()
+def import_key(file_sha256: str, manifest: ManifestSettings, kind: str | None = None) -> str:
+    """The file's bytes under its effective settings: the same file under other settings, or
+    dropped in another kind's inbox (`optouts`, `inbound`, `confirmations`), is another import.
+    Contact lists have no kind (their keys predate the other kinds)."""
+    prefix = f"{kind}:" if kind else ""
+    return hashlib.sha256(f"{prefix}{file_sha256}:{manifest.fingerprint()}".encode()).hexdigest()

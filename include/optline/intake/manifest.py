@@ -29,6 +29,15 @@ class ManifestError(ValueError):
     """A manifest is missing or invalid; the message names the file and the key."""
 
 
+def key_error(where: str) -> Callable[[str, str], ManifestError]:
+    """`fail(key, why)`: the error naming the manifest `where` and its `key`, e.g.
+    "spring.manifest.yaml: `channel` must be one of ..."."""
+    def fail(key: str, why: str) -> ManifestError:
+        return ManifestError(f"{where}: `{key}` {why}")
+
+    return fail
+
+
 def check_mapping(raw: Any, where: str, known: Iterable[str]) -> dict[str, Any]:
     """A manifest must be a mapping of known keys; the error names the file and the keys."""
     if not isinstance(raw, dict):
@@ -37,6 +46,31 @@ def check_mapping(raw: Any, where: str, known: Iterable[str]) -> dict[str, Any]:
     if unknown:
         raise ManifestError(f"{where}: unknown keys {sorted(unknown)}; known keys: {sorted(known)}")
     return raw
+
+
+def require_manifest(data_file: Path, what_to_write: str) -> Path:
+    """The manifest that governs `data_file`; without one, a ManifestError saying which file to
+    add, then `what_to_write` (e.g. " with `channel:`; see docs/inbound.md")."""
+    path = manifest_path_for(data_file)
+    if path is None:
+        raise ManifestError(f"{data_file.name}: no manifest. Add {data_file.name.split('.')[0]}.manifest.yaml "
+                            f"(or {FOLDER_MANIFEST} for the folder){what_to_write}")
+    return path
+
+
+def channel(raw: dict[str, Any], where: str) -> str:
+    """The manifest's `channel` (default sms), one of CHANNELS."""
+    value = str(raw.get("channel", "sms")).lower()
+    if value not in CHANNELS:
+        raise ManifestError(f"{where}: `channel` must be one of {CHANNELS}")
+    return value
+
+
+def check_texts(raw: dict[str, Any], keys: Iterable[str], where: str) -> None:
+    """Each of `keys` the manifest gives must be a non-empty text."""
+    for key in keys:
+        if key in raw and not (isinstance(raw[key], str) and raw[key].strip()):
+            raise ManifestError(f"{where}: `{key}` must be a non-empty text")
 
 
 def default_country(raw: dict[str, Any], where: str) -> str:
@@ -49,8 +83,12 @@ def default_country(raw: dict[str, Any], where: str) -> str:
 
 
 class ManifestSettings:
-    """For the frozen manifest dataclasses (each with a `path` field): the effective settings,
-    JSON-ready, and their fingerprint (the same file under other settings is another import)."""
+    """For the frozen manifest dataclasses (each with `path`, `date_order` and `default_country`
+    fields): the effective settings, JSON-ready, their fingerprint (the same file under other
+    settings is another import), and the date order dates are read in."""
+
+    date_order: str
+    default_country: str
 
     def settings(self) -> dict[str, Any]:
         d = asdict(self)  # type: ignore[call-overload]
@@ -59,6 +97,9 @@ class ManifestSettings:
 
     def fingerprint(self) -> str:
         return hashlib.sha256(json.dumps(self.settings(), sort_keys=True).encode()).hexdigest()
+
+    def effective_date_order(self) -> str:
+        return effective_date_order(self.date_order, self.default_country)
 
 
 @dataclass(frozen=True)
@@ -85,9 +126,6 @@ class Manifest(ManifestSettings):
         d["lists"], d["tags"] = list(self.lists), list(self.tags)
         return d
 
-    def effective_date_order(self) -> str:
-        return effective_date_order(self.date_order, self.default_country)
-
 
 def effective_date_order(date_order: str, default_country: str) -> str:
     """`auto` reads 03/04/2026 as March 4 for US/CA lists and as 3 April elsewhere."""
@@ -113,12 +151,7 @@ def manifest_path_for(data_file: Path) -> Path | None:
 
 
 def load_manifest(data_file: Path) -> Manifest:
-    path = manifest_path_for(data_file)
-    if path is None:
-        raise ManifestError(
-            f"{data_file.name}: no manifest. Add {data_file.name.split('.')[0]}.manifest.yaml (or "
-            f"{FOLDER_MANIFEST} for the folder) with at least `lists: [<list name>]`; see docs/inbox.md"
-        )
+    path = require_manifest(data_file, " with at least `lists: [<list name>]`; see docs/inbox.md")
     return parse_manifest(read_yaml(path), source=path)
 
 
@@ -162,10 +195,7 @@ def file_settings(raw: dict, fail: Callable[[str, str], ManifestError], fields: 
 def parse_manifest(raw: Any, source: Path | None = None) -> Manifest:
     """Validate a manifest mapping; every error names the manifest file and the key."""
     where = source.name if source else "manifest"
-
-    def fail(key: str, why: str) -> ManifestError:
-        return ManifestError(f"{where}: `{key}` {why}")
-
+    fail = key_error(where)
     check_mapping(raw, where, _KEYS)
 
     lists = raw.get("lists", raw.get("list"))
@@ -176,9 +206,7 @@ def parse_manifest(raw: Any, source: Path | None = None) -> Manifest:
 
     country = default_country(raw, where)
 
-    channel = str(raw.get("channel", "sms")).lower()
-    if channel not in CHANNELS:
-        raise fail("channel", f"must be one of {CHANNELS}")
+    chosen_channel = channel(raw, where)
 
     tags = raw.get("tags", [])
     if isinstance(tags, str):
@@ -199,7 +227,7 @@ def parse_manifest(raw: Any, source: Path | None = None) -> Manifest:
     return Manifest(
         lists=tuple(x.strip() for x in lists),
         default_country=country,
-        channel=channel,
+        channel=chosen_channel,
         tags=tuple(str(t).strip() for t in tags if str(t).strip()),
         consent_source=str(consent.get("source") or "file import"),
         consent_method=str(consent.get("method") or "import"),

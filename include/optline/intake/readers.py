@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 FORMATS = {".csv": "csv", ".tsv": "csv", ".txt": "text", ".xlsx": "xlsx"}
+EXPORT_SUFFIXES = (".csv", ".tsv", ".txt")  # what a provider's delimited export may be called
 _CANDIDATE_DELIMITERS = (",", ";", "\t", "|")
 _SCIENTIFIC_FORMAT = re.compile(r"[0#.]E\+", re.IGNORECASE)
 
@@ -214,6 +215,18 @@ def _streamed(path: Path, encoding: str, delimiter: str | None) -> Iterator[tupl
         yield from read_delimited(fh, path.name, delimiter) if delimiter else read_lines(fh)
 
 
+def first_filled(records: Iterator[tuple[int, list]],
+                 file_name: str) -> tuple[list[tuple[int, list]], tuple[int, list]]:
+    """The blank records at the top, and the first with a cell in it (the header, or the first
+    data row); the rest stay in `records`. A file with no such record raises MalformedFileError."""
+    blanks = []
+    for record in records:
+        if any(clean_cell(c) for c in record[1]):
+            return blanks, record
+        blanks.append(record)
+    raise MalformedFileError(file_name, None, "the file has no rows (it is empty or blank)")
+
+
 def prepend(head: list[tuple[int, list]], rest: Iterator[tuple[int, list]]) -> Iterator[tuple[int, list]]:
     """Put records read ahead (to look at the header) back in front of the rest."""
     yield from head
@@ -234,12 +247,7 @@ def read_headed_rows(path: Path, *, encoding: str, delimiter: str | None, fields
     line)` says which cell feeds which field (and raises MalformedFileError when one is
     missing). Every data row is kept, with `read_issue` blank_row or extra_fields."""
     records, how = open_records(path, "csv", encoding=encoding, delimiter=delimiter)
-    leading = next(records, None)
-    while leading is not None and not any(clean_cell(c) for c in leading[1]):
-        leading = next(records, None)
-    if leading is None:
-        raise MalformedFileError(path.name, None, "the file has no rows (it is empty or blank)")
-    header_line, header_cells = leading
+    _, (header_line, header_cells) = first_filled(records, path.name)
     header = [clean_cell(c) for c in header_cells]
     columns = map_header(header, header_line)
     wanted = tuple(fields)
@@ -258,3 +266,14 @@ def read_headed_rows(path: Path, *, encoding: str, delimiter: str | None, fields
         rows.append(row)
     return HeadedRows(how["encoding"], how["delimiter"], rows)
 
+
+
+def read_export(path: Path, what: str, *, encoding: str, delimiter: str | None, fields: Iterable[str],
+                map_header: Callable[[list[str | None], str, int], dict[str, int]]) -> HeadedRows:
+    """A provider's delimited export (EXPORT_SUFFIXES) read whole by `read_headed_rows`, with
+    `map_header(header, file name, line)`; any other file type is refused, naming `what`."""
+    if path.suffix.lower() not in EXPORT_SUFFIXES:
+        raise MalformedFileError(path.name, None, f"unsupported file type {path.suffix!r} for {what}; "
+                                 "export them as .csv")
+    return read_headed_rows(path, encoding=encoding, delimiter=delimiter, fields=fields,
+                            map_header=lambda header, line: map_header(header, path.name, line))

@@ -1,6 +1,6 @@
 """Delivery status reports: the provider says what became of each message we sent.
 
-Files wait in the delivery inbox (`OPTLINE_DELIVERY_INBOX`, default
+Files wait in the delivery inbox (`inbox()`: OPTLINE_DELIVERY_INBOX, else
 `$OPTLINE_DATA_DIR/delivery/`), no manifest needed:
 
 - a status export, `.csv` / `.tsv` with a header (a Twilio console or BigQuery export):
@@ -16,7 +16,8 @@ nothing), whole, in one transaction. Every line read ends as `applied` (it names
 messages), `unmatched` (valid, but the id is not one of ours: kept with `outbox_id` null) or
 `invalid` (with a reason); lines read = applied + unmatched + invalid, checked before commit.
 A file that cannot be read as a whole (undecodable, no message id or status column) raises
-`MalformedFileError` naming the file and line, and nothing is written.
+`MalformedFileError` naming the file and line, and nothing is written. A report per file goes
+to `reports/delivery/<file stem>-<first 8 of sha256>.json`.
 
 A message's `msg.outbox.delivery_status` moves to a report's status when it is at least as
 advanced (queued/accepted/scheduled < sending < sent < delivered/undelivered/failed < read);
@@ -43,9 +44,12 @@ import duckdb
 import pyarrow as pa
 
 from optline import warehouse
-from optline.config import data_folder
+from optline.config import paths
+from optline.intake.chunks import registered, rows_table
+from optline.intake.errors import ReconciliationError
 from optline.intake.fields import header_key
 from optline.intake.identity import sha256_of
+from optline.intake.outcomes import count_outcomes, reconcile_lines
 from optline.intake.readers import (
     MalformedFileError,
     clean_cell,
@@ -54,9 +58,12 @@ from optline.intake.readers import (
     open_text,
     read_lines,
 )
+from optline.intake.summary import iso_utc
+from optline.runs import RunContext
 
 log = logging.getLogger(__name__)
 
+KIND = "delivery"  # the reports' folder
 # Twilio's message statuses, and how far along each is (a report moves a message's delivery
 # status only forward, or sideways to a newer report). Mirrored in sql/delivery/outbox_update.sql.
 STATUS_RANK: dict[str, int] = {
@@ -69,7 +76,7 @@ STATUS_RANK: dict[str, int] = {
 STATUSES = frozenset(STATUS_RANK)
 _STATUS_SPELLINGS = {"cancelled": "canceled"}
 
-# Field spellings, compared by optline.fields.header_key (case, spaces, punctuation ignored),
+# Field spellings, compared by optline.intake.fields.header_key (case, spaces, punctuation ignored),
 # in order of preference when a file has more than one.
 FIELDS: dict[str, tuple[str, ...]] = {
     "provider_message_id": ("messagesid", "smssid", "sid", "messageid", "providermessageid", "id"),
@@ -84,6 +91,9 @@ JSON_LINE_SUFFIXES = (".jsonl", ".ndjson")
 CALLBACK_SUFFIXES = JSON_LINE_SUFFIXES + (".txt", ".log")
 
 OUTCOMES = ("applied", "unmatched", "invalid")
+# staging.delivery_lines' columns as read (sql/delivery/lines_insert.sql)
+_LINE_COLUMNS = ("row_number", "line_number", "provider_message_id", "status", "error_code", "reported_at", "reason")
+_LINE_TYPES = {"row_number": pa.int64(), "line_number": pa.int64(), "reported_at": pa.timestamp("us", tz="UTC")}
 # Why a line is invalid, in the order checked.
 REASONS = ("blank_line", "extra_fields", "invalid_json", "unreadable_line", "missing_message_id",
            "invalid_message_id", "missing_status", "unknown_status", "invalid_error_code", "invalid_reported_at",
@@ -97,7 +107,7 @@ _MAX_INVALID_IN_REPORT = 1000
 
 
 class DeliveryError(RuntimeError):
-    """A delivery file could not be applied; nothing from it was written."""
+    """Delivery files could not be applied; nothing from those was written."""
 
 
 class DeliveryInboxError(DeliveryError):
@@ -133,14 +143,15 @@ class DeliveryResult:
         return d
 
 
-def delivery_inbox() -> Path:
-    """OPTLINE_DELIVERY_INBOX, else `$OPTLINE_DATA_DIR/delivery`."""
-    return data_folder("OPTLINE_DELIVERY_INBOX", "delivery")
+def inbox() -> Path:
+    """Where delivery status files wait: OPTLINE_DELIVERY_INBOX, else `$OPTLINE_DATA_DIR/delivery`."""
+    return paths().delivery_inbox
 
 
 def report_path_for(reports_dir: Path, file_name: str, file_sha256: str) -> Path:
-    """`<reports>/delivery/<file stem>-<first 8 of sha256>.json`."""
-    return reports_dir / "delivery" / f"{Path(file_name).stem}-{file_sha256[:8]}.json"
+    """`<reports>/delivery/<file stem>-<first 8 of sha256>.json` (a file has no batch id: its
+    bytes name it)."""
+    return reports_dir / KIND / f"{Path(file_name).stem}-{file_sha256[:8]}.json"
 
 
 # --- reading --------------------------------------------------------------------------------
@@ -351,38 +362,29 @@ def read_file(path: Path, applied_at: dt.datetime) -> DeliveryFile:
 
 
 def _lines_table(lines: list[dict[str, Any]]) -> pa.Table:
-    return pa.table({
-        "row_number": pa.array(range(1, len(lines) + 1), pa.int64()),
-        "line_number": pa.array([r["line_number"] for r in lines], pa.int64()),
-        "provider_message_id": pa.array([r["provider_message_id"] for r in lines], pa.string()),
-        "status": pa.array([r["status"] for r in lines], pa.string()),
-        "error_code": pa.array([r["error_code"] for r in lines], pa.string()),
-        "reported_at": pa.array([r["reported_at"] for r in lines], pa.timestamp("us", tz="UTC")),
-        "reason": pa.array([r["reason"] for r in lines], pa.string()),
-    })
+    numbered = ({"row_number": row_number, **line} for row_number, line in enumerate(lines, start=1))
+    return rows_table(numbered, _LINE_COLUMNS, _LINE_TYPES)
 
 
 # --- applying -------------------------------------------------------------------------------
 
-def apply_file(conn: duckdb.DuckDBPyConnection, path: Path, applied_at: dt.datetime,
-               reports_dir: Path) -> DeliveryResult:
-    """Apply one delivery file whole (one transaction) at the clock `applied_at`, and write its
+def apply_file(conn: duckdb.DuckDBPyConnection, path: Path, run: RunContext, reports_dir: Path) -> DeliveryResult:
+    """Apply one delivery file whole (one transaction) at the clock `run.as_of`, and write its
     report. A file already applied (same bytes) is not read again: nothing changes (its report
     is rewritten only if missing). Raises MalformedFileError (nothing written) if unreadable."""
+    applied_at = run.as_of
     if applied_at.tzinfo is None:
-        raise ValueError("applied_at must be timezone-aware")
+        raise ValueError("the run's clock (as_of) must be timezone-aware")
     path = Path(path)
     file_sha = sha256_of(path)
     known = warehouse.fetch_dicts(conn, "delivery/file_find", file_sha256=file_sha)
     if known:
         log.info("%s: already applied (same bytes as %s); not read again", path.name, known[0]["file_name"])
-        report = report_path_for(reports_dir, known[0]["file_name"], file_sha)
-        result = result_for(conn, file_sha, report, already_applied=True)
-        if not report.is_file():
-            write_report(conn, result, report)
+        result = result_for(conn, file_sha, reports_dir, already_applied=True)
+        if not Path(result.report_path).is_file():
+            write_report(conn, result, reports_dir)
         return result
 
-    report = report_path_for(reports_dir, path.name, file_sha)
     read = read_file(path, applied_at)
     table = _lines_table(read.lines)
     with warehouse.transaction(conn):
@@ -390,32 +392,26 @@ def apply_file(conn: duckdb.DuckDBPyConnection, path: Path, applied_at: dt.datet
                       file_path=str(path), file_bytes=path.stat().st_size, file_format=read.file_format,
                       encoding=read.encoding, delimiter=read.delimiter, applied_at=applied_at,
                       lines_read=table.num_rows)
-        conn.register("delivery_lines_read", table)
-        try:
+        with registered(conn, "delivery_lines_read", table):
             warehouse.run(conn, "delivery/lines_insert", file_sha256=file_sha, applied_at=applied_at)
-        finally:
-            conn.unregister("delivery_lines_read")
         warehouse.run(conn, "delivery/events_insert", file_sha256=file_sha)
         updated = warehouse.run(conn, "delivery/outbox_update", file_sha256=file_sha,
                                 applied_at=applied_at).fetchone()[0]
-        counts = dict.fromkeys(OUTCOMES, 0)
-        for row in warehouse.fetch_dicts(conn, "delivery/outcome_counts", file_sha256=file_sha):
-            counts[row["outcome"]] += row["lines"]
-        if sum(counts.values()) != table.num_rows:
-            raise DeliveryError(f"{path.name}: read {table.num_rows} lines but {counts['applied']} applied + "
-                                f"{counts['unmatched']} unmatched + {counts['invalid']} invalid; nothing applied")
+        counts = count_outcomes(warehouse.fetch_dicts(conn, "delivery/outcome_counts", file_sha256=file_sha),
+                                OUTCOMES, "lines")
+        reconcile_lines(path.name, table.num_rows, counts, OUTCOMES)
         warehouse.run(conn, "delivery/file_set_counts", file_sha256=file_sha, lines_applied=counts["applied"],
                       lines_unmatched=counts["unmatched"], lines_invalid=counts["invalid"],
                       messages_updated=updated)
-    result = result_for(conn, file_sha, report, already_applied=False)
-    write_report(conn, result, report)
+    result = result_for(conn, file_sha, reports_dir, already_applied=False)
+    write_report(conn, result, reports_dir)
     log.info("%s: %d lines read: %d applied, %d unmatched, %d invalid %s; %d message(s) updated",
              path.name, result.lines_read, result.applied, result.unmatched, result.invalid,
              result.invalid_by_reason, result.messages_updated)
     return result
 
 
-def apply_inbox(conn: duckdb.DuckDBPyConnection, folder: Path, applied_at: dt.datetime,
+def apply_inbox(conn: duckdb.DuckDBPyConnection, folder: Path, run: RunContext,
                 reports_dir: Path) -> list[DeliveryResult]:
     """Apply every file of the folder, in name order (manifests `*.manifest.yaml`,
     `_manifest.yaml`, hidden files and sub-folders skipped). A file that cannot be applied does
@@ -425,8 +421,8 @@ def apply_inbox(conn: duckdb.DuckDBPyConnection, folder: Path, applied_at: dt.da
     failures: list[tuple[str, str]] = []
     for path in inbox_files(folder):
         try:
-            results.append(apply_file(conn, path, applied_at, reports_dir))
-        except (MalformedFileError, DeliveryError) as exc:
+            results.append(apply_file(conn, path, run, reports_dir))
+        except (MalformedFileError, ReconciliationError) as exc:
             log.error("%s", exc)
             failures.append((path.name, str(exc)))
     if failures:
@@ -443,8 +439,9 @@ def inbox_files(folder: Path) -> list[Path]:
                    and p.name != "_manifest.yaml"), key=lambda p: p.name)
 
 
-def result_for(conn: duckdb.DuckDBPyConnection, file_sha: str, report: Path, *,
+def result_for(conn: duckdb.DuckDBPyConnection, file_sha: str, reports_dir: Path, *,
                already_applied: bool) -> DeliveryResult:
+    """How the file with the bytes `file_sha` stands: its counts, by status and reason too."""
     row = warehouse.fetch_dicts(conn, "delivery/file_find", file_sha256=file_sha)[0]
     by_status: dict[str, dict[str, int]] = {}
     by_reason: dict[str, int] = {}
@@ -459,22 +456,23 @@ def result_for(conn: duckdb.DuckDBPyConnection, file_sha: str, report: Path, *,
         lines_read=row["lines_read"], applied=row["lines_applied"], unmatched=row["lines_unmatched"],
         invalid=row["lines_invalid"], messages_updated=row["messages_updated"],
         by_status=dict(sorted(by_status.items())), invalid_by_reason=dict(sorted(by_reason.items())),
-        report_path=str(report),
+        report_path=str(report_path_for(reports_dir, row["file_name"], file_sha)),
     )
 
 
 # --- report ---------------------------------------------------------------------------------
 
-def write_report(conn: duckdb.DuckDBPyConnection, result: DeliveryResult, report: Path) -> Path:
-    """The file's summary as JSON: counts by status and outcome, invalid lines by line and
-    reason. No message id, no number, no value read from the file."""
+def write_report(conn: duckdb.DuckDBPyConnection, result: DeliveryResult, reports_dir: Path) -> Path:
+    """The file's summary as JSON under reports/delivery/ (`result.report_path`): counts by status
+    and outcome, invalid lines by line and reason. No message id, no number, no value read from
+    the file."""
     row = warehouse.fetch_dicts(conn, "delivery/file_find", file_sha256=result.file_sha256)[0]
     invalid = warehouse.fetch_dicts(conn, "delivery/invalid_lines", file_sha256=result.file_sha256)
     summary = {
         "file_name": result.file_name,
         "file_sha256": result.file_sha256,
         "file_format": row["file_format"],
-        "applied_at": row["applied_at"].astimezone(dt.UTC).isoformat(),
+        "applied_at": iso_utc(row["applied_at"]),
         "lines_read": result.lines_read,
         "applied": result.applied,
         "unmatched": result.unmatched,
@@ -485,6 +483,7 @@ def write_report(conn: duckdb.DuckDBPyConnection, result: DeliveryResult, report
         "invalid_lines": [{"line": r["line_number"], "reason": r["reason"]} for r in invalid[:_MAX_INVALID_IN_REPORT]],
         "invalid_lines_not_listed": max(0, len(invalid) - _MAX_INVALID_IN_REPORT),
     }
+    report = report_path_for(reports_dir, result.file_name, result.file_sha256)
     report.parent.mkdir(parents=True, exist_ok=True)
     tmp = report.with_name(f".{report.name}.tmp")
     tmp.write_text(json.dumps(summary, indent=2) + "\n", encoding="utf-8")

@@ -7,7 +7,6 @@ names the file and the key. Quiet hours are compliance policy and live elsewhere
 
 from __future__ import annotations
 
-import os
 import re
 import string
 from dataclasses import dataclass, field
@@ -16,7 +15,7 @@ from typing import Any
 
 import yaml
 
-from optline.config import PROJECT_DIR, ConfigError, paths
+from optline.config import PROJECT_DIR, ConfigError, message_provider, messaging_config_file, paths
 
 PROVIDERS = ("sandbox", "twilio", "webhook")
 WELCOME_PLACEHOLDERS = frozenset({"first_name", "list", "confirm_keyword"})
@@ -61,8 +60,7 @@ class MessagingConfig:
 
 
 def config_path() -> Path:
-    value = os.environ.get("OPTLINE_MESSAGING_CONFIG")
-    return Path(value).expanduser().resolve() if value else PROJECT_DIR / "config" / "messaging.yaml"
+    return messaging_config_file() or PROJECT_DIR / "config" / "messaging.yaml"
 
 
 def _check_template(value: Any, where: str) -> str:
@@ -145,11 +143,11 @@ def load_config(path: Path | None = None) -> MessagingConfig:
             raise ConfigError(f"{target}: not valid YAML: {exc}") from exc
         config = parse_config(raw, str(target))
         config = MessagingConfig(config.provider, config.dispatch, config.welcome, str(target))
-    elif path is not None or os.environ.get("OPTLINE_MESSAGING_CONFIG"):
+    elif path is not None or messaging_config_file() is not None:
         raise ConfigError(f"no messaging config at {target}: copy config/messaging.yaml there")
     else:
         config = MessagingConfig()
-    override = os.environ.get("OPTLINE_MESSAGE_PROVIDER")
+    override = message_provider()
     if override:
         if override not in PROVIDERS:
             raise ConfigError(f"OPTLINE_MESSAGE_PROVIDER must be one of {PROVIDERS}, not {override!r}")

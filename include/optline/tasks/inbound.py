@@ -1,7 +1,7 @@
-"""What the inbound_messages DAG's tasks do: thin adapters from Airflow's context to optline.inbound.
+"""What the inbound_messages DAG's tasks do: thin adapters from Airflow's context to
+optline.consent.inbound.
 
-Airflow is imported inside the functions. Tasks pass file paths, batch ids and counts along
-XCom, never a number or a message body.
+Tasks pass file paths, batch ids and counts along XCom, never a number or a message body.
 """
 
 from __future__ import annotations
@@ -10,61 +10,37 @@ import logging
 from pathlib import Path
 from typing import Any
 
-from optline import warehouse
+from airflow.sdk.exceptions import AirflowFailException
+
 from optline.config import paths
 from optline.consent import inbound
-from optline.intake.errors import INPUT_ERRORS
-from optline.intake.identity import sha256_of
-from optline.runs import RunContext
-from optline.tasks.common import discover_in, open_warehouse
-from optline.tasks.common import run_context as tasks_run_context
+from optline.tasks.common import discover_in, open_warehouse, run_context
+from optline.tasks.intake import apply_inbox_file, chosen_inbox
 
 log = logging.getLogger(__name__)
 
 
-def run_context(context: dict[str, Any]) -> RunContext:
-    """Opt-outs are applied at the wall clock (or the `as_of` param), not the run's scheduled time."""
-    return tasks_run_context(context, wall_clock=True)
-
-
-def inbox_dir(context: dict[str, Any]) -> Path:
-    chosen = (context.get("params") or {}).get("inbox")
-    return Path(chosen) if chosen else inbound.inbound_inbox()
-
-
 def discover_files(context: dict[str, Any]) -> list[dict]:
-    return discover_in(inbox_dir(context), "inbound")
+    """The exports waiting in the `inbox` param's folder, else in OPTLINE_INBOUND_INBOX /
+    `$OPTLINE_DATA_DIR/inbound`."""
+    return discover_in(chosen_inbox(context, inbound.inbox()), "inbound")
 
 
 def apply_file(inbox_file: dict, context: dict[str, Any]) -> dict:
-    from airflow.sdk.exceptions import AirflowFailException
-
-    with open_warehouse() as conn:
-        try:
-            result = inbound.apply_file(conn, Path(inbox_file["path"]), run_context(context), paths().reports)
-        except INPUT_ERRORS as exc:
-            raise AirflowFailException(str(exc)) from exc  # a person must fix the file: no retry
-    return result.as_xcom()
+    """Apply one export in one transaction; opt-outs are applied at the wall clock (or the `as_of`
+    param), not the run's scheduled time. A bad export fails at once, without retries."""
+    return apply_inbox_file(inbound.apply_file, inbox_file, run_context(context, wall_clock=True))
 
 
-def summarize(files: list[dict]) -> dict:
+def summarize(files: list[dict], context: dict[str, Any]) -> dict:
     """Log how each export stands; fail the run, naming them, if any export was not applied."""
-    from airflow.sdk.exceptions import AirflowFailException
-
     lines, failed = [], []
     with open_warehouse() as conn:
         for f in files:
-            path = Path(f["path"])
-            try:
-                key = inbound.import_key(sha256_of(path), inbound.load_inbound_manifest(path))
-            except INPUT_ERRORS:
+            r = inbound.file_result(conn, Path(f["path"]), paths().reports)
+            if r is None:
                 failed.append(f["name"])
                 continue
-            found = warehouse.run(conn, "inbound/batch_by_import_key", import_key=key).fetchone()
-            if found is None:
-                failed.append(f["name"])
-                continue
-            r = inbound.result_for(conn, found[0], paths().reports, already_imported=False)
             lines.append(f"{r.file_name}: batch {r.batch_id}, {r.lines_read} read, {r.applied} applied, "
                          f"{r.ignored} ignored, {r.invalid} invalid, {r.opt_outs} opt-out(s), "
                          f"{r.opt_outs_over_limit} beyond the limit; report {r.report_dir}")

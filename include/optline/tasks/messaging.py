@@ -74,17 +74,19 @@ def send_due(context: dict[str, Any]) -> dict:
 
 
 def apply_delivery_reports(context: dict[str, Any]) -> dict:
-    folder = delivery.delivery_inbox()
+    """Apply every file of the delivery inbox at the wall clock (or the `as_of` param). A bad file
+    does not stop the others, nor the sending: `report` fails the run, naming it."""
+    folder = delivery.inbox()
     if not folder.is_dir():
         log.info("no delivery inbox at %s yet: no status to apply", folder)
         return {"files": 0}
     failed: list[str] = []
     with open_warehouse() as conn:
         try:
-            results = delivery.apply_inbox(conn, folder, run_context(context, wall_clock=True).as_of, paths().reports)
+            results = delivery.apply_inbox(conn, folder, run_context(context, wall_clock=True), paths().reports)
         except delivery.DeliveryInboxError as exc:  # the good files are applied; sending goes on
             results, failed = exc.results, [name for name, _ in exc.failures]
-            for name, message in exc.failures:
+            for _, message in exc.failures:
                 log.error("delivery file not applied: %s", message)
     return {"files": len(results) + len(failed), "results": [r.as_xcom() for r in results], "failed": failed}
 

@@ -371,13 +371,6 @@ def test_the_result_for_xcom_holds_counts_only(conn, data_dir):
     assert xcom["batch_id"] == result.batch_id and "5550101" not in json.dumps(xcom)
 
 
-def test_the_confirmations_inbox_defaults_under_the_data_dir_and_can_be_moved(data_dir, monkeypatch, tmp_path):
-    monkeypatch.delenv("OPTLINE_CONFIRMATIONS_INBOX", raising=False)
-    assert confirmations.confirmations_inbox() == data_dir / "confirmations"
-    monkeypatch.setenv("OPTLINE_CONFIRMATIONS_INBOX", str(tmp_path / "elsewhere"))
-    assert confirmations.confirmations_inbox() == tmp_path / "elsewhere"
-
-
 def test_batch_ids_come_from_the_sequence_every_kind_of_batch_shares(conn, data_dir):
     import_list(conn, data_dir, [ANN])
     result = apply(conn, data_dir, [[ANN, when(1)]])
@@ -387,7 +380,7 @@ def test_batch_ids_come_from_the_sequence_every_kind_of_batch_shares(conn, data_
 
 def test_the_samples_confirm_the_given_numbers_and_show_one_unknown_and_one_invalid_row(conn, data_dir):
     import_list(conn, data_dir, [ANN, BO])
-    folder = confirmations.confirmations_inbox()
+    folder = confirmations.inbox()
     files = confirmations.write_samples(folder, AS_OF.date(), [ANN, BO])
     assert [f.name for f in files] == ["web_confirmations.csv", "web_confirmations.manifest.yaml"]
     result = confirmations.apply_file(conn, files[0], RunContext(as_of=AS_OF), data_dir / "reports")

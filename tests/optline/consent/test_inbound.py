@@ -124,7 +124,8 @@ def test_start_on_another_channel_than_the_opt_out_is_ignored(conn, data_dir):
 def test_help_queues_one_help_reply_with_the_manifests_text(conn, data_dir):
     result = apply(conn, data_dir, [(ANN, "help", when(1))])
     outbox = conn.execute("select kind, e164, channel, body, status, idempotency_key from msg.outbox").fetchall()
-    assert outbox == [("help", ANN, "sms", "Pizza Palace: reply STOP to cancel.", "queued", f"help:{result.batch_id}:1")]
+    assert outbox == [("help", ANN, "sms", "Pizza Palace: reply STOP to cancel.", "queued",
+                       f"help:{result.batch_id}:1")]
     assert events(conn) == []
 
 
@@ -158,7 +159,8 @@ def test_a_keyword_joins_the_list_as_an_active_member_with_a_welcome(conn, data_
     assert conn.execute("select channel, status from core.memberships").fetchall() == [("sms", "active")]
     assert conn.execute("select count(*) from core.phone_numbers where number_hmac is not null").fetchone()[0] == 1
     assert events(conn) == [("resubscribe", "sms", "PIZZA", "inbound")]
-    assert conn.execute("select kind, body from msg.outbox").fetchall() == [("welcome", "Welcome to Pizza Lovers (PIZZA)!")]
+    assert conn.execute("select kind, body from msg.outbox").fetchall() == [
+        ("welcome", "Welcome to Pizza Lovers (PIZZA)!")]
 
 
 def test_the_welcome_goes_out_only_the_first_time_a_number_ever_joins(conn, data_dir):
@@ -206,7 +208,7 @@ def test_stop_then_start_in_one_file_resubscribes_and_start_then_stop_does_not(c
 
 
 def test_the_same_export_dropped_again_changes_nothing(conn, data_dir):
-    files = inbound.write_inbound_samples(data_dir / "inbound", AS_OF.date())
+    files = inbound.write_samples(data_dir / "inbound", AS_OF.date())
     first = inbound.apply_file(conn, files[0], RunContext(as_of=AS_OF), data_dir / "reports")
     before = warehouse_snapshot(conn)
     again = inbound.apply_file(conn, files[0], RunContext(as_of=AS_OF + dt.timedelta(hours=1)), data_dir / "reports")
@@ -280,10 +282,3 @@ def test_the_report_gives_business_days_per_opt_out_and_flags_those_beyond_ten(c
     assert "5550101" not in text and "5550102" not in text
     batch = conn.execute("select opt_outs, opt_outs_over_limit from ops.inbound_batches").fetchone()
     assert batch == (3, 1)
-
-
-def test_the_inbound_inbox_defaults_under_the_data_dir_and_can_be_moved(data_dir, monkeypatch, tmp_path):
-    monkeypatch.delenv("OPTLINE_INBOUND_INBOX", raising=False)
-    assert inbound.inbound_inbox() == data_dir / "inbound"
-    monkeypatch.setenv("OPTLINE_INBOUND_INBOX", str(tmp_path / "elsewhere"))
-    assert inbound.inbound_inbox() == tmp_path / "elsewhere"

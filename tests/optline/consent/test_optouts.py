@@ -87,7 +87,7 @@ def write_optouts(path: Path, rows: list[list[str]], **manifest) -> Path:
     return path
 
 
-def apply(conn, data_dir: Path, rows: list[list[str]], name: str = "optouts.csv", **manifest) -> optouts.OptoutSummary:
+def apply(conn, data_dir: Path, rows: list[list[str]], name: str = "optouts.csv", **manifest) -> optouts.OptoutResult:
     path = write_optouts(data_dir / "optouts" / name, rows, **manifest)
     return optouts.apply_file(conn, path, RUN, data_dir / "reports")
 
@@ -124,7 +124,8 @@ def test_a_contact_id_row_suppresses_that_contacts_number_with_the_rows_date(wh,
 
 def test_a_number_shared_by_several_contacts_matches_them_all_when_nothing_narrows(wh, data_dir):
     s = apply(wh, data_dir, [["Mobile Number", "Opted Out"], ["415.555.0103", DAY]])
-    assert outcomes(wh, s.batch_id) == [("matched", None, "number", sorted([contact_id(wh, "Cy"), contact_id(wh, "Di")]))]
+    assert outcomes(wh, s.batch_id) == [
+        ("matched", None, "number", sorted([contact_id(wh, "Cy"), contact_id(wh, "Di")]))]
     # one event for the number; no single contact to name
     assert [(e[0], e[3]) for e in events(wh, s.batch_id)] == [("all", None)]
     assert suppressed(wh, "+14155550103")["sms"]
@@ -349,17 +350,11 @@ def test_demo_samples_match_the_demo_contacts(data_dir):
         samples.write_samples(data_dir / "inbox", AS_OF.date())
         pipeline.import_file(conn, data_dir / "inbox" / "store_events.xlsx", RunContext(as_of=AS_OF),
                              data_dir / "reports")
-        written = optouts.write_optout_samples(data_dir / "optouts", AS_OF.date())
-        assert optouts.write_optout_samples(data_dir / "optouts", AS_OF.date()) == []  # kept, not rewritten
-        [s] = optouts.apply_folder(conn, data_dir / "optouts", RUN, data_dir / "reports")
+        written = optouts.write_samples(data_dir / "optouts", AS_OF.date())
+        assert optouts.write_samples(data_dir / "optouts", AS_OF.date()) == []  # kept, not rewritten
+        [s] = optouts.apply_inbox(conn, data_dir / "optouts", RUN, data_dir / "reports")
     finally:
         conn.close()
     assert [p.name for p in written] == ["support_desk_unsubscribes.csv"]
     assert (s.lines_read, s.matched, s.suppressed_unmatched, s.invalid) == (6, 3, 1, 2)
     assert s.invalid_by_reason == {"invalid_number": 1, "invalid_opt_out_date": 1}
-
-
-def test_the_optout_inbox_defaults_under_the_data_dir_and_can_be_moved(data_dir, monkeypatch, tmp_path):
-    assert optouts.inbox_dir() == data_dir / "optouts"
-    monkeypatch.setenv("OPTLINE_OPTOUT_INBOX", str(tmp_path / "elsewhere"))
-    assert optouts.inbox_dir() == tmp_path / "elsewhere"

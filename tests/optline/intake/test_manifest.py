@@ -11,10 +11,13 @@ from optline.intake.manifest import (
     FOLDER_MANIFEST,
     Manifest,
     ManifestError,
+    channel,
+    check_texts,
     effective_date_order,
     load_manifest,
     manifest_path_for,
     parse_manifest,
+    require_manifest,
 )
 
 
@@ -223,3 +226,27 @@ def test_fingerprint_changes_with_any_setting(change: dict) -> None:
 def test_effective_date_order(order: str, country: str, expected: str) -> None:
     assert effective_date_order(order, country) == expected
     assert Manifest(lists=("A",), default_country=country, date_order=order).effective_date_order() == expected
+
+
+# --- what every kind of manifest shares --------------------------------------------------------
+
+def test_require_manifest_finds_it_or_says_which_file_to_add_then_what_to_write(tmp_path: Path) -> None:
+    data = _data_file(tmp_path, "crm.export.csv")
+    with pytest.raises(ManifestError, match=r"^crm.export.csv: no manifest. Add crm.manifest.yaml "
+                                            r"\(or _manifest.yaml for the folder\), e.g. `scope: all`$"):
+        require_manifest(data, ", e.g. `scope: all`")
+    (tmp_path / FOLDER_MANIFEST).write_text("scope: all\n", encoding="utf-8")
+    assert require_manifest(data, "") == tmp_path / FOLDER_MANIFEST
+
+
+def test_channel_defaults_to_sms_and_names_the_key_when_unknown() -> None:
+    assert (channel({}, "m.yaml"), channel({"channel": "WhatsApp"}, "m.yaml")) == ("sms", "whatsapp")
+    with pytest.raises(ManifestError, match=r"^m.yaml: `channel` must be one of \('sms', 'whatsapp'\)$"):
+        channel({"channel": "email"}, "m.yaml")
+
+
+@pytest.mark.parametrize("value", ["", "  ", None, 3])
+def test_texts_given_must_be_non_empty(value) -> None:
+    check_texts({"other": value}, ("source",), "m.yaml")  # absent: the default applies
+    with pytest.raises(ManifestError, match=r"^m.yaml: `source` must be a non-empty text$"):
+        check_texts({"source": value}, ("source",), "m.yaml")

@@ -20,7 +20,9 @@ from optline.intake.readers import (
     decode,
     detect_delimiter,
     file_format,
+    first_filled,
     read_delimited,
+    read_export,
     read_lines,
     read_xlsx,
 )
@@ -325,3 +327,40 @@ def test_csv_renamed_xlsx_is_refused(tmp_path: Path) -> None:
         list(read_xlsx(path))
     assert info.value.file_name == "fake.xlsx"
     assert "XLSX" in str(info.value)
+
+
+# --- what every kind's reading shares --------------------------------------------------------
+
+def test_first_filled_skips_blank_records_and_leaves_the_rest_unread() -> None:
+    records = iter([(1, ["", " "]), (2, [None]), (3, ["Phone"]), (4, ["4155550101"])])
+    assert first_filled(records, "a.csv") == ([(1, ["", " "]), (2, [None])], (3, ["Phone"]))
+    assert list(records) == [(4, ["4155550101"])]
+
+
+def test_first_filled_refuses_a_file_with_no_filled_record() -> None:
+    with pytest.raises(MalformedFileError, match="a.csv: the file has no rows"):
+        first_filled(iter([(1, [""])]), "a.csv")
+
+
+def test_read_export_maps_the_header_with_the_file_name_and_keeps_every_row(tmp_path: Path) -> None:
+    path = tmp_path / "export.txt"
+    path.write_text("\nFrom;Body\n+14155550101;STOP\n;\n", encoding="utf-8")
+    seen = []
+
+    def map_header(header, file_name, line):
+        seen.append((header, file_name, line))
+        return {"from_raw": 0, "body": 1}
+
+    read = read_export(path, "inbound messages", encoding="auto", delimiter=None, fields=("from_raw", "body"),
+                       map_header=map_header)
+    assert seen == [(["From", "Body"], "export.txt", 2)]
+    assert (read.encoding, read.delimiter) == ("utf-8", ";")
+    assert read.rows == [{"line_number": 3, "read_issue": None, "from_raw": "+14155550101", "body": "STOP"},
+                         {"line_number": 4, "read_issue": "blank_row", "from_raw": None, "body": None}]
+
+
+def test_read_export_refuses_another_file_type_naming_the_kind(tmp_path: Path) -> None:
+    path = tmp_path / "export.xlsx"
+    path.write_bytes(b"PK")
+    with pytest.raises(MalformedFileError, match=r"unsupported file type '.xlsx' for web confirmations; export them"):
+        read_export(path, "web confirmations", encoding="auto", delimiter=None, fields=(), map_header=dict)

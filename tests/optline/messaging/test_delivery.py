@@ -12,6 +12,7 @@ import pytest
 
 from optline.intake.readers import MalformedFileError
 from optline.messaging import delivery
+from optline.runs import RunContext
 from tests.helpers import warehouse_snapshot
 
 SID_A = "SM" + "a" * 32
@@ -65,7 +66,7 @@ def test_a_csv_export_sets_each_messages_delivery_status_and_leaves_status_sent(
                  f"{SID_A},{OUR_NUMBER},{NUMBERS[SID_A]},Hi there,delivered,,2026-10-31T09:01:00Z\n"
                  f"{SID_B},{OUR_NUMBER},{NUMBERS[SID_B]},Hi there,undelivered,30003,2026-10-31 09:02:00\n")
 
-    result = delivery.apply_file(outbox, path, as_of, reports_dir)
+    result = delivery.apply_file(outbox, path, RunContext(as_of=as_of), reports_dir)
 
     state = delivery_state(outbox)
     assert state[SID_A] == ("sent", "delivered", dt.datetime(2026, 10, 31, 9, 1, tzinfo=dt.UTC), as_of)
@@ -90,7 +91,7 @@ def test_form_encoded_callback_lines_as_twilio_posts_them_are_applied(outbox, da
     ]
     path = write(data_dir / "delivery" / "callbacks-2026-10-31.txt", "\n".join(lines) + "\n")
 
-    result = delivery.apply_file(outbox, path, as_of, reports_dir)
+    result = delivery.apply_file(outbox, path, RunContext(as_of=as_of), reports_dir)
 
     state = delivery_state(outbox)
     assert state[SID_A][1:3] == ("delivered", dt.datetime(2026, 10, 31, 9, 5, tzinfo=dt.UTC))
@@ -110,7 +111,7 @@ def test_jsonl_callbacks_are_applied(outbox, data_dir, as_of, reports_dir):
     ]
     path = write(data_dir / "delivery" / "callbacks.jsonl", "".join(json.dumps(x) + "\n" for x in lines))
 
-    result = delivery.apply_file(outbox, path, as_of, reports_dir)
+    result = delivery.apply_file(outbox, path, RunContext(as_of=as_of), reports_dir)
 
     state = delivery_state(outbox)
     assert state[SID_A][1] == "delivered"  # case normalized
@@ -128,13 +129,13 @@ def test_a_late_sent_does_not_overwrite_delivered_in_the_same_file_or_a_later_on
                   + "\n"
                   + json.dumps({"MessageSid": SID_A, "MessageStatus": "sent", "Timestamp": "2026-10-31T09:06:00Z"})
                   + "\n")
-    delivery.apply_file(outbox, first, as_of, reports_dir)
+    delivery.apply_file(outbox, first, RunContext(as_of=as_of), reports_dir)
     assert delivery_state(outbox)[SID_A][1] == "delivered"
 
     later = write(data_dir / "delivery" / "b.txt",
                   form(MessageSid=SID_A, MessageStatus="sent") + "\n"
                   + form(MessageSid=SID_A, MessageStatus="queued") + "\n")
-    result = delivery.apply_file(outbox, later, as_of + dt.timedelta(hours=1), reports_dir)
+    result = delivery.apply_file(outbox, later, RunContext(as_of=as_of + dt.timedelta(hours=1)), reports_dir)
 
     assert delivery_state(outbox)[SID_A][1:3] == (
         "delivered", dt.datetime(2026, 10, 31, 9, 5, tzinfo=dt.UTC))
@@ -152,7 +153,7 @@ def test_a_more_advanced_status_wins_and_at_the_same_rank_the_newer_report(outbo
                  f"{SID_B},delivered,2026-10-31T09:30:00Z\n"
                  f"{SID_C},sent,\n"
                  f"{SID_C},delivered,\n")  # no times: file order decides
-    delivery.apply_file(outbox, path, as_of, reports_dir)
+    delivery.apply_file(outbox, path, RunContext(as_of=as_of), reports_dir)
 
     state = delivery_state(outbox)
     assert state[SID_A][1] == "undelivered"
@@ -164,7 +165,7 @@ def test_an_unknown_message_id_is_kept_as_unmatched_with_no_outbox_id(outbox, da
     path = write(data_dir / "delivery" / "export.csv",
                  f"message_id,status\n{SID_UNKNOWN},delivered\n{SID_A},delivered\n")
 
-    result = delivery.apply_file(outbox, path, as_of, reports_dir)
+    result = delivery.apply_file(outbox, path, RunContext(as_of=as_of), reports_dir)
 
     assert (result.applied, result.unmatched, result.invalid) == (1, 1, 0)
     assert result.by_status == {"delivered": {"applied": 1, "unmatched": 1}}
@@ -187,7 +188,7 @@ def test_invalid_lines_are_recorded_with_their_reasons_and_change_nothing(outbox
     ]
     path = write(data_dir / "delivery" / "callbacks.txt", "\n".join(lines) + "\n")
 
-    result = delivery.apply_file(outbox, path, as_of, reports_dir)
+    result = delivery.apply_file(outbox, path, RunContext(as_of=as_of), reports_dir)
 
     assert result.invalid_by_reason == {
         "blank_line": 1, "future_reported_at": 1, "invalid_json": 1, "invalid_message_id": 1,
@@ -210,7 +211,7 @@ def test_lines_read_equal_applied_plus_unmatched_plus_invalid_in_result_warehous
                  "SmsSid,SmsStatus\n"
                  f"{SID_A},delivered\n{SID_UNKNOWN},sent\n,delivered\n{SID_B},lost\n\n{SID_C},sending\n")
 
-    result = delivery.apply_file(outbox, path, as_of, reports_dir)
+    result = delivery.apply_file(outbox, path, RunContext(as_of=as_of), reports_dir)
 
     assert result.lines_read == 6
     assert (result.applied, result.unmatched, result.invalid) == (2, 1, 3)
@@ -232,20 +233,20 @@ def test_lines_read_equal_applied_plus_unmatched_plus_invalid_in_result_warehous
 
 def test_the_same_file_applied_again_changes_nothing(outbox, data_dir, as_of, reports_dir):
     path = write(data_dir / "delivery" / "export.csv", f"Sid,Status\n{SID_A},delivered\n{SID_UNKNOWN},sent\n")
-    first = delivery.apply_file(outbox, path, as_of, reports_dir)
+    first = delivery.apply_file(outbox, path, RunContext(as_of=as_of), reports_dir)
     before = warehouse_snapshot(outbox)
 
-    again = delivery.apply_file(outbox, path, as_of + dt.timedelta(days=1), reports_dir)
+    again = delivery.apply_file(outbox, path, RunContext(as_of=as_of + dt.timedelta(days=1)), reports_dir)
 
     assert warehouse_snapshot(outbox) == before
     assert again.already_applied and not first.already_applied
     Path(first.report_path).unlink()  # a lost report is written again, from the warehouse
-    delivery.apply_file(outbox, path, as_of, reports_dir)
+    delivery.apply_file(outbox, path, RunContext(as_of=as_of), reports_dir)
     assert json.loads(Path(first.report_path).read_text())["applied"] == 1
     assert (again.lines_read, again.applied, again.unmatched) == (first.lines_read, first.applied, first.unmatched)
     # the same bytes under another name are recognized too
     copy = write(data_dir / "delivery" / "export-copy.csv", path.read_text())
-    same = delivery.apply_file(outbox, copy, as_of, reports_dir)
+    same = delivery.apply_file(outbox, copy, RunContext(as_of=as_of), reports_dir)
     assert same.already_applied and same.file_name == "export.csv" and same.report_path == first.report_path
     assert warehouse_snapshot(outbox) == before
 
@@ -253,13 +254,13 @@ def test_the_same_file_applied_again_changes_nothing(outbox, data_dir, as_of, re
 def test_a_file_without_a_status_column_fails_whole_naming_the_file_and_line(outbox, data_dir, as_of,
                                                                               reports_dir):
     delivery.apply_file(outbox, write(data_dir / "delivery" / "good.csv", f"Sid,Status\n{SID_A},sent\n"),
-                        as_of, reports_dir)
+                        RunContext(as_of=as_of), reports_dir)
     before = warehouse_snapshot(outbox)
     path = write(data_dir / "delivery" / "no_status.csv",
                  f"\nSid,To,Body\n{SID_B},{NUMBERS[SID_B]},hello\n")
 
     with pytest.raises(MalformedFileError) as caught:
-        delivery.apply_file(outbox, path, as_of, reports_dir)
+        delivery.apply_file(outbox, path, RunContext(as_of=as_of), reports_dir)
 
     assert caught.value.file_name == "no_status.csv" and caught.value.line == 2
     assert "status column" in str(caught.value)
@@ -272,7 +273,7 @@ def test_a_file_of_numbers_with_no_header_fails_without_echoing_a_number(outbox,
     before = warehouse_snapshot(outbox)
 
     with pytest.raises(MalformedFileError) as caught:
-        delivery.apply_file(outbox, path, as_of, reports_dir)
+        delivery.apply_file(outbox, path, RunContext(as_of=as_of), reports_dir)
 
     assert "numbers.csv" in str(caught.value)
     assert "555" not in str(caught.value)
@@ -286,7 +287,7 @@ def test_an_undecodable_callback_file_fails_naming_file_and_line(outbox, data_di
     before = warehouse_snapshot(outbox)
 
     with pytest.raises(MalformedFileError) as caught:
-        delivery.apply_file(outbox, path, as_of, reports_dir)
+        delivery.apply_file(outbox, path, RunContext(as_of=as_of), reports_dir)
 
     assert (caught.value.file_name, caught.value.line) == ("broken.jsonl", 2)
     assert warehouse_snapshot(outbox) == before
@@ -306,7 +307,7 @@ def test_header_variants_are_recognized(outbox, data_dir, as_of, reports_dir, id
     path = write(data_dir / "delivery" / "export.csv",
                  f"{id_header};{status_header};{error_header};{time_header}\n{SID_A};undelivered;30005;{when}\n")
 
-    result = delivery.apply_file(outbox, path, as_of, reports_dir)
+    result = delivery.apply_file(outbox, path, RunContext(as_of=as_of), reports_dir)
 
     assert result.applied == 1
     assert delivery_state(outbox)[SID_A][1:3] == (
@@ -323,7 +324,7 @@ def test_the_report_holds_counts_and_no_number_id_or_body_even_when_the_file_has
                  f"{OUR_NUMBER},+15005550006,Secret body text,sent,2026-10-31,,AC{'0' * 32},{SID_UNKNOWN}\n")
     caplog.set_level("DEBUG", logger="optline.messaging.delivery")
 
-    result = delivery.apply_file(outbox, path, as_of, reports_dir)
+    result = delivery.apply_file(outbox, path, RunContext(as_of=as_of), reports_dir)
 
     report = Path(result.report_path)
     assert report == reports_dir / "delivery" / f"twilio_export-{result.file_sha256[:8]}.json"
@@ -350,7 +351,7 @@ def test_apply_inbox_applies_good_files_in_name_order_and_lists_the_bad_ones_at_
     write(folder / ".4-partial.jsonl", "{")
 
     with pytest.raises(delivery.DeliveryInboxError) as caught:
-        delivery.apply_inbox(outbox, folder, as_of, reports_dir)
+        delivery.apply_inbox(outbox, folder, RunContext(as_of=as_of), reports_dir)
 
     assert [r.file_name for r in caught.value.results] == ["1-sent.txt", "3-delivered.jsonl"]
     assert [name for name, _ in caught.value.failures] == ["2-bad.csv"]
@@ -359,13 +360,6 @@ def test_apply_inbox_applies_good_files_in_name_order_and_lists_the_bad_ones_at_
 
     # fixed and dropped again: the applied files are recognized, the fixed one applies
     write(folder / "2-bad.csv", f"Sid,Status\n{SID_B},delivered\n")
-    results = delivery.apply_inbox(outbox, folder, as_of, reports_dir)
+    results = delivery.apply_inbox(outbox, folder, RunContext(as_of=as_of), reports_dir)
     assert [(r.file_name, r.already_applied) for r in results] == [
         ("1-sent.txt", True), ("2-bad.csv", False), ("3-delivered.jsonl", True)]
-
-
-def test_delivery_inbox_defaults_under_the_data_dir_and_follows_its_variable(data_dir, monkeypatch, tmp_path):
-    monkeypatch.delenv("OPTLINE_DELIVERY_INBOX", raising=False)
-    assert delivery.delivery_inbox() == data_dir / "delivery"
-    monkeypatch.setenv("OPTLINE_DELIVERY_INBOX", str(tmp_path / "dlr"))
-    assert delivery.delivery_inbox() == (tmp_path / "dlr").resolve()
