@@ -240,14 +240,18 @@ def first_import(figures: Figures, path: Path, workdir: Path) -> None:
             staged, figures.stage_s = timed(lambda: pipeline.stage(conn, path, run))
         if staged.already_imported:
             raise RuntimeError(f"{path} is already imported in a fresh warehouse: the workdir is not fresh")
+
+        def batch():  # each step loads the batch, as each Airflow task does
+            return pipeline.load_batch(conn, staged.batch_id)
+
         with phase_peak(figures, "check"):
-            _, figures.check_s = timed(lambda: pipeline.check(conn, staged.batch_id, reports_dir))
+            _, figures.check_s = timed(lambda: pipeline.check(conn, batch(), reports_dir))
         with phase_peak(figures, "validate"):
-            verdict, figures.validate_s = timed(lambda: pipeline.validate(conn, staged.batch_id, reports_dir))
+            verdict, figures.validate_s = timed(lambda: pipeline.validate(conn, batch(), reports_dir))
         if verdict.decision != "validated":
             raise RuntimeError(f"the gate did not pass the generated batch: {verdict.decision} ({verdict.reason})")
         with phase_peak(figures, "merge"):
-            summary, figures.merge_s = timed(lambda: pipeline.merge(conn, staged.batch_id, reports_dir))
+            summary, figures.merge_s = timed(lambda: pipeline.merge(conn, batch(), reports_dir))
     finally:
         with phase_peak(figures, "close"):
             _, figures.close_s = timed(conn.close)

@@ -19,31 +19,22 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import json
 import logging
 import os
-import subprocess
 import sys
-import time
 from pathlib import Path
 
 import duckdb
 
-from optline import samples, warehouse
-from optline.config import PROJECT_DIR, ConfigError, paths
-from optline.contacts import pipeline
+from optline import demo, warehouse
+from optline.config import ConfigError, paths
+from optline.contacts import gate, pipeline
+from optline.contacts.batch import BatchNotFoundError, load_batch
 from optline.intake.discovery import discover
+from optline.intake.errors import INPUT_ERRORS
 from optline.messaging.dispatch import ProviderAuthError
 from optline.reports import batches as reports
 from optline.runs import RunContext
-
-AUDIENCE_QUERY = """\
-select list_name, channel, status, count(*) as reachable
-from marts.audiences group by all order by all"""
-EXAMPLE_QUERY = """\
-select l.name as list, m.status, count(*) as contacts
-from core.memberships m join core.lists l using (list_id)
-group by all order by list, status"""
 
 
 def _inbox_files(args: argparse.Namespace) -> list[Path]:
@@ -53,13 +44,7 @@ def _inbox_files(args: argparse.Namespace) -> list[Path]:
 
 
 def cmd_samples(args: argparse.Namespace) -> int:
-    inbox = Path(args.inbox) if args.inbox else paths().inbox
-    written = samples.write_samples(inbox, force=args.force)
-    for path in written:
-        print(f"wrote {path}")
-    if not written:
-        print(f"sample files already in {inbox} (use --force to rewrite them)")
-    return 0
+    return demo.print_samples(Path(args.inbox) if args.inbox else None, force=args.force)
 
 
 def cmd_import(args: argparse.Namespace) -> int:
@@ -75,33 +60,16 @@ def cmd_import(args: argparse.Namespace) -> int:
     return 1 if any(s.error for s in summaries) else 0
 
 
-def _print_summary(inbox: Path | None = None) -> int:
-    files = [f.path for f in discover(inbox or paths().inbox)]
-    conn = warehouse.connect(read_only=True)
-    try:
-        summaries = [pipeline.file_summary(conn, f, None, paths().reports) for f in files]
-    finally:
-        conn.close()
-    print(reports.format_summary(summaries))
-    return 1 if any(s.error for s in summaries) else 0
-
-
 def cmd_summary(args: argparse.Namespace) -> int:
-    return _print_summary(Path(args.inbox) if args.inbox else None)
+    return demo.print_summary(Path(args.inbox) if args.inbox else None)
 
 
 def cmd_query(args: argparse.Namespace) -> int:
-    conn = warehouse.connect(read_only=True)
-    try:
-        conn.sql(args.sql).show(max_rows=args.max_rows)
-    finally:
-        conn.close()
-    return 0
+    return demo.show_query(args.sql, args.max_rows)
 
 
 def cmd_review(args: argparse.Namespace) -> int:
     from optline.contacts.review import held_for_review
-    from optline.quality import suites as quality
 
     conn = warehouse.connect()
     try:
@@ -117,19 +85,23 @@ def cmd_review(args: argparse.Namespace) -> int:
         if args.approve == args.refuse:
             print("optline: say --approve or --refuse", file=sys.stderr)
             return 2
-        row = conn.execute("select status from ops.batches where batch_id = ?", [args.batch]).fetchone()
-        if row is None or row[0] != "awaiting_review":
-            print(f"optline: batch {args.batch} is {row[0] if row else 'unknown'}, not awaiting review", file=sys.stderr)
+        try:
+            batch = load_batch(conn, args.batch)
+        except BatchNotFoundError:
+            batch = None
+        if batch is None or batch.status != "awaiting_review":
+            print(f"optline: batch {args.batch} is {batch.status if batch else 'unknown'}, not awaiting review",
+                  file=sys.stderr)
             return 2
         decision = "approved" if args.approve else "refused"
-        quality.record_decision(conn, args.batch, decision, args.by, args.reason or f"{args.by} via optline review",
-                                dag_id="cli")
+        decided = gate.record_decision(conn, batch, decision, args.by, args.reason or f"{args.by} via optline review",
+                                       dag_id="cli")
         if args.approve:
-            summary = pipeline.merge(conn, args.batch, paths().reports)
+            summary = pipeline.merge(conn, decided, paths().reports)
             print(f"batch {args.batch} approved by {args.by} and merged: {summary.new_contacts} new contacts, "
                   f"{summary.merged_contacts} merged")
         else:
-            pipeline.write_review_report(conn, args.batch, paths().reports)
+            pipeline.write_review_report(conn, decided, paths().reports)
             print(f"batch {args.batch} refused by {args.by}: nothing merged")
     finally:
         conn.close()
@@ -170,13 +142,7 @@ def cmd_listops(args: argparse.Namespace) -> int:
 
 
 def cmd_init_key(args: argparse.Namespace) -> int:
-    from optline.config import init_hmac_key
-
-    path, created = init_hmac_key()
-    print(f"{'wrote a new' if created else 'kept the'} number HMAC key at {path}"
-          + (" (back it up with the warehouse: without it, suppressed numbers are no longer recognized)"
-             if created else ""))
-    return 0
+    return demo.print_init_key()
 
 
 def cmd_migrate(args: argparse.Namespace) -> int:
@@ -189,141 +155,8 @@ def cmd_migrate(args: argparse.Namespace) -> int:
     return 0
 
 
-def _run_dag(dag_id: str, logs: Path, conf: dict | None = None) -> bool:
-    """`airflow dags test DAG_ID`, its output to a log file; True when the run succeeded."""
-    log_file = logs / f"{dag_id}-{dt.datetime.now():%Y%m%d-%H%M%S-%f}.log"
-    print(f"    running the {dag_id} DAG with Airflow (dags test); log: {log_file}")
-    started = time.monotonic()
-    airflow = Path(sys.executable).with_name("airflow")
-    command = [str(airflow), "dags", "test", dag_id] + (["--conf", json.dumps(conf)] if conf else [])
-    with log_file.open("w") as out:
-        proc = subprocess.run(command, stdout=out, stderr=subprocess.STDOUT,
-                              env=os.environ.copy(), cwd=PROJECT_DIR, check=False)
-    finished = [line for line in log_file.read_text(errors="replace").splitlines() if "DagRun Finished" in line]
-    ok = proc.returncode == 0 and bool(finished) and "state=success" in finished[-1]
-    print(f"    {dag_id} run {'success' if ok else 'FAILED (see the log)'} in {time.monotonic() - started:.0f} s")
-    return ok
-
-
-def _print_inbound_summaries(p) -> None:
-    for summary in sorted((p.reports / "inbound").glob("*/summary.json")):
-        data = json.loads(summary.read_text(encoding="utf-8"))
-        counts = ", ".join(f"{r['action'] if r['action'] != 'none' else r['reason']} {r['messages']}"
-                           for r in data.get("by_intent", []))
-        print(f"  {data.get('file_name')}: {data.get('lines_read')} read, {data.get('applied')} applied, "
-              f"{data.get('ignored')} ignored, {data.get('invalid')} invalid ({counts}); "
-              f"{data.get('opt_outs')} opt-out(s), {data.get('opt_outs_over_limit')} over 10 business days")
-        print(f"    report: {summary.parent}")
-
-
-def _print_optout_summaries(p) -> None:
-    from optline.consent import optouts
-
-    conn = warehouse.connect(read_only=True)
-    try:
-        summaries = [optouts.file_summary(conn, f, None, p.reports) for f in sorted(optouts.inbox_dir().glob("*.csv"))]
-    finally:
-        conn.close()
-    print(optouts.format_summary(summaries))
-
-
-def demo_clock(today: dt.date) -> dt.datetime:
-    """The demo sends at 19:00 UTC today (11:00 in Las Vegas, 14:00 in New York): inside every
-    sample recipient's hours whenever `make demo` runs."""
-    return dt.datetime.combine(today, dt.time(19, 0), tzinfo=dt.UTC)
-
-
-def _print_outbox_line() -> None:
-    from optline.messaging import outbox
-
-    conn = warehouse.connect(read_only=True)
-    try:
-        counts = outbox.status_counts(conn)
-    finally:
-        conn.close()
-    parts = [f"{r['kind']} {r['status']}{' (' + r['status_reason'] + ')' if r['status_reason'] else ''} "
-             f"{r['messages']}" for r in counts]
-    print(f"    outbox: {', '.join(parts) or 'empty'}")
-
-
 def cmd_demo(args: argparse.Namespace) -> int:
-    from optline.consent import confirmations, inbound, optouts
-
-    p = paths()
-    cmd_init_key(args)
-    logs = p.data_dir / "logs"
-    logs.mkdir(parents=True, exist_ok=True)
-    today = dt.date.today()
-    send_conf = {"as_of": demo_clock(today).isoformat()}
-    print(f"1/7 Sample inputs in {p.inbox}")
-    cmd_samples(argparse.Namespace(inbox=None, force=False))
-    print("2/7 Contact import")
-    ok = _run_dag("contact_import", logs)
-    print("\nImport summary\n")
-    status = _print_summary()
-    _print_held(p)
-    print(f"\n3/7 Bulk opt-out files in {optouts.inbox_dir()}")
-    if not any(optouts.inbox_dir().glob("*.csv")):
-        optouts.write_optout_samples(optouts.inbox_dir(), today)
-    ok = _run_dag("optout_import", logs) and ok
-    _print_optout_summaries(p)
-    print("\n4/7 Welcome texts (double opt-in) for the imported numbers, sent with the sandbox provider")
-    print(f"    (clock {send_conf['as_of']}: inside the sample recipients' hours; the sandbox records in "
-          f"{p.data_dir / 'sandbox' / 'messages.jsonl'})")
-    ok = _run_dag("welcome_messages", logs) and ok
-    ok = _run_dag("message_dispatch", logs, send_conf) and ok
-    _print_outbox_line()
-    print(f"\n5/7 Inbound texts (STOP, START/YES, HELP, keywords) in {inbound.inbound_inbox()}")
-    if not any(inbound.inbound_inbox().glob("*.csv")):
-        inbound.write_inbound_samples(inbound.inbound_inbox(), today)
-    ok = _run_dag("inbound_messages", logs) and ok
-    _print_inbound_summaries(p)
-    folder = confirmations.confirmations_inbox()
-    print(f"\n6/7 Web confirmations (the sign-up page's export) in {folder}")
-    if not any(folder.glob("*.csv")):
-        confirmations.write_samples(folder, today, ["+17025550119", "+13055550112"])
-    ok = _run_dag("web_confirmations", logs) and ok
-    print("    then the replies the inbound texts queued (help, keyword welcome) go out:")
-    ok = _run_dag("message_dispatch", logs, send_conf) and ok
-    print("\n7/7 The outbox, the conversion per import, and the audiences after opt-outs and confirmations\n")
-    cmd_outbox(args)
-    print()
-    cmd_query(argparse.Namespace(sql=AUDIENCE_QUERY, max_rows=20))
-    if not ok:
-        status = 1
-    print(f"""
-Where to look
-  warehouse (DuckDB):  {p.warehouse}
-  review reports:      {p.reports / 'batches'}/<batch>/report.html
-  rejected rows (CSV): {p.reports / 'batches'}/<batch>/rejects.csv
-  opt-out reports:     {p.reports / 'optouts'}/<batch>/
-  inbound reports:     {p.reports / 'inbound'}/<batch>/
-  conversion report:   {p.reports / 'messaging' / 'conversion.csv'}
-  sandbox messages:    {p.data_dir / 'sandbox' / 'messages.jsonl'}   (what would have been sent)
-  run summaries:       {p.reports / 'runs'}
-  tables and columns:  {PROJECT_DIR / 'docs' / 'warehouse.md'}
-  Airflow UI:          make airflow   (then http://localhost:8080)
-
-Example query (.venv/bin/optline query "..."):""")
-    print("  " + EXAMPLE_QUERY.replace("\n", "\n  "))
-    cmd_query(argparse.Namespace(sql=EXAMPLE_QUERY, max_rows=20))
-    return status
-
-
-def _print_held(p) -> None:
-    from optline.contacts.review import held_for_review
-
-    conn = warehouse.connect(read_only=True)
-    try:
-        held = held_for_review(conn)
-    finally:
-        conn.close()
-    for b in held:
-        print(f"""
-Held for review: batch {b['batch_id']} ({b['file_name']}): {b['reason']}
-  report: {reports.batch_dir(p.reports, b['batch_id']) / 'report.html'}
-  approve it in Airflow: `make airflow`, log in, Browse -> Required Actions (the batch_review DAG asks);
-  or here: .venv/bin/optline review {b['batch_id']} --approve --by <your name>   (or --refuse)""")
+    return demo.run()
 
 
 def _clock_arg(value: str | None) -> dt.datetime | None:
@@ -373,16 +206,7 @@ def cmd_send(args: argparse.Namespace) -> int:
 
 
 def cmd_outbox(args: argparse.Namespace) -> int:
-    from optline.messaging import outbox
-
-    conn = warehouse.connect(read_only=True)
-    try:
-        counts, rows = outbox.status_counts(conn), outbox.conversion(conn)
-    finally:
-        conn.close()
-    print("Outbox (kind, status, reason, messages)\n" + outbox.format_status(counts))
-    print("\nConversion per import\n" + outbox.format_conversion(rows))
-    return 0
+    return demo.print_outbox()
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -464,7 +288,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return args.func(args)
     except (warehouse.WarehouseError, FileNotFoundError, ConfigError, ProviderAuthError,
-            *pipeline.INPUT_ERRORS) as exc:
+            *INPUT_ERRORS) as exc:
         print(f"optline: {exc}", file=sys.stderr)
         return 2
     except duckdb.CatalogException as exc:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import subprocess
 import sys
 from pathlib import Path
@@ -99,3 +100,53 @@ def test_send_names_the_missing_connection_for_twilio(data_dir, capsys, monkeypa
     monkeypatch.delenv("AIRFLOW_CONN_OPTLINE_TWILIO", raising=False)
     assert main(["send", "--provider", "twilio"]) == 2
     assert "optline_twilio" in capsys.readouterr().err
+
+
+def test_the_command_line_imports_no_airflow_adapter():
+    import ast
+
+    import optline.cli
+    import optline.demo
+
+    modules = set()
+    for module in (optline.cli, optline.demo):
+        for node in ast.walk(ast.parse(Path(module.__file__).read_text(encoding="utf-8"))):
+            if isinstance(node, ast.ImportFrom) and node.module:
+                modules |= {node.module, *(f"{node.module}.{a.name}" for a in node.names)}
+            elif isinstance(node, ast.Import):
+                modules |= {a.name for a in node.names}
+    assert not {m for m in modules if m.startswith("optline.tasks")}
+    # ... nor through what it imports, even the modules its commands import when they run.
+    library = sorted(m for m in modules if m.startswith("optline.") and m.count(".") <= 2)
+    code = (f"import importlib, sys\nfor m in {library!r}:\n    try:\n        importlib.import_module(m)\n"
+            "    except ModuleNotFoundError:\n        pass  # a name imported from a module, not a module\n"
+            "print(sorted(m for m in sys.modules if m.startswith(('optline.tasks', 'airflow.sdk'))))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "[]"
+
+
+def test_demo_runs_its_seven_steps_and_shows_where_to_look(data_dir, capsys, monkeypatch):
+    from optline import demo
+
+    runs = []
+    monkeypatch.setattr(demo, "run_dag", lambda dag_id, logs, conf=None: runs.append((dag_id, conf)) or True)
+    main(["samples"])
+    main(["import"])  # what the contact_import DAG would have done
+    capsys.readouterr()
+    assert main(["demo"]) == 0
+    out = capsys.readouterr().out
+    steps = [line.split(" ", 1)[0] for line in out.splitlines() if line[:4] in {f"{n}/7 " for n in range(1, 8)}]
+    assert steps == [f"{n}/7" for n in range(1, 8)]
+    send = {"as_of": demo.demo_clock(dt.date.today()).isoformat()}
+    assert runs == [("contact_import", None), ("optout_import", None), ("welcome_messages", None),
+                    ("message_dispatch", send), ("inbound_messages", None), ("web_confirmations", None),
+                    ("message_dispatch", send)]
+    assert "awaiting_review" in out and "Held for review: batch" in out
+    assert "Where to look" in out and "reachable" in out
+    assert "\n  select l.name as list, m.status, count(*) as contacts\n  from core.memberships m" in out
+
+
+def test_the_demo_sends_at_19_utc_today():
+    from optline.demo import demo_clock
+
+    assert demo_clock(dt.date(2026, 11, 2)) == dt.datetime(2026, 11, 2, 19, 0, tzinfo=dt.UTC)

@@ -31,6 +31,8 @@ STEPS = (
     "deletion/phone_parses_delete",
     "deletion/phone_numbers_delete",
 )
+# The scratch tables the deletion creates, dropped once it is recorded.
+CLEANUP = ("deletion/doomed_contacts_drop", "deletion/doomed_numbers_drop")
 
 
 @dataclass(frozen=True)
@@ -48,14 +50,19 @@ def delete_contacts(conn: duckdb.DuckDBPyConnection, *, list_name: str | None = 
     with warehouse.transaction(conn):
         warehouse.run(conn, "deletion/doomed_contacts_create", everyone=everyone, list_name=list_name or "")
         warehouse.run(conn, "deletion/doomed_numbers_create")
-        contacts = conn.execute("select count(*) from doomed_contacts").fetchone()[0]
-        numbers = conn.execute("select count(*) from doomed_numbers").fetchone()[0]
-        staged_before = conn.execute("select count(*) from staging.contact_rows").fetchone()[0]
+        contacts = _count(conn, "deletion/doomed_contacts_count")
+        numbers = _count(conn, "deletion/doomed_numbers_count")
+        staged_before = _count(conn, "deletion/staged_rows_count")
         for step in STEPS:
             warehouse.run(conn, step)
-        staged = staged_before - conn.execute("select count(*) from staging.contact_rows").fetchone()[0]
+        staged = staged_before - _count(conn, "deletion/staged_rows_count")
         warehouse.run(conn, "deletion/deletion_insert", scope="all" if everyone else "list", list_name=list_name,
                       requested_by=requested_by, contacts_deleted=contacts, numbers_deleted=numbers,
                       staged_rows_deleted=staged)
-        conn.execute("drop table if exists doomed_contacts; drop table if exists doomed_numbers")
+        for step in CLEANUP:
+            warehouse.run(conn, step)
     return DeletionResult(contacts, numbers, staged)
+
+
+def _count(conn: duckdb.DuckDBPyConnection, name: str) -> int:
+    return warehouse.run(conn, name).fetchone()[0]

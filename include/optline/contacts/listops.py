@@ -94,20 +94,20 @@ def apply_file(conn: duckdb.DuckDBPyConnection, path: Path, *, default_country: 
                 result.rejected.append((row_number, "invalid_number"))
                 continue
             rows.append({"row_number": row_number, "action": action, "list_name": cell.get("list") or None,
-                         "e164": parsed.e164, "number_hmac": number_hmac(parsed.e164, key), "tag": cell.get("tag") or None})
+                         "e164": parsed.e164, "number_hmac": number_hmac(parsed.e164, key),
+                         "tag": cell.get("tag") or None})
     with warehouse.transaction(conn):
         warehouse.run(conn, "listops/operations_create")
         if rows:
             conn.register("listops_rows", pa.Table.from_pylist(rows))
-            conn.execute("insert into list_operations select row_number, action, list_name, e164, number_hmac, tag "
-                         "from listops_rows")
+            warehouse.run(conn, "listops/operations_insert")
             conn.unregister("listops_rows")
         unknown = {r for (r,) in warehouse.run(conn, "listops/operations_unknown_numbers").fetchall()}
-        conn.execute("delete from list_operations where row_number in (select unnest(?::bigint[]))", [sorted(unknown)])
+        warehouse.run(conn, "listops/operations_delete_rows", row_numbers=sorted(unknown))
         for step in STEPS:
             warehouse.run(conn, step, **({"applied_at": applied_at or dt.datetime.now(dt.UTC),
                                            "source": path.name} if step.endswith("status_events_insert") else {}))
-        conn.execute("drop table if exists list_operations")
+        warehouse.run(conn, "listops/operations_drop")
     result.rejected += [(r, "unknown_number: import it first") for r in sorted(unknown)]
     result.applied.update(r["action"] for r in rows if r["row_number"] not in unknown)
     if sum(result.applied.values()) + len(result.rejected) != result.lines_read:

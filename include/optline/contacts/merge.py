@@ -6,13 +6,13 @@ memberships, channels, tags, and one opt-in consent event per accepted row.
 
 from __future__ import annotations
 
-import json
 import logging
 from dataclasses import dataclass
 
 import duckdb
 
 from optline import warehouse
+from optline.contacts.batch import Batch
 
 log = logging.getLogger(__name__)
 
@@ -32,6 +32,8 @@ STEPS = (
     "merge/contact_tags_insert_new",
     "merge/consent_events_insert",
 )
+# The scratch tables the steps create, dropped once the batch is merged.
+CLEANUP = ("merge/incoming_contacts_drop", "merge/contact_matches_drop")
 
 
 # A batch merges once the gate passed it, or a reviewer approved it.
@@ -50,29 +52,25 @@ class MergeResult:
     already_merged: bool
 
 
-def merge_batch(conn: duckdb.DuckDBPyConnection, batch_id: int) -> MergeResult:
+def merge_batch(conn: duckdb.DuckDBPyConnection, batch: Batch) -> MergeResult:
     """Merge the accepted rows of a checked batch. A merged batch is left as it is."""
-    row = conn.execute(
-        "select status, manifest, new_contacts, merged_contacts from ops.batches where batch_id = ?",
-        [batch_id]).fetchone()
-    if row is None:
-        raise MergeError(f"no batch {batch_id}")
-    status, manifest_json, new, merged = row
-    if status == "merged":
+    batch_id = batch.batch_id
+    if batch.status == "merged":
+        new, merged = warehouse.run(conn, "merge/batch_merged_counts", batch_id=batch_id).fetchone()
         return MergeResult(batch_id, new, merged, already_merged=True)
-    if status not in MERGEABLE:
-        raise MergeError(f"batch {batch_id} is {status}: only a validated or approved batch merges")
-    manifest = json.loads(manifest_json)
+    if batch.status not in MERGEABLE:
+        raise MergeError(f"batch {batch_id} is {batch.status}: only a validated or approved batch merges")
     params = {
         "batch_id": batch_id,
-        "manifest_tags": list(manifest.get("tags") or []),
-        "consent_source": manifest["consent_source"],
-        "consent_method": manifest["consent_method"],
+        "manifest_tags": list(batch.settings.get("tags") or []),
+        "consent_source": batch.settings["consent_source"],
+        "consent_method": batch.settings["consent_method"],
     }
     with warehouse.transaction(conn):
         for step in STEPS:
             warehouse.run(conn, step, **params)
         new, merged = warehouse.run(conn, "merge/batch_mark_merged", batch_id=batch_id).fetchone()
-        conn.execute("drop table if exists incoming_contacts; drop table if exists contact_matches")
+        for step in CLEANUP:
+            warehouse.run(conn, step)
     log.info("batch %d merged: %d new contacts, %d existing contacts updated", batch_id, new, merged)
     return MergeResult(batch_id, new, merged, already_merged=False)

@@ -1,7 +1,8 @@
-"""One file's import, step by step: stage -> check (normalize + row rules) -> merge.
+"""One file's import, step by step: stage -> check (normalize + row rules) -> validate -> merge.
 
-The Airflow DAG runs each step as its own task; `import_file` runs them in a row (CLI,
-tests, benchmarks). Every step is idempotent: re-running it on a finished batch is a no-op.
+The Airflow DAG runs each step as its own task, each loading the `Batch` once from its id;
+`import_file` runs them in a row (CLI, tests, benchmarks), loading it once and moving it on
+with each step's result. Every step is idempotent: re-running it on a finished batch is a no-op.
 """
 
 from __future__ import annotations
@@ -12,52 +13,52 @@ from pathlib import Path
 
 import duckdb
 
-from optline.contacts import rules
+from optline import warehouse
+from optline.contacts import gate, rules
+from optline.contacts.batch import Batch, load_batch
 from optline.contacts.merge import MERGEABLE, merge_batch
 from optline.contacts.staging import StageResult, stage_file
 from optline.intake.errors import INPUT_ERRORS
 from optline.intake.identity import import_key, sha256_of
 from optline.intake.manifest import load_manifest
-from optline.quality import suites as quality
 from optline.reports import batches as reports
 from optline.reports import review_page as review_report
 from optline.runs import RunContext
 
 log = logging.getLogger(__name__)
 
+
 def stage(conn: duckdb.DuckDBPyConnection, path: Path, run: RunContext) -> StageResult:
     return stage_file(conn, path, load_manifest(path), run)
 
 
-def check(conn: duckdb.DuckDBPyConnection, batch_id: int, reports_dir: Path) -> rules.CheckResult:
-    result = rules.check_batch(conn, batch_id)
+def check(conn: duckdb.DuckDBPyConnection, batch: Batch, reports_dir: Path) -> rules.CheckResult:
+    result = rules.check_batch(conn, batch)
     if result.rows_rejected:
-        reports.write_rejects_csv(conn, batch_id, reports_dir)
+        reports.write_rejects_csv(conn, batch.batch_id, reports_dir)
     return result
 
 
-def validate(conn: duckdb.DuckDBPyConnection, batch_id: int, reports_dir: Path, *,
-             dag_id: str | None = None, run_id: str | None = None) -> quality.Verdict:
+def validate(conn: duckdb.DuckDBPyConnection, batch: Batch, reports_dir: Path, *,
+             dag_id: str | None = None, run_id: str | None = None) -> gate.Verdict:
     """Run the expectation suite and the gate; write the review report."""
-    verdict = quality.validate_batch(conn, batch_id, dag_id=dag_id, run_id=run_id)
-    write_review_report(conn, batch_id, reports_dir)
+    verdict = gate.validate_batch(conn, batch, dag_id=dag_id, run_id=run_id)
+    write_review_report(conn, batch, reports_dir)
     return verdict
 
 
-def write_review_report(conn: duckdb.DuckDBPyConnection, batch_id: int, reports_dir: Path) -> Path:
-    policy, _ = rules.policy_for_batch(conn, batch_id)
-    return review_report.write(conn, batch_id, reports_dir, policy.gate.get("review_timeout_minutes"))
+def write_review_report(conn: duckdb.DuckDBPyConnection, batch: Batch, reports_dir: Path) -> Path:
+    return review_report.write(conn, batch.batch_id, reports_dir, batch.policy.gate.get("review_timeout_minutes"))
 
 
-def merge(conn: duckdb.DuckDBPyConnection, batch_id: int, reports_dir: Path) -> reports.FileSummary:
-    merge_batch(conn, batch_id)
-    write_review_report(conn, batch_id, reports_dir)
-    return reports.batch_summary(conn, batch_id, reports_dir=reports_dir)
+def merge(conn: duckdb.DuckDBPyConnection, batch: Batch, reports_dir: Path) -> reports.FileSummary:
+    merge_batch(conn, batch)
+    write_review_report(conn, batch, reports_dir)
+    return reports.batch_summary(conn, batch.batch_id, reports_dir=reports_dir)
 
 
-def is_mergeable(conn: duckdb.DuckDBPyConnection, batch_id: int) -> bool:
-    status = conn.execute("select status from ops.batches where batch_id = ?", [batch_id]).fetchone()[0]
-    return status in MERGEABLE
+def is_mergeable(batch: Batch) -> bool:
+    return batch.status in MERGEABLE
 
 
 def import_file(conn: duckdb.DuckDBPyConnection, path: Path, run: RunContext,
@@ -71,11 +72,12 @@ def import_file(conn: duckdb.DuckDBPyConnection, path: Path, run: RunContext,
         return reports.FileSummary(file_name=path.name, status="failed", error=str(exc))
     if staged.already_imported:
         return reports.batch_summary(conn, staged.batch_id, already_imported=True, reports_dir=reports_dir)
-    check(conn, staged.batch_id, reports_dir)
-    validate(conn, staged.batch_id, reports_dir, dag_id=run.dag_id, run_id=run.run_id)
-    if not is_mergeable(conn, staged.batch_id):
-        return reports.batch_summary(conn, staged.batch_id, reports_dir=reports_dir)
-    summary = merge(conn, staged.batch_id, reports_dir)
+    batch = load_batch(conn, staged.batch_id)
+    batch = batch.moved_to(check(conn, batch, reports_dir).status)
+    batch = batch.moved_to(validate(conn, batch, reports_dir, dag_id=run.dag_id, run_id=run.run_id).decision)
+    if not is_mergeable(batch):
+        return reports.batch_summary(conn, batch.batch_id, reports_dir=reports_dir)
+    summary = merge(conn, batch, reports_dir)
     log.info("%s: imported in %.1f s", path.name, time.perf_counter() - started)
     return summary
 
@@ -87,11 +89,11 @@ def file_summary(conn: duckdb.DuckDBPyConnection, path: Path, run_id: str | None
         key = import_key(sha256_of(path), load_manifest(path))
     except INPUT_ERRORS as exc:
         return reports.FileSummary(file_name=path.name, status="failed", error=str(exc))
-    found = conn.execute("select batch_id, run_id from ops.batches where import_key = ?", [key]).fetchone()
-    if found is None:
+    found = warehouse.fetch_dicts(conn, "batches/batch_by_import_key", import_key=key)
+    if not found:
         return reports.FileSummary(file_name=path.name, status="failed",
                                    error="not staged: see the stage task's log for this file")
-    batch_id, batch_run = found
+    batch_id, batch_run = found[0]["batch_id"], found[0]["run_id"]
     summary = reports.batch_summary(conn, batch_id, already_imported=run_id is not None and batch_run != run_id,
                                     reports_dir=reports_dir)
     if summary.status not in reports.FINAL_STATUSES:

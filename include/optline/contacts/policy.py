@@ -106,7 +106,8 @@ def load_policy(name: str = "default", overrides: dict[str, Any] | None = None,
     gate = data.get("gate", {}) or {}
     unknown_gate = set(gate) - set(GATE_SETTINGS)
     if unknown_gate:
-        raise PolicyError(f"policy {name!r}: unknown gate settings {sorted(unknown_gate)}; known: {sorted(GATE_SETTINGS)}")
+        raise PolicyError(f"policy {name!r}: unknown gate settings {sorted(unknown_gate)}; "
+                          f"known: {sorted(GATE_SETTINGS)}")
     missing_gate = set(GATE_SETTINGS) - set(gate)
     if missing_gate:
         raise PolicyError(f"policy {name!r}: missing gate settings {sorted(missing_gate)}")

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import duckdb
 
 from optline import phones, warehouse
-from optline.contacts.policy import Policy, load_policy
+from optline.contacts.batch import Batch
 from optline.intake.errors import ReconciliationError
 from optline.intake.manifest import effective_date_order
 
@@ -49,16 +49,12 @@ class CheckResult:
     rows_rejected: int
     rows_warned: int
     rejected_by_reason: dict[str, int]
+    status: str  # the batch's status after the check: checked, or where it already was
 
 
-def policy_for_batch(conn: duckdb.DuckDBPyConnection, batch_id: int) -> tuple[Policy, dict]:
-    name, manifest_json = conn.execute(
-        "select policy_name, manifest from ops.batches where batch_id = ?", [batch_id]).fetchone()
-    settings = json.loads(manifest_json)
-    return load_policy(name, settings.get("policy_overrides")), settings
-
-
-def rule_parameters(policy: Policy, settings: dict) -> dict:
+def rule_parameters(batch: Batch) -> dict:
+    """The values of the row rules' `$parameters` for a batch: its policy and manifest settings."""
+    policy, settings = batch.policy, batch.settings
     country = settings["default_country"]
     limits = {f"limit_{field}": policy.field_limits.get(field, 1 << 30) for field in (
         "title", "first_name", "last_name", "phone", "email", "dob", "address_line1", "address_line2",
@@ -79,19 +75,17 @@ def rule_parameters(policy: Policy, settings: dict) -> dict:
     }
 
 
-def check_batch(conn: duckdb.DuckDBPyConnection, batch_id: int) -> CheckResult:
+def check_batch(conn: duckdb.DuckDBPyConnection, batch: Batch) -> CheckResult:
     """Normalize phones and apply the row rules to a staged batch (all-or-nothing)."""
-    status, as_of, country = conn.execute(
-        "select status, as_of, default_country from ops.batches where batch_id = ?", [batch_id]).fetchone()
-    if status != "staged":
-        log.info("batch %d is %s: rules already applied", batch_id, status)
-        return summarize_check(conn, batch_id)
-    policy, settings = policy_for_batch(conn, batch_id)
-    parameters = rule_parameters(policy, settings)
+    batch_id = batch.batch_id
+    if batch.status != "staged":
+        log.info("batch %d is %s: rules already applied", batch_id, batch.status)
+        return summarize_check(conn, batch)
+    parameters = rule_parameters(batch)
     with warehouse.transaction(conn):
-        phones.normalize_batch(conn, batch_id, country)
-        warehouse.run(conn, "rules/row_outcomes_insert", batch_id=batch_id, as_of=as_of, **parameters)
-        result = summarize_check(conn, batch_id)
+        phones.normalize_batch(conn, batch_id, batch.default_country)
+        warehouse.run(conn, "rules/row_outcomes_insert", batch_id=batch_id, as_of=batch.as_of, **parameters)
+        result = summarize_check(conn, batch.moved_to("checked"))
         if result.rows_loaded + result.rows_rejected != result.lines_read:
             raise ReconciliationError(
                 f"batch {batch_id}: lines read {result.lines_read} != loaded {result.rows_loaded} "
@@ -105,8 +99,8 @@ def check_batch(conn: duckdb.DuckDBPyConnection, batch_id: int) -> CheckResult:
     return result
 
 
-def summarize_check(conn: duckdb.DuckDBPyConnection, batch_id: int) -> CheckResult:
-    lines_read = conn.execute("select lines_read from ops.batches where batch_id = ?", [batch_id]).fetchone()[0]
-    loaded, rejected, warned = warehouse.run(conn, "rules/batch_outcome_counts", batch_id=batch_id).fetchone()
-    by_reason = dict(warehouse.run(conn, "rules/batch_rejects_by_reason", batch_id=batch_id).fetchall())
-    return CheckResult(batch_id, lines_read, loaded or 0, rejected or 0, warned or 0, by_reason)
+def summarize_check(conn: duckdb.DuckDBPyConnection, batch: Batch) -> CheckResult:
+    loaded, rejected, warned = warehouse.run(conn, "rules/batch_outcome_counts", batch_id=batch.batch_id).fetchone()
+    by_reason = dict(warehouse.run(conn, "rules/batch_rejects_by_reason", batch_id=batch.batch_id).fetchall())
+    return CheckResult(batch.batch_id, batch.lines_read, loaded or 0, rejected or 0, warned or 0, by_reason,
+                       batch.status)

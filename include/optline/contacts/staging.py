@@ -8,14 +8,14 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
-import pyarrow as pa
 
 from optline import warehouse
+from optline.intake.chunks import staged_chunks
 from optline.intake.fields import FIELDS, field_for_header, header_key
 from optline.intake.identity import import_key, sha256_of
 from optline.intake.manifest import Manifest, ManifestError
@@ -133,58 +133,14 @@ def map_columns(header: list[str | None] | None, manifest: Manifest, first_row: 
                      len(header) if header else None)
 
 
-def _chunks(records: Iterable[tuple[int, list]], cmap: ColumnMap, batch_id: int,
-            first_row_number: int) -> Iterator[pa.Table]:
-    columns: dict[str, list] = {c: [] for c in _STAGING_COLUMNS}
-    row_number = first_row_number - 1
-    mapped = list(cmap.by_column.items())
-    taken = set(cmap.by_column.values())
-    for line_number, raw_cells in records:
-        row_number += 1
-        cells = [clean_cell(c) for c in raw_cells]
-        issue = detail = None
-        if not any(cells):
-            issue, detail = "blank_row", "the row is empty"
-        elif cmap.width is not None and len(cells) > cmap.width and any(cells[cmap.width:]):
-            issue = "extra_fields"
-            detail = f"the row has {len(cells)} fields; the header has {cmap.width}"
-        columns["batch_id"].append(batch_id)
-        columns["row_number"].append(row_number)
-        columns["line_number"].append(line_number)
-        columns["read_issue"].append(issue)
-        columns["read_detail"].append(detail)
-        width = len(cells)
-        for col, index in mapped:
-            columns[col].append(cells[index] if index < width else None)
-        extra = {cmap.extra_name(i): cell for i, cell in enumerate(cells) if cell and i not in taken}
-        columns["extra"].append(json.dumps(extra, ensure_ascii=False) if extra else None)
-        if len(columns["row_number"]) >= CHUNK_ROWS:
-            yield _table(columns)
-            columns = {c: [] for c in _STAGING_COLUMNS}
-    if columns["row_number"]:
-        yield _table(columns)
-
-
-def _table(columns: dict[str, list]) -> pa.Table:
-    n = len(columns["row_number"])
-    arrays = {}
-    for name, values in columns.items():
-        if name in ("batch_id", "row_number", "line_number"):
-            arrays[name] = pa.array(values, pa.int64())
-        else:
-            arrays[name] = pa.array(values if values else [None] * n, pa.string())
-    return pa.table(arrays)
-
-
 def stage_file(conn: duckdb.DuckDBPyConnection, path: Path, manifest: Manifest, run: RunContext) -> StageResult:
     """Stage `path` (all-or-nothing). Returns the batch; an already imported file is not read again."""
     fmt = file_format(path)
     file_sha = sha256_of(path)
     key = import_key(file_sha, manifest)
-    existing = conn.execute(
-        "select batch_id, status, lines_read from ops.batches where import_key = ?", [key]).fetchone()
+    existing = warehouse.fetch_dicts(conn, "batches/batch_by_import_key", import_key=key)
     if existing:
-        batch_id, status, lines = existing
+        batch_id, status, lines = existing[0]["batch_id"], existing[0]["status"], existing[0]["lines_read"]
         log.info("%s: already imported as batch %s (status %s); not read again", path.name, batch_id, status)
         return StageResult(batch_id, path.name, status, status in DONE_STATUSES, lines)
 
@@ -216,10 +172,11 @@ def stage_file(conn: duckdb.DuckDBPyConnection, path: Path, manifest: Manifest, 
             as_of=run.as_of,
         ).fetchone()[0]
         read = 0
-        for chunk in _chunks(data, cmap, batch_id, first_row_number=1):
+        for chunk in staged_chunks(data, batch_id=batch_id, data_columns=list(FIELDS.values()),
+                                   by_column=cmap.by_column, width=cmap.width, names=cmap.names,
+                                   chunk_rows=CHUNK_ROWS):
             conn.register("staging_chunk", chunk)
-            conn.execute(f"insert into staging.contact_rows ({', '.join(_STAGING_COLUMNS)}) "
-                         f"select {', '.join(_STAGING_COLUMNS)} from staging_chunk")
+            warehouse.run(conn, "staging/contact_rows_insert_chunk")
             conn.unregister("staging_chunk")
             read += chunk.num_rows
             log.info("%s: staged %d rows so far", path.name, read)

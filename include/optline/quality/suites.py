@@ -1,18 +1,16 @@
-"""The gate: run a batch's Great Expectations suite inside the warehouse and decide.
+"""Expectation suites, run inside the warehouse: what every kind of input shares.
 
-The suite (`expectations/<kind>.json`) is GX 1.x JSON; each expectation names the dataset
-it reads (`meta.dataset`: a view in the `quality` schema, filtered to the batch) and its
-severity (`meta.severity`). Thresholds are `$PARAMETER`s filled from the list's policy.
-
-Verdict: any critical failure rejects the batch whole; else any review failure holds it
-for a compliance reviewer; else it is validated and may merge.
+A suite (`expectations/<kind>.json`) is GX 1.x JSON; each expectation names the dataset it
+reads (`meta.dataset`: a named query over a view in the `quality` schema, filtered to the
+batch) and its severity (`meta.severity`). Thresholds are `$PARAMETER`s the caller fills in.
+What a contact list's results decide is the gate's (`optline.contacts.gate`); the suites of
+opt-out files and inbound texts only `observe`.
 """
 
 from __future__ import annotations
 
 import json
 import logging
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -20,7 +18,6 @@ import duckdb
 
 from optline import warehouse
 from optline.config import PROJECT_DIR
-from optline.contacts.policy import Policy
 
 log = logging.getLogger(__name__)
 
@@ -28,26 +25,20 @@ SUITE_DIR = PROJECT_DIR / "expectations"
 # critical rejects a batch whole, review holds it for a person; observe only records (the
 # suites of opt-out files and inbound texts: an opt-out must never wait).
 SEVERITIES = ("observe", "review", "critical")
-# The `quality` views each suite reads, filtered to one batch.
-DATASETS = ("accepted_rows", "batch_shares", "optout_outcomes", "optout_shares", "inbound_outcomes", "inbound_shares")
+# The datasets a suite may read, each the named query of its `quality` view; the GX runner
+# filters it to one batch.
+DATASETS: dict[str, str] = {
+    "accepted_rows": "quality/dataset_accepted_rows",
+    "batch_shares": "quality/dataset_batch_shares",
+    "optout_outcomes": "quality/dataset_optout_outcomes",
+    "optout_shares": "quality/dataset_optout_shares",
+    "inbound_outcomes": "quality/dataset_inbound_outcomes",
+    "inbound_shares": "quality/dataset_inbound_shares",
+}
 
 
 class SuiteError(ValueError):
     """A suite file is missing or malformed."""
-
-
-@dataclass(frozen=True)
-class Verdict:
-    batch_id: int
-    decision: str  # validated | awaiting_review | rejected
-    failed_critical: tuple[str, ...]
-    failed_review: tuple[str, ...]
-    expectations: int
-
-    @property
-    def reason(self) -> str | None:
-        failed = [*self.failed_critical, *self.failed_review]
-        return "failed: " + "; ".join(failed) if failed else None
 
 
 def load_suite(name: str, suite_dir: Path | None = None) -> dict[str, Any]:
@@ -62,37 +53,16 @@ def load_suite(name: str, suite_dir: Path | None = None) -> dict[str, Any]:
                              f"in {SEVERITIES}")
         if meta.get("dataset") not in DATASETS:
             raise SuiteError(f"{path.name}: expectation {index + 1} ({exp.get('type')}) needs meta.dataset "
-                             f"in {DATASETS}")
+                             f"in {tuple(DATASETS)}")
     return suite
 
 
-def suite_parameters(policy: Policy) -> dict[str, float]:
-    """The values of every `$PARAMETER` the contact-list suite uses, from the policy."""
-    limits = {f"limit_{k}": v for k, v in policy.field_limits.items()}
-    return {
-        "min_age": policy.min_age,
-        "recency_months": policy.recency_months,
-        "opt_in_required_share": 1.0 if policy.require_opt_in else 0.0,
-        **limits,
-        **{k: v for k, v in policy.gate.items() if k != "review_timeout_minutes"},
-    }
-
-
-def dataset_query(dataset: str, batch_id: int) -> str:
-    """The query a validation reads: one batch of one `quality` view (batch id as an int)."""
+def dataset_query(dataset: str) -> str:
+    """The query a validation of `dataset` reads, for the GX runner (it adds `where batch_id = N`)."""
     if dataset not in DATASETS:
-        raise SuiteError(f"unknown dataset {dataset!r}")
-    return f"select * from quality.{dataset} where batch_id = {int(batch_id)}"
-
-
-def decide(results: list[dict[str, Any]]) -> tuple[str, tuple[str, ...], tuple[str, ...]]:
-    def label(r: dict[str, Any]) -> str:
-        return f"{r['description']} ({r['expectation_type']}{', ' + r['column_name'] if r['column_name'] else ''})"
-
-    critical = tuple(label(r) for r in results if not r["success"] and r["severity"] == "critical")
-    review = tuple(label(r) for r in results if not r["success"] and r["severity"] == "review")
-    decision = "rejected" if critical else "awaiting_review" if review else "validated"
-    return decision, critical, review
+        raise SuiteError(f"unknown dataset {dataset!r}; known: {tuple(DATASETS)}")
+    text = warehouse.sql_text(DATASETS[dataset])
+    return "\n".join(line for line in text.splitlines() if not line.lstrip().startswith("--"))
 
 
 def store_results(conn: duckdb.DuckDBPyConnection, batch_id: int, suite_name: str,
@@ -107,20 +77,6 @@ def store_results(conn: duckdb.DuckDBPyConnection, batch_id: int, suite_name: st
                       unexpected_percent=r["unexpected_percent"], kwargs=json.dumps(r["kwargs"], default=str))
 
 
-def record_decision(conn: duckdb.DuckDBPyConnection, batch_id: int, decision: str, decided_by: str,
-                    reason: str | None, dag_id: str | None = None, run_id: str | None = None) -> None:
-    """Append the decision and move the batch's status to it (one transaction)."""
-    with warehouse.transaction(conn):
-        _append_decision(conn, batch_id, decision, decided_by, reason, dag_id, run_id)
-
-
-def _append_decision(conn: duckdb.DuckDBPyConnection, batch_id: int, decision: str, decided_by: str,
-                     reason: str | None, dag_id: str | None, run_id: str | None) -> None:
-    warehouse.run(conn, "quality/batch_decisions_insert", batch_id=batch_id, decision=decision,
-                  decided_by=decided_by, reason=reason, dag_id=dag_id, run_id=run_id)
-    warehouse.run(conn, "quality/batch_set_status", batch_id=batch_id, status=decision)
-
-
 def run_suite(conn: duckdb.DuckDBPyConnection, batch_id: int, suite: dict[str, Any],
               parameters: dict[str, Any]) -> list[dict[str, Any]]:
     """Run the suite's expectations on the batch, inside the warehouse, dataset by dataset."""
@@ -133,7 +89,7 @@ def run_suite(conn: duckdb.DuckDBPyConnection, batch_id: int, suite: dict[str, A
         part = {**suite, "expectations": [e for e in suite["expectations"] if e["meta"]["dataset"] == dataset]}
         if not part["expectations"]:
             continue
-        for outcome in gx_duckdb.validate(conn, f"quality.{dataset}", part, batch_id=int(batch_id),
+        for outcome in gx_duckdb.validate(conn, dataset_query(dataset), part, batch_id=int(batch_id),
                                           parameters=parameters):
             results.append({
                 "expectation_type": outcome.expectation_type,
@@ -148,29 +104,6 @@ def run_suite(conn: duckdb.DuckDBPyConnection, batch_id: int, suite: dict[str, A
                 "kwargs": outcome.kwargs,
             })
     return results
-
-
-def validate_batch(conn: duckdb.DuckDBPyConnection, batch_id: int, *, suite_name: str = "contact_list",
-                   dag_id: str | None = None, run_id: str | None = None) -> Verdict:
-    """Validate a checked batch with its policy, store the results and the gate's decision.
-    Idempotent: a batch already past validation keeps its verdict."""
-    from optline.contacts.rules import policy_for_batch
-
-    status = conn.execute("select status from ops.batches where batch_id = ?", [batch_id]).fetchone()[0]
-    if status != "checked":
-        log.info("batch %d is %s: already validated", batch_id, status)
-        return Verdict(batch_id, status, (), (), 0)
-    policy, _ = policy_for_batch(conn, batch_id)
-    suite = load_suite(suite_name)
-    results = run_suite(conn, batch_id, suite, suite_parameters(policy))
-    decision, critical, review = decide(results)
-    verdict = Verdict(batch_id, decision, critical, review, len(results))
-    with warehouse.transaction(conn):
-        store_results(conn, batch_id, suite_name, results)
-        _append_decision(conn, batch_id, decision, "gate", verdict.reason, dag_id, run_id)
-    log.info("batch %d: %d expectations, %d critical and %d review failures: %s", batch_id, len(results),
-             len(critical), len(review), decision)
-    return verdict
 
 
 def observe(conn: duckdb.DuckDBPyConnection, batch_id: int, suite_name: str) -> list[dict[str, Any]]:

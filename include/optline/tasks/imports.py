@@ -13,6 +13,7 @@ from airflow.sdk.exceptions import AirflowFailException, AirflowSkipException
 
 from optline.config import paths
 from optline.contacts import pipeline
+from optline.contacts.batch import load_batch
 from optline.intake.discovery import discover
 from optline.intake.errors import INPUT_ERRORS
 from optline.reports import batches as reports
@@ -46,7 +47,7 @@ def check_batch(batch: dict) -> dict:
         log.info("%s: already imported as batch %s; nothing to check", batch["file_name"], batch["batch_id"])
         return batch
     with open_warehouse() as conn:
-        result = pipeline.check(conn, batch["batch_id"], paths().reports)
+        result = pipeline.check(conn, load_batch(conn, batch["batch_id"]), paths().reports)
     log.info("%s: %d read, %d loaded, %d rejected %s", batch["file_name"], result.lines_read,
              result.rows_loaded, result.rows_rejected, result.rejected_by_reason)
     return {**batch, "status": "checked"}
@@ -58,7 +59,8 @@ def validate_batch(batch: dict, context: dict[str, Any]) -> dict:
         return batch
     run = run_context(context)
     with open_warehouse() as conn:
-        verdict = pipeline.validate(conn, batch["batch_id"], paths().reports, dag_id=run.dag_id, run_id=run.run_id)
+        verdict = pipeline.validate(conn, load_batch(conn, batch["batch_id"]), paths().reports,
+                                    dag_id=run.dag_id, run_id=run.run_id)
     log.info("%s: %s (%d expectations)%s", batch["file_name"], verdict.decision, verdict.expectations,
              f"; {verdict.reason}" if verdict.reason else "")
     return {**batch, "status": verdict.decision}
@@ -77,10 +79,11 @@ def merge_batch(batch: dict) -> dict:
     if batch["already_imported"]:
         raise AirflowSkipException(f"{batch['file_name']}: already imported as batch {batch['batch_id']}")
     with open_warehouse() as conn:
-        if not pipeline.is_mergeable(conn, batch["batch_id"]):
-            status = conn.execute("select status from ops.batches where batch_id = ?", [batch["batch_id"]]).fetchone()[0]
-            raise AirflowSkipException(f"{batch['file_name']}: batch {batch['batch_id']} is {status}; nothing merges")
-        summary = pipeline.merge(conn, batch["batch_id"], paths().reports)
+        loaded = load_batch(conn, batch["batch_id"])
+        if not pipeline.is_mergeable(loaded):
+            raise AirflowSkipException(f"{batch['file_name']}: batch {batch['batch_id']} is {loaded.status}; "
+                                       "nothing merges")
+        summary = pipeline.merge(conn, loaded, paths().reports)
     return {**batch, "status": summary.status, "new_contacts": summary.new_contacts,
             "merged_contacts": summary.merged_contacts}
 

@@ -8,9 +8,9 @@ from typing import Any
 from airflow.sdk import conf
 
 from optline.config import paths
-from optline.contacts import pipeline
+from optline.contacts import gate, pipeline
+from optline.contacts.batch import load_batch
 from optline.contacts.review import held_for_review
-from optline.quality import suites as quality
 from optline.reports.web import report_url
 from optline.tasks.common import open_warehouse, run_context
 from optline.tasks.imports import merge_batch
@@ -38,13 +38,13 @@ def record_review(response: dict, context: dict[str, Any]) -> dict:
     decision = "approved" if chosen == "Approve" else "refused"
     run = run_context(context)
     with open_warehouse() as conn:
-        status = conn.execute("select status from ops.batches where batch_id = ?", [batch_id]).fetchone()[0]
-        if status != "awaiting_review":
-            log.info("batch %s is already %s; the answer %s is not recorded again", batch_id, status, chosen)
-            return {"batch_id": batch_id, "status": status}
+        batch = load_batch(conn, batch_id)
+        if batch.status != "awaiting_review":
+            log.info("batch %s is already %s; the answer %s is not recorded again", batch_id, batch.status, chosen)
+            return {"batch_id": batch_id, "status": batch.status}
         reason = "no answer within the policy's timeout" if user is None else f"{decided_by} chose {chosen}"
-        quality.record_decision(conn, batch_id, decision, decided_by, reason, run.dag_id, run.run_id)
-        pipeline.write_review_report(conn, batch_id, paths().reports)
+        decided = gate.record_decision(conn, batch, decision, decided_by, reason, run.dag_id, run.run_id)
+        pipeline.write_review_report(conn, decided, paths().reports)
     log.info("batch %s %s by %s", batch_id, decision, decided_by)
     return {"batch_id": batch_id, "status": decision}
 

@@ -10,6 +10,7 @@ import pytest
 from optline import warehouse
 from optline.consent import ledger as consent
 from optline.contacts import rules
+from optline.contacts.batch import load_batch
 from optline.contacts.staging import stage_file
 from optline.intake.manifest import parse_manifest
 from optline.runs import RunContext
@@ -54,7 +55,7 @@ def import_rows(conn, folder: Path, rows: list[list[str]], header=HEADER, **mani
     path = write_csv(folder / "rows.csv", [header, *rows], **manifest)
     m = parse_manifest(manifest)
     staged = stage_file(conn, path, m, RunContext(as_of=AS_OF))
-    rules.check_batch(conn, staged.batch_id)
+    rules.check_batch(conn, load_batch(conn, staged.batch_id))
     cur = conn.execute(
         "select row_number, accepted, reason_code, reason_column, reason_detail, reasons, warnings, e164, "
         "opted_in_at from staging.row_outcomes where batch_id = ? order by row_number", [staged.batch_id])
@@ -191,7 +192,7 @@ def test_check_refuses_to_pass_a_batch_whose_counts_do_not_reconcile(conn, tmp_p
     staged = stage_file(conn, path, parse_manifest({"lists": ["Rules"]}), RunContext(as_of=AS_OF))
     conn.execute("update ops.batches set lines_read = 2 where batch_id = ?", [staged.batch_id])
     with pytest.raises(rules.ReconciliationError, match="lines read 2 != loaded 1 \\+ rejected 0"):
-        rules.check_batch(conn, staged.batch_id)
+        rules.check_batch(conn, load_batch(conn, staged.batch_id))
     status = conn.execute("select status from ops.batches where batch_id = ?", [staged.batch_id]).fetchone()[0]
     assert status == "staged"
     assert conn.execute("select count(*) from staging.row_outcomes").fetchone()[0] == 0

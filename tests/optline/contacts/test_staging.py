@@ -6,6 +6,7 @@ import codecs
 import datetime as dt
 import hashlib
 import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -543,3 +544,15 @@ def test_header_named_in_columns_is_recognized_as_a_header(conn, tmp_path, as_of
                      columns={"phone": "Numéro", "first_name": "Prénom"})
     result = _stage(conn, path, as_of)
     assert _rows(conn, result.batch_id, "phone_raw", "first_name") == [("4155550101", "Chloé")]
+
+
+def test_the_chunk_insert_names_every_column_of_the_staging_table(conn) -> None:
+    from optline import warehouse
+
+    text = warehouse.sql_text("staging/contact_rows_insert_chunk")
+    inserted, selected = (re.findall(r"\w+", part) for part in
+                          re.search(r"contact_rows \((.*?)\)\s*select(.*?)from staging_chunk", text, re.S).groups())
+    table = [c for (c,) in conn.execute(
+        "select column_name from information_schema.columns where table_schema = 'staging' "
+        "and table_name = 'contact_rows' order by ordinal_position").fetchall()]
+    assert inserted == selected == table

@@ -1,0 +1,93 @@
+"""The contact-import gate: run a checked batch's expectation suite and decide where it goes.
+
+The suite (`expectations/contact_list.json`, run by `optline.quality.suites`) gets its
+`$PARAMETER` thresholds from the batch's policy. Verdict: any critical failure rejects the
+batch whole; else any review failure holds it for a compliance reviewer; else it is
+validated and may merge. A reviewer's answer (approved or refused) is recorded the same way.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from typing import Any
+
+import duckdb
+
+from optline import warehouse
+from optline.contacts.batch import Batch
+from optline.contacts.policy import Policy
+from optline.quality.suites import load_suite, run_suite, store_results
+
+log = logging.getLogger(__name__)
+
+SUITE_NAME = "contact_list"
+
+
+@dataclass(frozen=True)
+class Verdict:
+    batch_id: int
+    decision: str  # validated | awaiting_review | rejected (or the status of a batch already past the gate)
+    failed_critical: tuple[str, ...]
+    failed_review: tuple[str, ...]
+    expectations: int
+
+    @property
+    def reason(self) -> str | None:
+        failed = [*self.failed_critical, *self.failed_review]
+        return "failed: " + "; ".join(failed) if failed else None
+
+
+def suite_parameters(policy: Policy) -> dict[str, float]:
+    """The values of every `$PARAMETER` the contact-list suite uses, from the policy."""
+    limits = {f"limit_{k}": v for k, v in policy.field_limits.items()}
+    return {
+        "min_age": policy.min_age,
+        "recency_months": policy.recency_months,
+        "opt_in_required_share": 1.0 if policy.require_opt_in else 0.0,
+        **limits,
+        **{k: v for k, v in policy.gate.items() if k != "review_timeout_minutes"},
+    }
+
+
+def decide(results: list[dict[str, Any]]) -> tuple[str, tuple[str, ...], tuple[str, ...]]:
+    def label(r: dict[str, Any]) -> str:
+        return f"{r['description']} ({r['expectation_type']}{', ' + r['column_name'] if r['column_name'] else ''})"
+
+    critical = tuple(label(r) for r in results if not r["success"] and r["severity"] == "critical")
+    review = tuple(label(r) for r in results if not r["success"] and r["severity"] == "review")
+    decision = "rejected" if critical else "awaiting_review" if review else "validated"
+    return decision, critical, review
+
+
+def validate_batch(conn: duckdb.DuckDBPyConnection, batch: Batch, *, suite_name: str = SUITE_NAME,
+                   dag_id: str | None = None, run_id: str | None = None) -> Verdict:
+    """Validate a checked batch with its policy, store the results and the gate's decision.
+    Idempotent: a batch already past validation keeps its verdict."""
+    if batch.status != "checked":
+        log.info("batch %d is %s: already validated", batch.batch_id, batch.status)
+        return Verdict(batch.batch_id, batch.status, (), (), 0)
+    results = run_suite(conn, batch.batch_id, load_suite(suite_name), suite_parameters(batch.policy))
+    decision, critical, review = decide(results)
+    verdict = Verdict(batch.batch_id, decision, critical, review, len(results))
+    with warehouse.transaction(conn):
+        store_results(conn, batch.batch_id, suite_name, results)
+        _append_decision(conn, batch.batch_id, decision, "gate", verdict.reason, dag_id, run_id)
+    log.info("batch %d: %d expectations, %d critical and %d review failures: %s", batch.batch_id, len(results),
+             len(critical), len(review), decision)
+    return verdict
+
+
+def record_decision(conn: duckdb.DuckDBPyConnection, batch: Batch, decision: str, decided_by: str,
+                    reason: str | None, dag_id: str | None = None, run_id: str | None = None) -> Batch:
+    """Append the decision and move the batch's status to it (one transaction); returns the moved batch."""
+    with warehouse.transaction(conn):
+        _append_decision(conn, batch.batch_id, decision, decided_by, reason, dag_id, run_id)
+    return batch.moved_to(decision)
+
+
+def _append_decision(conn: duckdb.DuckDBPyConnection, batch_id: int, decision: str, decided_by: str,
+                     reason: str | None, dag_id: str | None, run_id: str | None) -> None:
+    warehouse.run(conn, "quality/batch_decisions_insert", batch_id=batch_id, decision=decision,
+                  decided_by=decided_by, reason=reason, dag_id=dag_id, run_id=run_id)
+    warehouse.run(conn, "quality/batch_set_status", batch_id=batch_id, status=decision)

@@ -1,0 +1,55 @@
+"""The contact-import gate: how results decide, and how a decision moves the batch."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from optline.contacts import gate, pipeline
+from optline.contacts.batch import load_batch
+from optline.contacts.policy import load_policy
+from optline.runs import RunContext
+from tests.helpers import write_csv
+
+RUN = RunContext(as_of=dt.datetime(2026, 11, 1, 12, 0, tzinfo=dt.UTC), dag_id="test", run_id="r1")
+
+
+def result(severity: str, success: bool, description: str = "x") -> dict:
+    return {"severity": severity, "success": success, "description": description,
+            "expectation_type": "expect_column_max_to_be_between", "column_name": "rejected_share"}
+
+
+def test_a_critical_failure_rejects_a_review_failure_holds_and_none_validates():
+    assert gate.decide([result("critical", False, "c"), result("review", False, "r")])[0] == "rejected"
+    decision, critical, review = gate.decide([result("review", False, "r"), result("critical", True)])
+    assert (decision, critical) == ("awaiting_review", ())
+    assert review == ("r (expect_column_max_to_be_between, rejected_share)",)
+    assert gate.decide([result("review", True), result("observe", False)])[0] == "validated"
+
+
+def test_the_suite_parameters_come_from_the_policy_without_the_review_timeout():
+    parameters = gate.suite_parameters(load_policy("alcohol"))
+    assert parameters["min_age"] == 21 and parameters["opt_in_required_share"] == 1.0
+    assert "review_timeout_minutes" not in parameters and "review_max_rejected_share" in parameters
+
+
+def test_a_batch_past_the_gate_keeps_its_verdict(conn, data_dir):
+    path = write_csv(data_dir / "inbox" / "a.csv", [["phone", "dob", "opt_in"], ["(415) 555-0101", "1990-01-01",
+                                                                                 "2026-10-01"]])
+    summary = pipeline.import_file(conn, path, RUN, data_dir / "reports")
+    verdict = gate.validate_batch(conn, load_batch(conn, summary.batch_id))
+    assert (verdict.decision, verdict.expectations, verdict.reason) == ("merged", 0, None)
+
+
+def test_recording_a_decision_moves_the_batch_and_returns_it_moved(conn, data_dir):
+    rows = [["phone", "dob", "opt_in"], *[[f"(415) 555-{n:04d}", "1990-01-01", "2026-10-01"] for n in range(101, 110)],
+            ["555-0100", "1990-01-01", "2026-10-01"], ["555-0100", "1990-01-01", "2026-10-01"]]
+    path = write_csv(data_dir / "inbox" / "held.csv", rows, policy_overrides={})  # 18 % rejected: held
+    summary = pipeline.import_file(conn, path, RUN, data_dir / "reports")
+    held = load_batch(conn, summary.batch_id)
+    assert held.status == "awaiting_review"
+    decided = gate.record_decision(conn, held, "refused", "Dana", "not our list", dag_id="test")
+    assert (held.status, decided.status) == ("awaiting_review", "refused")
+    assert load_batch(conn, summary.batch_id) == decided
+    last = conn.execute("select decision, decided_by, reason from ops.batch_decisions where batch_id = ? "
+                        "order by decided_at desc limit 1", [summary.batch_id]).fetchone()
+    assert last == ("refused", "Dana", "not our list")
