@@ -3,21 +3,27 @@
 Every SQL statement lives in `sql/<stage>/<name>.sql`, one statement per file, and is
 run by name: `run(conn, "merge/lists_insert_new", batch_id=3)`. Parameters are
 DuckDB named parameters (`$batch_id`); only the ones a file uses are passed to it.
+
+The schema (see `migrate` and sql/README.md): tables, sequences and schemas come from the numbered
+migrations in `sql/schema/` (`000_baseline/` first), each applied once; macros (`sql/macros/`) and
+views (`sql/views/`) hold today's definitions and are re-created by every migrate.
 """
 
 from __future__ import annotations
 
-import os
 import re
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from functools import cache
+from graphlib import CycleError, TopologicalSorter
 from pathlib import Path
 from typing import Any
 
 import duckdb
 
-from optline.config import PROJECT_DIR, paths
+from optline import config
+from optline.config import paths
 
 _PARAM = re.compile(r"\$([a-z_][a-z0-9_]*)")
 
@@ -36,8 +42,7 @@ def _sql_text(sql_dir: Path, name: str) -> str:
 
 def sql_text(name: str) -> str:
     """The text of `sql/<name>.sql` (OPTLINE_SQL_DIR, else the project's sql/; read at call time)."""
-    custom = os.environ.get("OPTLINE_SQL_DIR")
-    return _sql_text(Path(custom).expanduser().resolve() if custom else PROJECT_DIR / "sql", name)
+    return _sql_text(config.sql_dir(), name)
 
 
 def run(conn: duckdb.DuckDBPyConnection, name: str, **params: Any) -> duckdb.DuckDBPyConnection:
@@ -86,29 +91,148 @@ def prepare(conn: duckdb.DuckDBPyConnection) -> duckdb.DuckDBPyConnection:
     return conn
 
 
+SCHEMA_DIR = "schema"
+"""`sql/schema/`: the numbered migrations. `NNN_name.sql` is one statement; a folder `NNN_name/`
+holds several (`NNN_step.sql`), applied in order in one transaction. Each is recorded once, by
+name, in `ops.schema_migrations`. `000_baseline/` creates today's schemas, sequences and tables."""
+
+DEFINITION_DIRS = ("macros", "views")
+"""`sql/macros/<schema>/<name>.sql`, `sql/views/<schema>/<name>.sql`: one `create or replace` each,
+today's definition, re-created by every migrate (macros, then views, dependencies first)."""
+
+REPLACES = "replaces.txt"
+"""In a migration folder: the names of the older migrations it squashes (one a line, `#` comments)."""
+
+_MIGRATION = re.compile(r"\d{3}_[a-z0-9_]+")
+_REFERENCE = re.compile(r"\b([a-z_][a-z0-9_]*)\.([a-z_][a-z0-9_]*)\b")
+
+
+@dataclass(frozen=True)
+class Migration:
+    """One numbered migration: its statements (names for `run`) and the older names it squashes."""
+
+    name: str
+    statements: tuple[str, ...]
+    replaces: frozenset[str] = frozenset()
+
+
+def _migrations(sql_dir: Path) -> list[Migration]:
+    root = sql_dir / SCHEMA_DIR
+    found = []
+    for path in sorted(root.iterdir()) if root.is_dir() else []:
+        name = path.name.removesuffix(".sql") if path.is_file() else path.name
+        if not _MIGRATION.fullmatch(name) or (path.is_file() and path.suffix != ".sql"):
+            continue
+        if path.is_file():
+            found.append(Migration(name, (f"{SCHEMA_DIR}/{name}",)))
+            continue
+        steps = tuple(f"{SCHEMA_DIR}/{name}/{p.stem}" for p in sorted(path.glob("*.sql")))
+        if not steps:
+            raise WarehouseError(f"migration folder {path} holds no .sql file")
+        listed = path / REPLACES
+        replaces = frozenset(
+            line.strip() for line in (listed.read_text(encoding="utf-8").splitlines() if listed.is_file() else [])
+            if line.strip() and not line.lstrip().startswith("#")
+        )
+        found.append(Migration(name, steps, replaces))
+    return found
+
+
 def migrations(sql_dir: Path | None = None) -> list[str]:
-    """Names of the schema files, in the order they apply (`sql/schema/NNN_*.sql`)."""
-    root = (sql_dir or paths().sql_dir) / "schema"
-    return sorted(p.stem for p in root.glob("*.sql"))
+    """Names of the migrations in the order they apply (`sql/schema/NNN_*[.sql]`)."""
+    return [m.name for m in _migrations(sql_dir or config.sql_dir())]
+
+
+def _strip_comments(text: str) -> str:
+    return re.sub(r"'(?:[^']|'')*'", "''", re.sub(r"--[^\n]*", "", text))
+
+
+def definitions(sql_dir: Path | None = None) -> list[str]:
+    """The macro and view files (names for `run`), in the order migrate re-creates them: each after
+    the macros and views it refers to (`schema.name` in its text), else macros first, by name."""
+    root = sql_dir or config.sql_dir()
+    files = {}
+    for rank, kind in enumerate(DEFINITION_DIRS):
+        for path in sorted((root / kind).glob("*/*.sql")):
+            files[f"{path.parent.name}.{path.stem}"] = (rank, f"{kind}/{path.parent.name}/{path.stem}", path)
+    graph = TopologicalSorter()
+    for obj, (_, _, path) in files.items():
+        refers_to = {f"{s}.{n}" for s, n in _REFERENCE.findall(_strip_comments(path.read_text(encoding="utf-8")))}
+        graph.add(obj, *sorted((refers_to & files.keys()) - {obj}))
+    order = []
+    try:
+        graph.prepare()
+    except CycleError as exc:
+        raise WarehouseError(f"macros and views refer to each other in a cycle: {exc.args[1]}") from exc
+    while graph.is_active():
+        ready = sorted(graph.get_ready(), key=lambda obj: files[obj][:2])
+        order += [files[obj][1] for obj in ready]
+        graph.done(*ready)
+    return order
 
 
 def migrate(conn: duckdb.DuckDBPyConnection) -> list[str]:
-    """Apply the schema files not applied yet, each once, in order. Returns those applied."""
-    conn.execute(
-        "create schema if not exists ops; "
-        "create table if not exists ops.schema_migrations ("
-        " name varchar primary key, applied_at timestamptz not null default current_timestamp)"
-    )
-    done = {r[0] for r in conn.execute("select name from ops.schema_migrations").fetchall()}
-    applied = []
-    for name in migrations():
-        if name in done:
+    """Bring the schema up to date; returns the names of the migrations recorded.
+
+    1. Each migration not yet in `ops.schema_migrations` is applied, in order, in its own
+       transaction, and recorded. A squashing migration (`000_baseline`) is not applied to a
+       warehouse that has the migrations it replaces: they made the same tables, so it is only
+       recorded (in their place) — all of them must be there.
+    2. Every macro and view is re-created from its file (one transaction).
+    3. If anything was recorded, a checkpoint writes it to the database file, so no schema change
+       lives only in the WAL (DuckDB 1.5.5 cannot replay some `alter table` from the WAL).
+    """
+    sql_dir = config.sql_dir()
+    bookkeeping(conn)
+    done = {name for (name,) in run(conn, "migrate/schema_migrations_names").fetchall()}
+    recorded = []
+    for migration in _migrations(sql_dir):
+        if migration.name in done:
             continue
-        with transaction(conn):
-            run(conn, f"schema/{name}")
-            conn.execute("insert into ops.schema_migrations (name) values (?)", [name])
-        applied.append(name)
-    return applied
+        if migration.replaces & done:
+            _adopt(conn, migration, done)
+        else:
+            with transaction(conn):
+                for statement in migration.statements:
+                    _apply(conn, statement)
+                run(conn, "migrate/schema_migrations_insert", migration=migration.name)
+        done = (done - migration.replaces) | {migration.name}
+        recorded.append(migration.name)
+    with transaction(conn):
+        for name in definitions(sql_dir):
+            _apply(conn, name)
+    if recorded:
+        conn.execute("checkpoint")
+    return recorded
+
+
+def _adopt(conn: duckdb.DuckDBPyConnection, migration: Migration, done: set[str]) -> None:
+    """Record a squashing migration in place of the older ones it replaces (all applied here)."""
+    missing = sorted(migration.replaces - done)
+    if missing:
+        raise WarehouseError(
+            f"this warehouse predates the schema squash ({migration.name}) and lacks {len(missing)} of "
+            f"the migrations it replaces ({', '.join(missing[:3])}{', ...' if len(missing) > 3 else ''}): "
+            "migrate it with a checkout from before the squash first, or start a new warehouse"
+        )
+    replaced = sorted(migration.replaces)
+    with transaction(conn):
+        run(conn, "migrate/schema_migrations_adopt", migration=migration.name, replaced=replaced)
+        run(conn, "migrate/schema_migrations_forget", replaced=replaced)
+
+
+def _apply(conn: duckdb.DuckDBPyConnection, name: str) -> None:
+    try:
+        run(conn, name)
+    except duckdb.Error as exc:
+        exc.add_note(f"(applying sql/{name}.sql)")
+        raise
+
+
+def bookkeeping(conn: duckdb.DuckDBPyConnection) -> None:
+    """The `ops` schema and `ops.schema_migrations`, which exist before any migration."""
+    run(conn, "migrate/ops_schema_create")
+    run(conn, "migrate/schema_migrations_create")
 
 
 @contextmanager

@@ -16,7 +16,7 @@ winning as (
         matches.row_number
     from staging.web_confirmation_matches as matches
     inner join staging.web_confirmations as web_rows
-        on web_rows.batch_id = matches.batch_id and web_rows.row_number = matches.row_number
+        on matches.batch_id = web_rows.batch_id and matches.row_number = web_rows.row_number
     where matches.batch_id = $batch_id and matches.nth = 1 and web_rows.outcome = 'confirmed'
 )
 

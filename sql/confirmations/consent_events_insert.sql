@@ -7,7 +7,9 @@ insert into core.consent_events (
 with
 
 confirmed_contacts as (
-    select row_number, min(contact_id) as contact_id
+    select
+        row_number,
+        min(contact_id) as contact_id
     from staging.web_confirmation_matches
     where batch_id = $batch_id and nth = 1
     group by row_number
@@ -26,7 +28,7 @@ select
     batches.dag_id,
     batches.run_id
 from staging.web_confirmations as web_rows
-inner join ops.confirmation_batches as batches on batches.batch_id = web_rows.batch_id
-left join confirmed_contacts on confirmed_contacts.row_number = web_rows.row_number
+inner join ops.confirmation_batches as batches on web_rows.batch_id = batches.batch_id
+left join confirmed_contacts on web_rows.row_number = confirmed_contacts.row_number
 where web_rows.batch_id = $batch_id and web_rows.outcome = 'confirmed'
 order by web_rows.row_number

@@ -5,7 +5,9 @@ insert into staging.web_confirmation_matches (batch_id, row_number, list_id, con
 with
 
 batch as (
-    select batch_id, channel
+    select
+        batch_id,
+        channel
     from ops.confirmation_batches
     where batch_id = $batch_id
 ),
@@ -19,7 +21,7 @@ confirming as (
         web_rows.confirmed_at,
         batch.channel
     from staging.web_confirmations as web_rows
-    inner join batch on batch.batch_id = web_rows.batch_id
+    inner join batch on web_rows.batch_id = batch.batch_id
     where web_rows.outcome is null and not web_rows.suppressed
 ),
 
@@ -30,11 +32,12 @@ pending as (
         memberships.channel,
         contacts.e164
     from core.memberships as memberships
-    inner join core.contacts as contacts on contacts.contact_id = memberships.contact_id
+    inner join core.contacts as contacts on memberships.contact_id = contacts.contact_id
     anti join core.confirmations as confirmations
-        on confirmations.list_id = memberships.list_id
-        and confirmations.contact_id = memberships.contact_id
-        and confirmations.channel = memberships.channel
+        on
+            memberships.list_id = confirmations.list_id
+            and memberships.contact_id = confirmations.contact_id
+            and memberships.channel = confirmations.channel
     where memberships.status = 'pending'
 ),
 
@@ -51,11 +54,18 @@ matched as (
         ) as nth
     from confirming
     inner join pending
-        on pending.e164 = confirming.e164
-        and pending.channel = confirming.channel
-        and (confirming.list_id is null or pending.list_id = confirming.list_id)
+        on
+            confirming.e164 = pending.e164
+            and confirming.channel = pending.channel
+            and (confirming.list_id is null or confirming.list_id = pending.list_id)
 )
 
-select batch_id, row_number, list_id, contact_id, channel, nth
+select
+    batch_id,
+    row_number,
+    list_id,
+    contact_id,
+    channel,
+    nth
 from matched
 order by row_number, list_id, contact_id

@@ -2,7 +2,8 @@
 update core.memberships as memberships
 set status = 'active'
 from core.confirmations as confirmations
-where confirmations.batch_id = $batch_id
+where
+    confirmations.batch_id = $batch_id
     and memberships.list_id = confirmations.list_id
     and memberships.contact_id = confirmations.contact_id
     and memberships.channel = confirmations.channel

@@ -12,7 +12,9 @@ from (
     with
 
     batch as (
-        select batch_id, channel
+        select
+            batch_id,
+            channel
         from ops.confirmation_batches
         where batch_id = $batch_id
     ),
@@ -45,12 +47,13 @@ from (
             contacts.e164,
             memberships.list_id
         from core.memberships as memberships
-        inner join core.contacts as contacts on contacts.contact_id = memberships.contact_id
-        inner join batch on batch.channel = memberships.channel
+        inner join core.contacts as contacts on memberships.contact_id = contacts.contact_id
+        inner join batch on memberships.channel = batch.channel
         left join core.confirmations as confirmations
-            on confirmations.list_id = memberships.list_id
-            and confirmations.contact_id = memberships.contact_id
-            and confirmations.channel = memberships.channel
+            on
+                memberships.list_id = confirmations.list_id
+                and memberships.contact_id = confirmations.contact_id
+                and memberships.channel = confirmations.channel
         where memberships.status = 'active' or confirmations.list_id is not null
     ),
 
@@ -58,8 +61,9 @@ from (
         select distinct candidates.row_number
         from candidates
         inner join settled
-            on settled.e164 = candidates.e164
-            and (candidates.list_id is null or settled.list_id = candidates.list_id)
+            on
+                candidates.e164 = settled.e164
+                and (candidates.list_id is null or candidates.list_id = settled.list_id)
     ),
 
     decided as (
@@ -77,11 +81,14 @@ from (
                 else 'no_pending_membership'
             end as reason
         from candidates
-        left join reach on reach.row_number = candidates.row_number
-        left join settled_rows on settled_rows.row_number = candidates.row_number
+        left join reach on candidates.row_number = reach.row_number
+        left join settled_rows on candidates.row_number = settled_rows.row_number
     )
 
-    select row_number, outcome, reason
+    select
+        row_number,
+        outcome,
+        reason
     from decided
 ) as decided
 where web_rows.batch_id = $batch_id and web_rows.row_number = decided.row_number

@@ -28,7 +28,9 @@ read_rows as (
 ),
 
 ledger as (
-    select number_hmac, suppressed
+    select
+        number_hmac,
+        suppressed
     from core.consent_state
     where channel = $channel
 ),
@@ -40,7 +42,7 @@ named as (
         coalesce(ledger.suppressed, false) as suppressed
     from read_rows
     left join core.lists as lists on lists.name_key = lower(trim(read_rows.list_name))
-    left join ledger on ledger.number_hmac = read_rows.number_hmac
+    left join ledger on read_rows.number_hmac = ledger.number_hmac
 ),
 
 checked as (

@@ -1,1 +1,2 @@
-delete from core.contacts where contact_id in (select contact_id from doomed_contacts)
+delete from core.contacts
+where contact_id in (select contact_id from doomed_contacts)

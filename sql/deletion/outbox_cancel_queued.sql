@@ -5,7 +5,8 @@ set
     status_reason = 'deleted',
     finished_at = current_timestamp,
     updated_at = current_timestamp
-where status = 'queued'
+where
+    status = 'queued'
     and (
         contact_id in (select contact_id from doomed_contacts)
         or e164 in (select e164 from doomed_numbers)

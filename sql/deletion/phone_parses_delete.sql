@@ -1,1 +1,2 @@
-delete from staging.phone_parses where e164 in (select e164 from doomed_numbers)
+delete from staging.phone_parses
+where e164 in (select e164 from doomed_numbers)

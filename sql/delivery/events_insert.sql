@@ -14,6 +14,6 @@ select
     lines.applied_at,
     lines.outbox_id
 from staging.delivery_lines as lines
-inner join ops.delivery_files as files on files.file_sha256 = lines.file_sha256
+inner join ops.delivery_files as files on lines.file_sha256 = files.file_sha256
 where lines.file_sha256 = $file_sha256 and lines.outcome in ('applied', 'unmatched')
 order by lines.row_number

@@ -8,7 +8,9 @@ insert into staging.delivery_lines (
 with
 
 ours as (
-    select provider_message_id, min(outbox_id) as outbox_id
+    select
+        provider_message_id,
+        min(outbox_id) as outbox_id
     from msg.outbox
     where provider_message_id is not null
     group by provider_message_id
@@ -31,5 +33,5 @@ select
     case when lines.reason is null then ours.outbox_id end,
     $applied_at
 from delivery_lines_read as lines
-left join ours on ours.provider_message_id = lines.provider_message_id
+left join ours on lines.provider_message_id = ours.provider_message_id
 order by lines.row_number

@@ -9,7 +9,10 @@ set
     delivery_updated_at = winners.effective_at,
     updated_at = $applied_at
 from (
-    select outbox_id, status, effective_at
+    select
+        outbox_id,
+        status,
+        effective_at
     from (
         select
             outbox_id,
@@ -35,20 +38,28 @@ from (
                     sequence desc
             ) as choice
         from (
-            select outbox_id, status, coalesce(reported_at, $applied_at) as effective_at, row_number as sequence
+            select
+                outbox_id,
+                status,
+                coalesce(reported_at, $applied_at) as effective_at,
+                row_number as sequence
             from staging.delivery_lines
             where file_sha256 = $file_sha256 and outcome = 'applied'
 
             union all
 
-            select outbox_id, delivery_status, delivery_updated_at, 0
+            select
+                outbox_id,
+                delivery_status,
+                delivery_updated_at,
+                0
             from msg.outbox
             where
                 delivery_status is not null
                 and outbox_id in (
-                    select outbox_id
-                    from staging.delivery_lines
-                    where file_sha256 = $file_sha256 and outcome = 'applied'
+                    select applied.outbox_id
+                    from staging.delivery_lines as applied
+                    where applied.file_sha256 = $file_sha256 and applied.outcome = 'applied'
                 )
         ) as reports
     ) as ranked

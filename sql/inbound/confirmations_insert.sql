@@ -21,9 +21,10 @@ confirming as (
         batches.channel
     from staging.inbound_outcomes as outcomes
     inner join staging.inbound_messages as messages
-        on messages.batch_id = outcomes.batch_id and messages.row_number = outcomes.row_number
-    inner join ops.inbound_batches as batches on batches.batch_id = outcomes.batch_id
-    where outcomes.batch_id = $batch_id
+        on outcomes.batch_id = messages.batch_id and outcomes.row_number = messages.row_number
+    inner join ops.inbound_batches as batches on outcomes.batch_id = batches.batch_id
+    where
+        outcomes.batch_id = $batch_id
         and outcomes.outcome = 'applied'
         and (outcomes.intent = 'opt_in' or outcomes.action = 'join')
 ),
@@ -36,8 +37,8 @@ pending as (
         contacts.e164,
         lists.name_key as list_key
     from core.memberships as memberships
-    inner join core.contacts as contacts on contacts.contact_id = memberships.contact_id
-    inner join core.lists as lists on lists.list_id = memberships.list_id
+    inner join core.contacts as contacts on memberships.contact_id = contacts.contact_id
+    inner join core.lists as lists on memberships.list_id = lists.list_id
     where memberships.status = 'pending'
 ),
 
@@ -58,9 +59,10 @@ matched as (
         ) as nth
     from confirming
     inner join pending
-        on pending.e164 = confirming.e164
-        and pending.channel = confirming.channel
-        and (confirming.action <> 'join' or pending.list_key = confirming.list_key)
+        on
+            confirming.e164 = pending.e164
+            and confirming.channel = pending.channel
+            and (confirming.action <> 'join' or confirming.list_key = pending.list_key)
 )
 
 select

@@ -6,7 +6,9 @@ insert into core.consent_events (
 with
 
 earliest_contacts as (
-    select e164, min(contact_id) as contact_id
+    select
+        e164,
+        min(contact_id) as contact_id
     from core.contacts
     group by e164
 )
@@ -25,8 +27,8 @@ select
     batches.run_id
 from staging.inbound_outcomes as outcomes
 inner join staging.inbound_messages as messages
-    on messages.batch_id = outcomes.batch_id and messages.row_number = outcomes.row_number
-inner join ops.inbound_batches as batches on batches.batch_id = outcomes.batch_id
-left join earliest_contacts on earliest_contacts.e164 = messages.e164
+    on outcomes.batch_id = messages.batch_id and outcomes.row_number = messages.row_number
+inner join ops.inbound_batches as batches on outcomes.batch_id = batches.batch_id
+left join earliest_contacts on messages.e164 = earliest_contacts.e164
 where outcomes.batch_id = $batch_id and outcomes.action in ('opt_out', 'resubscribe', 'join')
 order by outcomes.apply_order

@@ -2,23 +2,34 @@
 insert into core.contact_channels (contact_id, channel, first_batch_id)
 with
 
+batch as (
+    select channel
+    from ops.inbound_batches
+    where batch_id = $batch_id
+),
+
 joined_numbers as (
     select distinct messages.e164
     from staging.inbound_outcomes as outcomes
     inner join staging.inbound_messages as messages
-        on messages.batch_id = outcomes.batch_id and messages.row_number = outcomes.row_number
+        on outcomes.batch_id = messages.batch_id and outcomes.row_number = messages.row_number
     where outcomes.batch_id = $batch_id and outcomes.action = 'join'
 ),
 
 earliest_contacts as (
-    select e164, min(contact_id) as contact_id
+    select
+        e164,
+        min(contact_id) as contact_id
     from core.contacts
     group by e164
 )
 
-select earliest_contacts.contact_id, batches.channel, $batch_id
+select
+    earliest_contacts.contact_id,
+    batch.channel,
+    $batch_id
 from joined_numbers
-inner join earliest_contacts on earliest_contacts.e164 = joined_numbers.e164
-cross join (select channel from ops.inbound_batches where batch_id = $batch_id) as batches
+inner join earliest_contacts on joined_numbers.e164 = earliest_contacts.e164
+cross join batch
 order by earliest_contacts.contact_id
 on conflict do nothing

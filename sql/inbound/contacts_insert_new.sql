@@ -6,11 +6,21 @@ joined_numbers as (
     select distinct messages.e164
     from staging.inbound_outcomes as outcomes
     inner join staging.inbound_messages as messages
-        on messages.batch_id = outcomes.batch_id and messages.row_number = outcomes.row_number
+        on outcomes.batch_id = messages.batch_id and outcomes.row_number = messages.row_number
     where outcomes.batch_id = $batch_id and outcomes.action = 'join'
 )
 
-select e164, null, null, chr(31), $batch_id, $batch_id
+select
+    e164,
+    null,
+    null,
+    chr(31),
+    $batch_id,
+    $batch_id
 from joined_numbers
-where not exists (select 1 from core.contacts as existing where existing.e164 = joined_numbers.e164)
+where
+    not exists (
+        select 1 from core.contacts as existing
+        where existing.e164 = joined_numbers.e164
+    )
 order by e164

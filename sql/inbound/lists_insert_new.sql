@@ -6,7 +6,7 @@ wanted as (
     select trim(messages.list_name) as name
     from staging.inbound_outcomes as outcomes
     inner join staging.inbound_messages as messages
-        on messages.batch_id = outcomes.batch_id and messages.row_number = outcomes.row_number
+        on outcomes.batch_id = messages.batch_id and outcomes.row_number = messages.row_number
     where outcomes.batch_id = $batch_id and outcomes.action = 'join'
 ),
 
@@ -15,10 +15,13 @@ new_lists as (
         lower(name) as name_key,
         min(name) as name
     from wanted
-    where lower(name) not in (select name_key from core.lists)
+    where lower(name) not in (select lists.name_key from core.lists as lists)
     group by lower(name)
 )
 
-select name, name_key, $batch_id
+select
+    name,
+    name_key,
+    $batch_id
 from new_lists
 order by name_key

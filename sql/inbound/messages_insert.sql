@@ -4,7 +4,23 @@ insert into staging.inbound_messages (
     e164, region, number_type, time_zones, number_hmac, parse_error, intent, keyword, list_name
 )
 select
-    $batch_id, row_number, line_number, read_issue, from_raw, to_raw, body, received_at_raw, direction,
-    e164, region, number_type, time_zones, number_hmac, parse_error, intent, keyword, list_name
+    $batch_id,
+    row_number,
+    line_number,
+    read_issue,
+    from_raw,
+    to_raw,
+    body,
+    received_at_raw,
+    direction,
+    e164,
+    region,
+    number_type,
+    time_zones,
+    number_hmac,
+    parse_error,
+    intent,
+    keyword,
+    list_name
 from inbound_messages_read
 order by row_number

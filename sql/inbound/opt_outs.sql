@@ -9,6 +9,6 @@ select
     outcomes.applied_at
 from staging.inbound_outcomes as outcomes
 inner join staging.inbound_messages as messages
-    on messages.batch_id = outcomes.batch_id and messages.row_number = outcomes.row_number
+    on outcomes.batch_id = messages.batch_id and outcomes.row_number = messages.row_number
 where outcomes.batch_id = $batch_id and outcomes.action = 'opt_out'
 order by outcomes.apply_order

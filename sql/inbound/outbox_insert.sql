@@ -8,8 +8,9 @@ with
 
 replies as (
     select
-        case when outcomes.action = 'help_reply'
-            then 'help:' || outcomes.batch_id || ':' || outcomes.row_number
+        case
+            when outcomes.action = 'help_reply'
+                then 'help:' || outcomes.batch_id || ':' || outcomes.row_number
             else 'welcome:' || lists.list_id || ':' || messages.number_hmac
         end as idempotency_key,
         case when outcomes.action = 'help_reply' then 'help' else 'welcome' end as kind,
@@ -25,8 +26,8 @@ replies as (
         outcomes.apply_order
     from staging.inbound_outcomes as outcomes
     inner join staging.inbound_messages as messages
-        on messages.batch_id = outcomes.batch_id and messages.row_number = outcomes.row_number
-    inner join ops.inbound_batches as batches on batches.batch_id = outcomes.batch_id
+        on outcomes.batch_id = messages.batch_id and outcomes.row_number = messages.row_number
+    inner join ops.inbound_batches as batches on outcomes.batch_id = batches.batch_id
     left join core.lists as lists on lists.name_key = lower(trim(messages.list_name))
     where outcomes.batch_id = $batch_id and (outcomes.action = 'help_reply' or outcomes.welcome)
 )

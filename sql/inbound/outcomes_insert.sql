@@ -9,7 +9,9 @@ insert into staging.inbound_outcomes (
 with
 
 batch as (
-    select batch_id, channel
+    select
+        batch_id,
+        channel
     from ops.inbound_batches
     where batch_id = $batch_id
 ),
@@ -32,7 +34,7 @@ messages as (
             try_strptime(messages.received_at_raw, '%a, %d %b %Y %H:%M:%S %z')::timestamptz
         ) as received_at
     from staging.inbound_messages as messages
-    inner join batch on batch.batch_id = messages.batch_id
+    inner join batch on messages.batch_id = batch.batch_id
 ),
 
 checked as (
@@ -54,8 +56,10 @@ checked as (
 valid as (
     select
         *,
-        case when intent = 'opt_out' then coalesce(least(received_at, $applied_at), $applied_at)
-            else received_at end as effective_at,
+        case
+            when intent = 'opt_out' then coalesce(least(received_at, $applied_at), $applied_at)
+            else received_at
+        end as effective_at,
         row_number() over (
             order by coalesce(least(received_at, $applied_at), $applied_at), row_number
         ) as apply_order,
@@ -75,23 +79,27 @@ sequenced as (
 ),
 
 ledger as (
-    select consent.number_hmac, consent.suppressed
+    select
+        consent.number_hmac,
+        consent.suppressed
     from core.consent_state as consent
-    inner join batch on batch.channel = consent.channel
+    inner join batch on consent.channel = batch.channel
 ),
 
 pending as (
     select distinct contacts.e164
     from core.memberships as memberships
-    inner join core.contacts as contacts on contacts.contact_id = memberships.contact_id
-    inner join batch on batch.channel = memberships.channel
+    inner join core.contacts as contacts on memberships.contact_id = contacts.contact_id
+    inner join batch on memberships.channel = batch.channel
     where memberships.status = 'pending'
 ),
 
 earlier_joins as (
-    select joins.number_hmac, lists.name_key
+    select
+        joins.number_hmac,
+        lists.name_key
     from msg.keyword_joins as joins
-    inner join core.lists as lists on lists.list_id = joins.list_id
+    inner join core.lists as lists on joins.list_id = lists.list_id
 ),
 
 decided as (
@@ -101,10 +109,10 @@ decided as (
         pending.e164 is not null as was_pending,
         earlier_joins.number_hmac is not null as joined_before
     from sequenced
-    left join ledger on ledger.number_hmac = sequenced.number_hmac
-    left join pending on pending.e164 = sequenced.e164
+    left join ledger on sequenced.number_hmac = ledger.number_hmac
+    left join pending on sequenced.e164 = pending.e164
     left join earlier_joins
-        on earlier_joins.number_hmac = sequenced.number_hmac and earlier_joins.name_key = sequenced.list_key
+        on sequenced.number_hmac = earlier_joins.number_hmac and sequenced.list_key = earlier_joins.name_key
 ),
 
 applied as (
@@ -165,7 +173,18 @@ outcomes as (
 )
 
 select
-    batch_id, row_number, apply_order, received_at, effective_at, intent, keyword, outcome, action, reason,
-    scope, welcome, $applied_at
+    batch_id,
+    row_number,
+    apply_order,
+    received_at,
+    effective_at,
+    intent,
+    keyword,
+    outcome,
+    action,
+    reason,
+    scope,
+    welcome,
+    $applied_at
 from outcomes
 order by row_number

@@ -11,12 +11,18 @@ joined as (
         any_value(messages.number_hmac) as number_hmac
     from staging.inbound_outcomes as outcomes
     inner join staging.inbound_messages as messages
-        on messages.batch_id = outcomes.batch_id and messages.row_number = outcomes.row_number
+        on outcomes.batch_id = messages.batch_id and outcomes.row_number = messages.row_number
     where outcomes.batch_id = $batch_id and outcomes.action = 'join'
     group by messages.e164
 )
 
-select e164, region, number_type, time_zones, number_hmac, $batch_id
+select
+    e164,
+    region,
+    number_type,
+    time_zones,
+    number_hmac,
+    $batch_id
 from joined
-where e164 not in (select e164 from core.phone_numbers)
+where e164 not in (select numbers.e164 from core.phone_numbers as numbers)
 order by e164

@@ -5,7 +5,9 @@ insert into core.consent_events (
 with
 
 numbers as (
-    select distinct e164, number_hmac
+    select distinct
+        e164,
+        number_hmac
     from staging.phone_parses
     where batch_id = $batch_id and e164 is not null
 )
@@ -23,7 +25,7 @@ select
     batches.dag_id,
     batches.run_id
 from staging.row_outcomes as outcomes
-inner join ops.batches as batches on batches.batch_id = outcomes.batch_id
-inner join numbers on numbers.e164 = outcomes.e164
+inner join ops.batches as batches on outcomes.batch_id = batches.batch_id
+inner join numbers on outcomes.e164 = numbers.e164
 where outcomes.batch_id = $batch_id and outcomes.accepted
 order by outcomes.row_number

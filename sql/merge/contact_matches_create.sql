@@ -4,7 +4,9 @@ create or replace temp table contact_matches as
 with
 
 earliest as (
-    select e164, min(contact_id) as contact_id
+    select
+        e164,
+        min(contact_id) as contact_id
     from core.contacts
     group by e164
 )
@@ -15,6 +17,6 @@ select
     coalesce(exact.contact_id, case when incoming.is_nameless then earliest.contact_id end) as contact_id
 from incoming_contacts as incoming
 left join core.contacts as exact
-    on exact.e164 = incoming.e164 and exact.name_key = incoming.name_key
+    on incoming.e164 = exact.e164 and incoming.name_key = exact.name_key
 left join earliest
-    on earliest.e164 = incoming.e164
+    on incoming.e164 = earliest.e164

@@ -2,19 +2,26 @@ insert into core.contact_tags (contact_id, tag_id, first_batch_id)
 with
 
 row_tags as (
-    select outcomes.contact_id, lower(trim(unnest($manifest_tags))) as name_key
+    select
+        outcomes.contact_id,
+        lower(trim(unnest($manifest_tags))) as name_key
     from staging.row_outcomes as outcomes
     where outcomes.batch_id = $batch_id and outcomes.accepted
     union
-    select outcomes.contact_id, lower(trim(unnest(string_split_regex(rows.tags_raw, '[,;|]')))) as name_key
+    select
+        outcomes.contact_id,
+        lower(trim(unnest(string_split_regex(rows.tags_raw, '[,;|]')))) as name_key
     from staging.row_outcomes as outcomes
     inner join staging.contact_rows as rows
-        on rows.batch_id = outcomes.batch_id and rows.row_number = outcomes.row_number
+        on outcomes.batch_id = rows.batch_id and outcomes.row_number = rows.row_number
     where outcomes.batch_id = $batch_id and outcomes.accepted and rows.tags_raw is not null
 )
 
-select distinct row_tags.contact_id, tags.tag_id, $batch_id
+select distinct
+    row_tags.contact_id,
+    tags.tag_id,
+    $batch_id
 from row_tags
-inner join core.tags as tags on tags.name_key = row_tags.name_key
+inner join core.tags as tags on row_tags.name_key = tags.name_key
 order by 1, 2
 on conflict do nothing

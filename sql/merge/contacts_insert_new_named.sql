@@ -4,11 +4,25 @@ insert into core.contacts (
     city, state, postcode, company, alternate_phone, first_batch_id, last_batch_id
 )
 select
-    incoming.e164, incoming.first_name, incoming.last_name, incoming.name_key, incoming.email,
-    incoming.dob, incoming.title, incoming.address_line1, incoming.address_line2, incoming.city,
-    incoming.state, incoming.postcode, incoming.company, incoming.alternate_phone, $batch_id, $batch_id
+    incoming.e164,
+    incoming.first_name,
+    incoming.last_name,
+    incoming.name_key,
+    incoming.email,
+    incoming.dob,
+    incoming.title,
+    incoming.address_line1,
+    incoming.address_line2,
+    incoming.city,
+    incoming.state,
+    incoming.postcode,
+    incoming.company,
+    incoming.alternate_phone,
+    $batch_id,
+    $batch_id
 from incoming_contacts as incoming
-where not incoming.is_nameless
+where
+    not incoming.is_nameless
     and not exists (
         select 1 from core.contacts as existing
         where existing.e164 = incoming.e164 and existing.name_key = incoming.name_key

@@ -20,16 +20,20 @@ from (
         arg_max(incoming.email, incoming.last_row_number) filter (where incoming.email is not null) as email,
         arg_max(incoming.dob, incoming.last_row_number) filter (where incoming.dob is not null) as dob,
         arg_max(incoming.title, incoming.last_row_number) filter (where incoming.title is not null) as title,
-        arg_max(incoming.address_line1, incoming.last_row_number) filter (where incoming.address_line1 is not null) as address_line1,
-        arg_max(incoming.address_line2, incoming.last_row_number) filter (where incoming.address_line2 is not null) as address_line2,
+        arg_max(incoming.address_line1, incoming.last_row_number) filter (where incoming.address_line1 is not null)
+            as address_line1,
+        arg_max(incoming.address_line2, incoming.last_row_number) filter (where incoming.address_line2 is not null)
+            as address_line2,
         arg_max(incoming.city, incoming.last_row_number) filter (where incoming.city is not null) as city,
         arg_max(incoming.state, incoming.last_row_number) filter (where incoming.state is not null) as state,
         arg_max(incoming.postcode, incoming.last_row_number) filter (where incoming.postcode is not null) as postcode,
         arg_max(incoming.company, incoming.last_row_number) filter (where incoming.company is not null) as company,
-        arg_max(incoming.alternate_phone, incoming.last_row_number) filter (where incoming.alternate_phone is not null) as alternate_phone
+        arg_max(incoming.alternate_phone, incoming.last_row_number) filter (
+            where incoming.alternate_phone is not null
+        ) as alternate_phone
     from contact_matches as matches
     inner join incoming_contacts as incoming
-        on incoming.e164 = matches.e164 and incoming.name_key = matches.name_key
+        on matches.e164 = incoming.e164 and matches.name_key = incoming.name_key
     group by matches.contact_id
 ) as incoming
 where contacts.contact_id = incoming.contact_id

@@ -19,11 +19,12 @@ accepted as (
         rows.postcode,
         rows.company,
         rows.alternate_phone,
-        lower(trim(coalesce(outcomes.first_name, ''))) || chr(31)
-            || lower(trim(coalesce(outcomes.last_name, ''))) as name_key
+        (
+            lower(trim(coalesce(outcomes.first_name, ''))) || chr(31) || lower(trim(coalesce(outcomes.last_name, '')))
+        ) as name_key
     from staging.row_outcomes as outcomes
     inner join staging.contact_rows as rows
-        on rows.batch_id = outcomes.batch_id and rows.row_number = outcomes.row_number
+        on outcomes.batch_id = rows.batch_id and outcomes.row_number = rows.row_number
     where outcomes.batch_id = $batch_id and outcomes.accepted
 )
 

@@ -13,10 +13,13 @@ new_lists as (
         lower(name) as name_key,
         min(name) as name
     from wanted
-    where lower(name) not in (select name_key from core.lists)
+    where lower(name) not in (select lists.name_key from core.lists as lists)
     group by lower(name)
 )
 
-select name, name_key, $batch_id
+select
+    name,
+    name_key,
+    $batch_id
 from new_lists
 order by name_key

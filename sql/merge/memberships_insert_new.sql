@@ -3,14 +3,20 @@ insert into core.memberships (list_id, contact_id, channel, first_batch_id)
 with
 
 batch_lists as (
-    select lists.list_id, batches.channel
+    select
+        lists.list_id,
+        batches.channel
     from ops.batches as batches
     inner join core.lists as lists
         on list_contains(list_transform(batches.list_names, n -> lower(trim(n))), lists.name_key)
     where batches.batch_id = $batch_id
 )
 
-select distinct batch_lists.list_id, matches.contact_id, batch_lists.channel, $batch_id
+select distinct
+    batch_lists.list_id,
+    matches.contact_id,
+    batch_lists.channel,
+    $batch_id
 from contact_matches as matches
 cross join batch_lists
 order by 1, 2

@@ -20,8 +20,14 @@ parses as (
     group by e164
 )
 
-select parses.e164, parses.region, parses.number_type, parses.time_zones, parses.number_hmac, $batch_id
+select
+    parses.e164,
+    parses.region,
+    parses.number_type,
+    parses.time_zones,
+    parses.number_hmac,
+    $batch_id
 from accepted_numbers
-inner join parses on parses.e164 = accepted_numbers.e164
-where accepted_numbers.e164 not in (select e164 from core.phone_numbers)
+inner join parses on accepted_numbers.e164 = parses.e164
+where accepted_numbers.e164 not in (select numbers.e164 from core.phone_numbers as numbers)
 order by parses.e164

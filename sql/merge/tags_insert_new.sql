@@ -8,17 +8,21 @@ named as (
     select trim(unnest(string_split_regex(rows.tags_raw, '[,;|]'))) as name
     from staging.contact_rows as rows
     inner join staging.row_outcomes as outcomes
-        on outcomes.batch_id = rows.batch_id and outcomes.row_number = rows.row_number
+        on rows.batch_id = outcomes.batch_id and rows.row_number = outcomes.row_number
     where rows.batch_id = $batch_id and outcomes.accepted and rows.tags_raw is not null
 ),
 
 new_tags as (
-    select lower(name) as name_key, min(name) as name
+    select
+        lower(name) as name_key,
+        min(name) as name
     from named
-    where name <> '' and lower(name) not in (select name_key from core.tags)
+    where name <> '' and lower(name) not in (select tags.name_key from core.tags as tags)
     group by lower(name)
 )
 
-select name, name_key
+select
+    name,
+    name_key
 from new_tags
 order by name_key

@@ -30,31 +30,37 @@ due as (
 ),
 
 suppressed as (
-    select consent.number_hmac, consent.channel
+    select
+        consent.number_hmac,
+        consent.channel
     from core.consent_state as consent
-    where consent.suppressed and consent.number_hmac in (select number_hmac from due)
+    where consent.suppressed and consent.number_hmac in (select due.number_hmac from due)
 ),
 
 suspended as (
     select events.number_hmac
     from core.number_status_events as events
-    where events.number_hmac in (select number_hmac from due)
+    where events.number_hmac in (select due.number_hmac from due)
     group by events.number_hmac
     having arg_max(events.action, events.effective_at) = 'suspend'
 ),
 
 still_pending as (
-    select distinct memberships.list_id, numbers.number_hmac
+    select distinct
+        memberships.list_id,
+        numbers.number_hmac
     from core.memberships as memberships
-    inner join core.contacts as contacts on contacts.contact_id = memberships.contact_id
-    inner join core.phone_numbers as numbers on numbers.e164 = contacts.e164
-    where memberships.status = 'pending' and numbers.number_hmac in (select number_hmac from due)
+    inner join core.contacts as contacts on memberships.contact_id = contacts.contact_id
+    inner join core.phone_numbers as numbers on contacts.e164 = numbers.e164
+    where memberships.status = 'pending' and numbers.number_hmac in (select due.number_hmac from due)
 ),
 
 earliest_contacts as (
-    select e164, min(contact_id) as contact_id
+    select
+        e164,
+        min(contact_id) as contact_id
     from core.contacts
-    where e164 in (select e164 from due)
+    where e164 in (select due.e164 from due)
     group by e164
 )
 
@@ -77,10 +83,10 @@ select
     contacts.postcode,
     numbers.time_zones
 from due
-left join suppressed on suppressed.number_hmac = due.number_hmac and suppressed.channel = due.channel
-left join suspended on suspended.number_hmac = due.number_hmac
-left join still_pending on still_pending.list_id = due.list_id and still_pending.number_hmac = due.number_hmac
-left join earliest_contacts on earliest_contacts.e164 = due.e164
+left join suppressed on due.number_hmac = suppressed.number_hmac and due.channel = suppressed.channel
+left join suspended on due.number_hmac = suspended.number_hmac
+left join still_pending on due.list_id = still_pending.list_id and due.number_hmac = still_pending.number_hmac
+left join earliest_contacts on due.e164 = earliest_contacts.e164
 left join core.contacts as contacts on contacts.contact_id = coalesce(due.contact_id, earliest_contacts.contact_id)
-left join core.phone_numbers as numbers on numbers.e164 = due.e164
+left join core.phone_numbers as numbers on due.e164 = numbers.e164
 order by due.due_at, due.outbox_id

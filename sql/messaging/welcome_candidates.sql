@@ -15,9 +15,9 @@ pending as (
         numbers.number_hmac,
         lists.name as list_name
     from core.memberships as memberships
-    inner join core.contacts as contacts on contacts.contact_id = memberships.contact_id
-    inner join core.phone_numbers as numbers on numbers.e164 = contacts.e164
-    inner join core.lists as lists on lists.list_id = memberships.list_id
+    inner join core.contacts as contacts on memberships.contact_id = contacts.contact_id
+    inner join core.phone_numbers as numbers on contacts.e164 = numbers.e164
+    inner join core.lists as lists on memberships.list_id = lists.list_id
     where memberships.status = 'pending'
 ),
 
@@ -40,6 +40,10 @@ select
     keyed.number_hmac,
     keyed.first_batch_id as batch_id
 from keyed
-where keyed.nth = 1
-    and not exists (select 1 from msg.outbox as outbox where outbox.idempotency_key = keyed.idempotency_key)
+where
+    keyed.nth = 1
+    and not exists (
+        select 1 from msg.outbox as outbox
+        where outbox.idempotency_key = keyed.idempotency_key
+    )
 order by keyed.first_batch_id, keyed.list_id, keyed.contact_id

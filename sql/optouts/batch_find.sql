@@ -1,4 +1,6 @@
 -- An opt-out file already applied with the same settings (same import key).
-select batch_id, run_id
+select
+    batch_id,
+    run_id
 from ops.optout_batches
 where import_key = $import_key

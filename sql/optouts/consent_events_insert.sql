@@ -26,7 +26,7 @@ first_per_number as (
 with_contact as (
     select
         first_per_number.*,
-        list_filter(matches, m -> m.e164 = first_per_number.e164) as at_number
+        list_filter(first_per_number.matches, m -> m.e164 = first_per_number.e164) as at_number
     from first_per_number
 )
 
@@ -44,6 +44,6 @@ select
     batches.run_id
 from with_contact
 inner join staging.optout_numbers as numbers
-    on numbers.batch_id = with_contact.batch_id and numbers.e164 = with_contact.e164
-inner join ops.optout_batches as batches on batches.batch_id = with_contact.batch_id
+    on with_contact.batch_id = numbers.batch_id and with_contact.e164 = numbers.e164
+inner join ops.optout_batches as batches on with_contact.batch_id = batches.batch_id
 order by with_contact.row_number, with_contact.scope

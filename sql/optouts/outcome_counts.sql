@@ -2,7 +2,9 @@
 with
 
 outcomes as (
-    select outcome, matches
+    select
+        outcome,
+        matches
     from staging.optout_outcomes
     where batch_id = $batch_id
 ),
@@ -14,7 +16,16 @@ matched_contacts as (
 
 select
     (select count(*) from outcomes) as rows_judged,
-    (select count(*) from outcomes where outcome = 'matched') as rows_matched,
-    (select count(*) from outcomes where outcome = 'suppressed_unmatched') as rows_suppressed_unmatched,
-    (select count(*) from outcomes where outcome = 'invalid') as rows_invalid,
+    (
+        select count(*) from outcomes
+        where outcome = 'matched'
+    ) as rows_matched,
+    (
+        select count(*) from outcomes
+        where outcome = 'suppressed_unmatched'
+    ) as rows_suppressed_unmatched,
+    (
+        select count(*) from outcomes
+        where outcome = 'invalid'
+    ) as rows_invalid,
     (select count(*) from matched_contacts) as contacts_matched

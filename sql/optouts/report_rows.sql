@@ -12,6 +12,6 @@ select
     rows.phone_raw
 from staging.optout_outcomes as outcomes
 inner join staging.optout_rows as rows
-    on rows.batch_id = outcomes.batch_id and rows.row_number = outcomes.row_number
+    on outcomes.batch_id = rows.batch_id and outcomes.row_number = rows.row_number
 where outcomes.batch_id = $batch_id
 order by outcomes.row_number

@@ -4,6 +4,19 @@ insert into staging.optout_rows (
     first_name, last_name, email, address_line1, company, opted_out_at_raw, scope_raw, extra
 )
 select
-    batch_id, row_number, line_number, read_issue, read_detail, contact_id_raw, phone_raw,
-    first_name, last_name, email, address_line1, company, opted_out_at_raw, scope_raw, extra
+    batch_id,
+    row_number,
+    line_number,
+    read_issue,
+    read_detail,
+    contact_id_raw,
+    phone_raw,
+    first_name,
+    last_name,
+    email,
+    address_line1,
+    company,
+    opted_out_at_raw,
+    scope_raw,
+    extra
 from optout_chunk

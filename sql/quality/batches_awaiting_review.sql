@@ -2,7 +2,9 @@
 with
 
 latest_gate_reason as (
-    select batch_id, arg_max(reason, decided_at) as reason
+    select
+        batch_id,
+        arg_max(reason, decided_at) as reason
     from ops.batch_decisions
     where decision = 'awaiting_review'
     group by batch_id
@@ -17,6 +19,6 @@ select
     batches.rows_rejected,
     latest_gate_reason.reason
 from ops.batches as batches
-left join latest_gate_reason on latest_gate_reason.batch_id = batches.batch_id
+left join latest_gate_reason on batches.batch_id = latest_gate_reason.batch_id
 where batches.status = 'awaiting_review'
 order by batches.batch_id

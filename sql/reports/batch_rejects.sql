@@ -16,6 +16,6 @@ select
     } as raw_row
 from staging.row_outcomes as outcomes
 inner join staging.contact_rows as rows
-    on rows.batch_id = outcomes.batch_id and rows.row_number = outcomes.row_number
+    on outcomes.batch_id = rows.batch_id and outcomes.row_number = rows.row_number
 where outcomes.batch_id = $batch_id and not outcomes.accepted
 order by outcomes.row_number

@@ -19,7 +19,7 @@ parsed as (
         parses.region,
         parses.number_type,
         parses.parse_error,
-        exists (
+        exists(
             select 1 from core.consent_state as consent
             where consent.number_hmac = parses.number_hmac and consent.channel = $channel and consent.suppressed
         ) as previously_opted_out,
@@ -27,39 +27,41 @@ parsed as (
         regexp_matches(rows.phone_raw, '^[+-]?[0-9]+([.,][0-9]+)?[eE][+-]?[0-9]+$') as excel_mangled
     from rows
     left join staging.phone_parses as parses
-        on parses.batch_id = rows.batch_id and parses.phone_raw = rows.phone_raw
+        on rows.batch_id = parses.batch_id and rows.phone_raw = parses.phone_raw
 ),
 
 typed as (
     select
         parsed.*,
-        staging.parse_timestamp(opted_in_at_raw, $date_order) as opted_in_at,
-        staging.parse_timestamp(last_contact_at_raw, $date_order) as last_contact_at,
-        staging.parse_date(dob_raw, $date_order) as dob,
-        try_cast(age_raw as integer) as age_years
+        staging.parse_timestamp(parsed.opted_in_at_raw, $date_order) as opted_in_at,
+        staging.parse_timestamp(parsed.last_contact_at_raw, $date_order) as last_contact_at,
+        staging.parse_date(parsed.dob_raw, $date_order) as dob,
+        try_cast(parsed.age_raw as integer) as age_years
     from parsed
 ),
 
 measured as (
     select
         typed.*,
-        case when dob is not null and dob <= $as_of::date
-            then date_part('year', age($as_of::date, dob)) end as dob_age,
-        greatest(opted_in_at, last_contact_at) as last_seen_at,
+        case
+            when typed.dob is not null and typed.dob <= $as_of::date
+                then date_part('year', age($as_of::date, typed.dob))
+        end as dob_age,
+        greatest(typed.opted_in_at, typed.last_contact_at) as last_seen_at,
         list_filter([
-            {'col': 'title', 'len': length(title), 'max': $limit_title},
-            {'col': 'first_name', 'len': length(first_name), 'max': $limit_first_name},
-            {'col': 'last_name', 'len': length(last_name), 'max': $limit_last_name},
-            {'col': 'phone', 'len': length(phone_raw), 'max': $limit_phone},
-            {'col': 'email', 'len': length(email), 'max': $limit_email},
-            {'col': 'dob', 'len': length(dob_raw), 'max': $limit_dob},
-            {'col': 'address_line1', 'len': length(address_line1), 'max': $limit_address_line1},
-            {'col': 'address_line2', 'len': length(address_line2), 'max': $limit_address_line2},
-            {'col': 'city', 'len': length(city), 'max': $limit_city},
-            {'col': 'state', 'len': length(state), 'max': $limit_state},
-            {'col': 'postcode', 'len': length(postcode), 'max': $limit_postcode},
-            {'col': 'company', 'len': length(company), 'max': $limit_company},
-            {'col': 'alternate_phone', 'len': length(alternate_phone), 'max': $limit_alternate_phone}
+            {'col': 'title', 'len': length(typed.title), 'max': $limit_title},
+            {'col': 'first_name', 'len': length(typed.first_name), 'max': $limit_first_name},
+            {'col': 'last_name', 'len': length(typed.last_name), 'max': $limit_last_name},
+            {'col': 'phone', 'len': length(typed.phone_raw), 'max': $limit_phone},
+            {'col': 'email', 'len': length(typed.email), 'max': $limit_email},
+            {'col': 'dob', 'len': length(typed.dob_raw), 'max': $limit_dob},
+            {'col': 'address_line1', 'len': length(typed.address_line1), 'max': $limit_address_line1},
+            {'col': 'address_line2', 'len': length(typed.address_line2), 'max': $limit_address_line2},
+            {'col': 'city', 'len': length(typed.city), 'max': $limit_city},
+            {'col': 'state', 'len': length(typed.state), 'max': $limit_state},
+            {'col': 'postcode', 'len': length(typed.postcode), 'max': $limit_postcode},
+            {'col': 'company', 'len': length(typed.company), 'max': $limit_company},
+            {'col': 'alternate_phone', 'len': length(typed.alternate_phone), 'max': $limit_alternate_phone}
         ], f -> f.len > f.max) as too_long
     from typed
 ),
@@ -69,66 +71,158 @@ checked as (
         measured.*,
         -- every failing rule as {code, column, detail}, most important first
         list_filter([
-            case when read_issue = 'blank_row'
-                then {'code': 'blank_row', 'col': null, 'detail': read_detail} end,
-            case when read_issue = 'extra_fields'
-                then {'code': 'malformed_row', 'col': null, 'detail': read_detail} end,
-            case when read_issue is null and phone_raw is null
-                then {'code': 'missing_phone', 'col': 'phone', 'detail': 'the row has no phone number'} end,
-            case when excel_mangled
-                then {'code': 'excel_mangled_number', 'col': 'phone',
-                      'detail': 'the phone is in scientific notation (Excel turned it into a number and dropped digits); re-export the column as text'} end,
-            case when not coalesce(excel_mangled, false) and parse_error is not null
-                then {'code': 'invalid_number', 'col': 'phone',
-                      'detail': 'not a valid phone number (' || parse_error || ') for default country ' || $default_country} end,
-            case when $us_ca_list and e164 is not null and region not in ('US', 'CA')
-                then {'code': 'not_us_ca', 'col': 'phone',
-                      'detail': 'the list takes US/CA numbers only; this number is from ' || region} end,
-            case when previously_opted_out
-                then {'code': 'previously_opted_out', 'col': 'phone',
-                      'detail': 'the number opted out of ' || $channel || ' before; only its own START or keyword brings it back'} end,
-            case when list_contains($reject_types, number_type)
-                then {'code': 'not_mobile', 'col': 'phone',
-                      'detail': 'the number is ' || lower(replace(number_type, '_', ' ')) || ', which cannot receive SMS'} end,
-            case when $require_opt_in and read_issue is null and opted_in_at_raw is null
-                then {'code': 'missing_opt_in', 'col': 'opted_in_at', 'detail': 'the row has no opt-in timestamp'} end,
-            case when opted_in_at_raw is not null and opted_in_at is null
-                then {'code': 'invalid_opt_in', 'col': 'opted_in_at',
-                      'detail': 'the opt-in timestamp is not a date Optline reads (date order ' || $date_order || ')'} end,
-            case when opted_in_at > $as_of
-                then {'code': 'future_opt_in', 'col': 'opted_in_at',
-                      'detail': 'the opt-in timestamp is after the import clock (' || strftime($as_of, '%Y-%m-%d %H:%M') || ' UTC)'} end,
-            case when dob_raw is not null and (dob is null or dob > $as_of::date)
-                then {'code': 'invalid_dob', 'col': 'dob', 'detail': 'the date of birth is not a date Optline reads, or is in the future'} end,
-            case when $require_age_or_dob and read_issue is null and dob_raw is null and ($require_full_dob or age_years is null)
-                then {'code': 'missing_dob', 'col': 'dob',
-                      'detail': 'the list needs a full date of birth' || case when $require_full_dob then '' else ' or an age' end} end,
-            case when coalesce(dob_age, case when not $require_full_dob then age_years end) < $min_age
-                then {'code': 'under_age', 'col': coalesce(case when dob_age is not null then 'dob' end, 'age'),
-                      'detail': 'younger than the list''s minimum age of ' || $min_age} end,
-            case when $recency_reject and last_seen_at < $as_of - to_months($recency_months)
-                then {'code': 'stale_contact', 'col': 'opted_in_at',
-                      'detail': 'opt-in and last contact are both older than ' || $recency_months || ' months'} end,
-            case when len(too_long) > 0
-                then {'code': 'field_too_long', 'col': too_long[1].col,
-                      'detail': too_long[1].col || ' is ' || too_long[1].len || ' characters; the limit is ' || too_long[1].max} end
+            case
+                when measured.read_issue = 'blank_row'
+                    then {'code': 'blank_row', 'col': null, 'detail': measured.read_detail}
+            end,
+            case
+                when measured.read_issue = 'extra_fields'
+                    then {'code': 'malformed_row', 'col': null, 'detail': measured.read_detail}
+            end,
+            case
+                when measured.read_issue is null and measured.phone_raw is null
+                    then {'code': 'missing_phone', 'col': 'phone', 'detail': 'the row has no phone number'}
+            end,
+            case
+                when measured.excel_mangled
+                    then {
+                        'code': 'excel_mangled_number', 'col': 'phone',
+                        'detail': 'the phone is in scientific notation (Excel turned it into a number '
+                        || 'and dropped digits); re-export the column as text'
+                    }
+            end,
+            case
+                when not coalesce(measured.excel_mangled, false) and measured.parse_error is not null
+                    then {
+                        'code': 'invalid_number', 'col': 'phone',
+                        'detail': 'not a valid phone number ('
+                        || measured.parse_error
+                        || ') for default country '
+                        || $default_country
+                    }
+            end,
+            case
+                when $us_ca_list and measured.e164 is not null and measured.region not in ('US', 'CA')
+                    then {
+                        'code': 'not_us_ca', 'col': 'phone',
+                        'detail': 'the list takes US/CA numbers only; this number is from ' || measured.region
+                    }
+            end,
+            case
+                when measured.previously_opted_out
+                    then {
+                        'code': 'previously_opted_out', 'col': 'phone',
+                        'detail': 'the number opted out of '
+                        || $channel
+                        || ' before; only its own START or keyword brings it back'
+                    }
+            end,
+            case
+                when list_contains($reject_types, measured.number_type)
+                    then {
+                        'code': 'not_mobile', 'col': 'phone',
+                        'detail': 'the number is '
+                        || lower(replace(measured.number_type, '_', ' '))
+                        || ', which cannot receive SMS'
+                    }
+            end,
+            case
+                when $require_opt_in and measured.read_issue is null and measured.opted_in_at_raw is null
+                    then {'code': 'missing_opt_in', 'col': 'opted_in_at', 'detail': 'the row has no opt-in timestamp'}
+            end,
+            case
+                when measured.opted_in_at_raw is not null and measured.opted_in_at is null
+                    then {
+                        'code': 'invalid_opt_in', 'col': 'opted_in_at',
+                        'detail': 'the opt-in timestamp is not a date Optline reads (date order ' || $date_order || ')'
+                    }
+            end,
+            case
+                when measured.opted_in_at > $as_of
+                    then {
+                        'code': 'future_opt_in', 'col': 'opted_in_at',
+                        'detail': 'the opt-in timestamp is after the import clock ('
+                        || strftime($as_of, '%Y-%m-%d %H:%M')
+                        || ' UTC)'
+                    }
+            end,
+            case
+                when measured.dob_raw is not null and (measured.dob is null or measured.dob > $as_of::date)
+                    then
+                        {
+                            'code': 'invalid_dob',
+                            'col': 'dob',
+                            'detail': 'the date of birth is not a date Optline reads, or is in the future'
+                        }
+            end,
+            case
+                when
+                    $require_age_or_dob
+                    and measured.read_issue is null
+                    and measured.dob_raw is null
+                    and ($require_full_dob or measured.age_years is null)
+                    then {
+                        'code': 'missing_dob', 'col': 'dob',
+                        'detail': 'the list needs a full date of birth'
+                        || case when $require_full_dob then '' else ' or an age' end
+                    }
+            end,
+            case
+                when coalesce(measured.dob_age, case when not $require_full_dob then measured.age_years end) < $min_age
+                    then {
+                        'code': 'under_age',
+                        'col': coalesce(case when measured.dob_age is not null then 'dob' end, 'age'),
+                        'detail': 'younger than the list''s minimum age of ' || $min_age
+                    }
+            end,
+            case
+                when $recency_reject and measured.last_seen_at < $as_of - to_months($recency_months)
+                    then {
+                        'code': 'stale_contact', 'col': 'opted_in_at',
+                        'detail': 'opt-in and last contact are both older than ' || $recency_months || ' months'
+                    }
+            end,
+            case
+                when len(measured.too_long) > 0
+                    then {
+                        'code': 'field_too_long', 'col': measured.too_long[1].col,
+                        'detail': measured.too_long[1].col
+                        || ' is '
+                        || measured.too_long[1].len
+                        || ' characters; the limit is '
+                        || measured.too_long[1].max
+                    }
+            end
         ], r -> r is not null) as failures,
         list_filter([
-            case when not $recency_reject and last_seen_at < $as_of - to_months($recency_months)
-                then 'stale_contact' end
+            case
+                when not $recency_reject and measured.last_seen_at < $as_of - to_months($recency_months)
+                    then 'stale_contact'
+            end
         ], w -> w is not null) as warnings,
-        lower(trim(coalesce(first_name, ''))) || chr(31) || lower(trim(coalesce(last_name, ''))) as name_key
+        lower(trim(coalesce(measured.first_name, '')))
+        || chr(31)
+        || lower(trim(coalesce(measured.last_name, ''))) as name_key
     from measured
 ),
 
 deduplicated as (
     select
         checked.*,
-        case when len(failures) = 0
-            then row_number() over (partition by len(failures) = 0, e164, name_key order by row_number)
+        case
+            when len(checked.failures) = 0
+                then
+                    row_number()
+                        over (
+                            partition by len(checked.failures) = 0, checked.e164, checked.name_key
+                            order by checked.row_number
+                        )
         end as copy_number,
-        case when len(failures) = 0
-            then min(row_number) over (partition by len(failures) = 0, e164, name_key)
+        case
+            when len(checked.failures) = 0
+                then
+                    min(checked.row_number)
+                        over (partition by len(checked.failures) = 0, checked.e164, checked.name_key)
         end as first_copy_row
     from checked
 ),
@@ -136,9 +230,12 @@ deduplicated as (
 final as (
     select
         *,
-        case when copy_number > 1
-            then [{'code': 'duplicate_in_file', 'col': 'phone',
-                   'detail': 'same number and name as row ' || first_copy_row || ' of this file'}]
+        case
+            when copy_number > 1
+                then [{
+                    'code': 'duplicate_in_file', 'col': 'phone',
+                    'detail': 'same number and name as row ' || first_copy_row || ' of this file'
+                }]
             else failures
         end as all_failures
     from deduplicated

@@ -1,0 +1,2 @@
+insert into ops.schema_migrations (name)
+values ($migration)

@@ -1,0 +1,2 @@
+select name
+from ops.schema_migrations

@@ -1,0 +1,66 @@
+-- What the contact-list expectations see of each accepted row: derived facts, and names
+-- only as a key for uniqueness. Validations read one batch (`where batch_id = N`).
+create or replace view quality.accepted_rows as
+with
+
+accepted as (
+    select
+        outcomes.batch_id,
+        outcomes.e164,
+        outcomes.opted_in_at,
+        outcomes.last_contact_at,
+        outcomes.dob,
+        outcomes.first_name,
+        outcomes.last_name,
+        outcomes.email,
+        rows.age_raw
+    from staging.row_outcomes as outcomes
+    inner join staging.contact_rows as rows
+        on outcomes.batch_id = rows.batch_id and outcomes.row_number = rows.row_number
+    where outcomes.accepted
+),
+
+parses as (
+    select
+        batch_id,
+        e164,
+        any_value(region) as region,
+        any_value(number_hmac) as number_hmac
+    from staging.phone_parses
+    where e164 is not null
+    group by batch_id, e164
+),
+
+with_batch as (
+    select
+        accepted.*,
+        batches.as_of,
+        coalesce((batches.rule_parameters ->> 'us_ca_list')::boolean, false) as us_ca_list,
+        batches.channel,
+        parses.region,
+        parses.number_hmac
+    from accepted
+    inner join ops.batches as batches on accepted.batch_id = batches.batch_id
+    left join parses on accepted.batch_id = parses.batch_id and accepted.e164 = parses.e164
+)
+
+select
+    batch_id,
+    e164,
+    region,
+    not us_ca_list or region in ('US', 'CA') as region_allowed,
+    opted_in_at,
+    coalesce(opted_in_at > as_of, false) as opt_in_in_future,
+    coalesce(date_part('year', age(as_of::date, dob)), try_cast(age_raw as integer)) as age_years,
+    date_diff('month', greatest(opted_in_at, last_contact_at), as_of) as months_since_last_seen,
+    first_name,
+    last_name,
+    email,
+    lower(trim(coalesce(first_name, ''))) || chr(31) || lower(trim(coalesce(last_name, ''))) as name_key,
+    exists(
+        select 1 from core.consent_state as consent
+        where
+            consent.number_hmac = with_batch.number_hmac and consent.channel = with_batch.channel
+            and consent.suppressed
+    ) as previously_opted_out
+from with_batch
