@@ -133,7 +133,7 @@ def print_optout_summaries(p: Paths) -> None:
 
     conn = warehouse.connect(read_only=True)
     try:
-        summaries = [optouts.file_summary(conn, f, None, p.reports) for f in sorted(optouts.inbox_dir().glob("*.csv"))]
+        summaries = [optouts.file_result(conn, f, None, p.reports) for f in sorted(optouts.inbox().glob("*.csv"))]
     finally:
         conn.close()
     print(optouts.format_summary(summaries))
@@ -200,9 +200,9 @@ def run() -> int:
     print("\nImport summary\n")
     status = print_summary()
     print_held(p)
-    print(f"\n3/7 Bulk opt-out files in {optouts.inbox_dir()}")
-    if not any(optouts.inbox_dir().glob("*.csv")):
-        optouts.write_optout_samples(optouts.inbox_dir(), today)
+    print(f"\n3/7 Bulk opt-out files in {optouts.inbox()}")
+    if not any(optouts.inbox().glob("*.csv")):
+        optouts.write_samples(optouts.inbox(), today)
     ok = run_dag("optout_import", logs) and ok
     print_optout_summaries(p)
     print("\n4/7 Welcome texts (double opt-in) for the imported numbers, sent with the sandbox provider")
@@ -211,12 +211,12 @@ def run() -> int:
     ok = run_dag("welcome_messages", logs) and ok
     ok = run_dag("message_dispatch", logs, send_conf) and ok
     print_outbox_line()
-    print(f"\n5/7 Inbound texts (STOP, START/YES, HELP, keywords) in {inbound.inbound_inbox()}")
-    if not any(inbound.inbound_inbox().glob("*.csv")):
-        inbound.write_inbound_samples(inbound.inbound_inbox(), today)
+    print(f"\n5/7 Inbound texts (STOP, START/YES, HELP, keywords) in {inbound.inbox()}")
+    if not any(inbound.inbox().glob("*.csv")):
+        inbound.write_samples(inbound.inbox(), today)
     ok = run_dag("inbound_messages", logs) and ok
     print_inbound_summaries(p)
-    folder = confirmations.confirmations_inbox()
+    folder = confirmations.inbox()
     print(f"\n6/7 Web confirmations (the sign-up page's export) in {folder}")
     if not any(folder.glob("*.csv")):
         confirmations.write_samples(folder, today, ["+17025550119", "+13055550112"])

@@ -361,9 +361,3 @@ def write_samples(folder: Path, as_of: dt.date, numbers: Sequence[str] = SAMPLE_
     write_csv(path, rows)
     manifest = write_manifest(path, {"default_country": "US", "channel": "sms", "source": "web"})
     return [path, manifest]
-
-
-# --- old names ------------------------------------------------------------------------------
-# Delete once their callers use the new ones: optline.demo.
-
-confirmations_inbox = inbox

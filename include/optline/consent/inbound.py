@@ -403,11 +403,3 @@ def write_samples(folder: Path, as_of: dt.date) -> list[Path]:
         "source": "inbound",
     })
     return [data, manifest]
-
-
-# --- old names ------------------------------------------------------------------------------
-# Delete once their callers use the new ones: optline.demo,
-# tests/dags/test_messaging_dags.py and tests/optline/quality/test_suites_observe.py.
-
-inbound_inbox = inbox
-write_inbound_samples = write_samples

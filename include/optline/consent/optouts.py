@@ -403,12 +403,3 @@ def write_samples(folder: Path, as_of: dt.date) -> list[Path]:
     write_manifest(path, {"scope": "all", "default_country": "US", "source": "support desk unsubscribe requests",
                           "method": "bulk_file"})
     return [path]
-
-
-# --- old names ------------------------------------------------------------------------------
-# Delete once their callers use the new ones: optline.demo,
-# tests/dags/test_messaging_dags.py and tests/optline/quality/test_suites_observe.py.
-
-inbox_dir = inbox
-write_optout_samples = write_samples
-file_summary = file_result

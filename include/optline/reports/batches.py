@@ -7,7 +7,6 @@ cell that a spreadsheet would run as a formula is neutralized.
 from __future__ import annotations
 
 import csv
-import json
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -15,6 +14,8 @@ import duckdb
 
 from optline import warehouse
 from optline.intake.fields import FIELDS
+from optline.intake.report_dirs import report_dir
+from optline.intake.summary import format_table
 from optline.masking import neutralize_formula, safe_value
 
 # Where a batch can end: merged, held for a reviewer, refused or rejected by the gate.
@@ -44,7 +45,13 @@ class FileSummary:
 
 
 def batch_dir(reports_dir: Path, batch_id: int) -> Path:
-    return reports_dir / "batches" / f"{batch_id:06d}"
+    """`<reports>/batches/<id>/`: a contact batch's report files."""
+    return report_dir(reports_dir, "batches", batch_id)
+
+
+def report_url(batch_id: int, base_url: str = "") -> str:
+    """Where the Airflow plugin serves a batch's review report (`base_url`: Airflow's, if known)."""
+    return f"{base_url.rstrip('/')}/optline/batches/{int(batch_id)}/report"
 
 
 def write_rejects_csv(conn: duckdb.DuckDBPyConnection, batch_id: int, reports_dir: Path) -> Path:
@@ -85,22 +92,13 @@ def batch_summary(conn: duckdb.DuckDBPyConnection, batch_id: int, *, already_imp
     )
 
 
-def write_summary_json(summaries: list[FileSummary], path: Path) -> Path:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps([s.as_dict() for s in summaries], indent=2), encoding="utf-8")
-    return path
-
-
 def format_summary(summaries: list[FileSummary]) -> str:
     """A plain-text table, one line per file, then the reject reasons per file."""
     head = ("file", "status", "batch", "read", "loaded", "new", "merged", "dupes", "rejected", "warned")
     rows = [(s.file_name, s.status, str(s.batch_id or "-"), str(s.lines_read), str(s.rows_loaded),
              str(s.new_contacts), str(s.merged_contacts), str(s.duplicates_removed), str(s.rows_rejected),
              str(s.rows_warned)) for s in summaries]
-    widths = [max(len(r[i]) for r in [head, *rows]) for i in range(len(head))]
-    lines = ["  ".join(c.ljust(w) if i < 2 else c.rjust(w) for i, (c, w) in enumerate(zip(r, widths)))
-             for r in [head, *rows]]
-    lines.insert(1, "  ".join("-" * w for w in widths))
+    lines = format_table(head, rows, right_from=2)
     for s in summaries:
         if s.error:
             lines.append(f"\n{s.file_name}: FAILED: {s.error}")

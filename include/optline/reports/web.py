@@ -22,10 +22,6 @@ _TITLE = re.compile(r"<title>(.*?)</title>", re.S)
 _STATUS = re.compile(r'id="batch-status">(.*?)<', re.S)
 
 
-def report_url(batch_id: int, base_url: str = "") -> str:
-    return f"{base_url.rstrip('/')}/optline/batches/{int(batch_id)}/report"
-
-
 def create_app(reports_dir: Path | None = None) -> FastAPI:
     app = FastAPI(title="Optline compliance reports")
 

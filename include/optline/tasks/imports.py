@@ -16,6 +16,7 @@ from optline.contacts import pipeline
 from optline.contacts.batch import load_batch
 from optline.intake.discovery import discover
 from optline.intake.errors import INPUT_ERRORS
+from optline.intake.summary import write_run_summary
 from optline.reports import batches as reports
 from optline.tasks.common import open_warehouse, run_context, safe_name
 
@@ -93,7 +94,7 @@ def summarize(files: list[dict], context: dict[str, Any]) -> dict:
     run_id = context.get("run_id")
     with open_warehouse() as conn:
         summaries = [pipeline.file_summary(conn, Path(f["path"]), run_id, paths().reports) for f in files]
-    out = reports.write_summary_json(summaries, paths().reports / "runs" / f"{safe_name(run_id)}.json")
+    out = write_run_summary(summaries, paths().reports / "runs" / f"{safe_name(run_id)}.json")
     log.info("Import summary (also in %s):\n%s", out, reports.format_summary(summaries))
     failed = [s.file_name for s in summaries if s.error]
     if failed:

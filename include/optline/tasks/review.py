@@ -11,7 +11,7 @@ from optline.config import paths
 from optline.contacts import gate, pipeline
 from optline.contacts.batch import load_batch
 from optline.contacts.review import held_for_review
-from optline.reports.web import report_url
+from optline.reports.batches import report_url
 from optline.tasks.common import open_warehouse, run_context
 from optline.tasks.imports import merge_batch
 

@@ -32,8 +32,8 @@ def test_opt_out_and_inbound_suites_record_failures_but_the_opt_outs_still_apply
     run = RunContext(as_of=AS_OF, run_id="r1")
     for f in discover(data_dir / "inbox"):
         pipeline.import_file(conn, f.path, run, data_dir / "reports")
-    optouts.write_optout_samples(data_dir / "optouts", AS_OF.date())
-    inbound.write_inbound_samples(data_dir / "inbound", AS_OF.date())
+    optouts.write_samples(data_dir / "optouts", AS_OF.date())
+    inbound.write_samples(data_dir / "inbound", AS_OF.date())
     opt = optouts.apply_file(conn, data_dir / "optouts" / "support_desk_unsubscribes.csv", run, data_dir / "reports")
     texts = inbound.apply_file(conn, data_dir / "inbound" / "received_messages.csv", run, data_dir / "reports")
 

@@ -9,6 +9,7 @@ import re
 from optline import samples
 from optline.contacts import pipeline
 from optline.intake.discovery import discover
+from optline.intake.summary import write_run_summary
 from optline.reports import batches as reports
 from optline.runs import RunContext
 from tests.helpers import write_csv
@@ -40,7 +41,7 @@ def test_rejects_csv_lists_each_rejected_row_with_reason_and_line(conn, data_dir
 def test_no_report_contains_a_full_phone_number(conn, data_dir):
     samples.write_samples(data_dir / "inbox", as_of=AS_OF.date())
     summaries = [pipeline.import_file(conn, f.path, RUN, data_dir / "reports") for f in discover(data_dir / "inbox")]
-    reports.write_summary_json(summaries, data_dir / "reports" / "runs" / "r.json")
+    write_run_summary(summaries, data_dir / "reports" / "runs" / "r.json")
     raw = {r[0] for r in conn.execute("select phone_raw from staging.contact_rows where phone_raw is not null").fetchall()}
     digits = {re.sub(r"\D", "", r) for r in raw} | {re.sub(r"\D", "", r)[-10:] for r in raw}
     digits = {d for d in digits if len(d) >= 7}
