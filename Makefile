@@ -20,7 +20,7 @@ export AIRFLOW_CONN_OPTLINE_WAREHOUSE = {"conn_type": "duckdb", "host": "$(OPTLI
 unexport PYTHONDONTWRITEBYTECODE
 export PYTHONPYCACHEPREFIX := $(CURDIR)/$(VENV)/pycache
 
-.PHONY: help venv demo test test-deps airflow airflow-db bench lock clean
+.PHONY: help venv demo test test-deps lint airflow airflow-db bench lock clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -47,8 +47,12 @@ $(AIRFLOW_HOME)/.ready: $(VENV)/.installed
 demo: venv airflow-db ## Write sample inputs, run the contact_import DAG once, print the summary
 	$(BIN)/optline demo
 
-test: venv test-deps ## Run the whole test suite
+test: venv test-deps lint ## Run the linters, then the whole test suite
 	$(BIN)/python -m pytest
+
+lint: venv ## ruff (with Airflow's AIR rules) over the Python, sqlfluff (DuckDB dialect) over sql/
+	$(BIN)/ruff check --quiet .
+	PYTHONWARNINGS="ignore::UserWarning:multiprocessing.resource_tracker" $(BIN)/sqlfluff lint --disable-progress-bar --nocolor --processes 2 sql
 
 test-deps: ## Install what the tests need outside Python: Chromium (Debian package) for the report test
 	@command -v chromium >/dev/null || { \

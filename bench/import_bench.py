@@ -23,7 +23,8 @@ It prints figures and never asserts timings. Besides wall-clock seconds it print
 seconds of each phase (this process, all threads, and the child processes it reaped) and the
 load average before the import: on a shared machine the wall clock inflates, CPU seconds barely
 move. Peak memory comes from `resource.getrusage(...).ru_maxrss` (KiB on Linux) for this
-process (RUSAGE_SELF) and for its reaped child processes (RUSAGE_CHILDREN: the phone-parsing workers). Per-phase peaks are read
+process (RUSAGE_SELF) and for its reaped child processes (RUSAGE_CHILDREN: the phone-parsing
+workers). Per-phase peaks are read
 from /proc/self/status (VmHWM, reset before each phase via /proc/self/clear_refs) when the
 kernel allows it.
 
@@ -341,8 +342,10 @@ def format_figures(f: Figures) -> str:
         "",
         f"  connect + schema  {f.connect_s:8.2f} s   (not counted)",
         f"  stage             {f.stage_s:8.2f} s   {pct(f.stage_s)}   {cpu('stage')}   (read, decode, stage rows)",
-        f"  check             {f.check_s:8.2f} s   {pct(f.check_s)}   {cpu('check')}   (phones, row rules, rejects CSV)",
-        f"  validate          {f.validate_s:8.2f} s   {pct(f.validate_s)}   {cpu('validate')}   (GX suite in DuckDB, gate, report)",
+        f"  check             {f.check_s:8.2f} s   {pct(f.check_s)}   {cpu('check')}"
+        "   (phones, row rules, rejects CSV)",
+        f"  validate          {f.validate_s:8.2f} s   {pct(f.validate_s)}   {cpu('validate')}"
+        "   (GX suite in DuckDB, gate, report)",
         f"  merge             {f.merge_s:8.2f} s   {pct(f.merge_s)}   {cpu('merge')}   (merge into core, summary)",
         f"  import total      {f.import_s:8.2f} s   {f.rows_per_s:,.0f} rows/s",
         f"  close/checkpoint  {f.close_s:8.2f} s   (not counted)",

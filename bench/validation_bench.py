@@ -24,7 +24,8 @@ SUITE = {"name": "bench", "expectations": [
     {"type": "expect_column_values_to_not_be_null", "kwargs": {"column": "first_name"}},
     {"type": "expect_column_values_to_be_between", "kwargs": {"column": "row_number", "min_value": 0}},
     {"type": "expect_column_values_to_match_regex", "kwargs": {"column": "e164", "regex": r"^\+[1-9][0-9]{6,14}$"}},
-    {"type": "expect_column_value_lengths_to_be_between", "kwargs": {"column": "e164", "min_value": 8, "max_value": 16}},
+    {"type": "expect_column_value_lengths_to_be_between",
+     "kwargs": {"column": "e164", "min_value": 8, "max_value": 16}},
     {"type": "expect_compound_columns_to_be_unique", "kwargs": {"column_list": ["batch_id", "row_number"]}},
     {"type": "expect_column_values_to_be_in_set", "kwargs": {"column": "accepted", "value_set": [True]}},
     {"type": "expect_table_row_count_to_be_between", "kwargs": {"min_value": 1}},
@@ -43,7 +44,8 @@ def build(db: Path, rows: int) -> None:
 
     conn = warehouse.connect(db)
     conn.execute(f"""insert into staging.row_outcomes
-        (batch_id, row_number, accepted, reason_code, reasons, warnings, e164, first_name, last_name, email, dob, opted_in_at)
+        (batch_id, row_number, accepted, reason_code, reasons, warnings, e164, first_name, last_name, email, dob,
+         opted_in_at)
         select 1, range, range % 50 <> 0, case when range % 50 = 0 then 'invalid_number' end,
                case when range % 50 = 0 then ['invalid_number'] else [] end, [],
                case when range % 1000 = 7 then '0' || (7700900000 + range)::varchar

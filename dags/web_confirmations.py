@@ -35,7 +35,8 @@ from optline.tasks.defaults import START_DATE, WRITER_POOL, default_args
     default_args=default_args("data-team", max_retry_delay=timedelta(minutes=10)),
     tags=["optline", "messaging", "consent"],
     params={
-        "inbox": Param(None, type=["null", "string"], description="Folder to read (default: OPTLINE_CONFIRMATIONS_INBOX)"),
+        "inbox": Param(None, type=["null", "string"],
+                       description="Folder to read (default: OPTLINE_CONFIRMATIONS_INBOX)"),
         "as_of": Param(None, type=["null", "string"], description="Clock the exports are applied at (default: now)"),
     },
     doc_md=__doc__,

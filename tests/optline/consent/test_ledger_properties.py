@@ -1,6 +1,6 @@
 """Property: whatever the order of imports, opt-out files, inbound STOP/START/HELP/keyword texts,
-re-subscriptions, suspensions and deletions, no suppressed number is ever in an audience, and replaying the same inputs on
-a fresh warehouse gives the same state."""
+re-subscriptions, suspensions and deletions, no suppressed number is ever in an audience, and replaying
+the same inputs on a fresh warehouse gives the same state."""
 
 from __future__ import annotations
 
@@ -88,8 +88,10 @@ def state(conn) -> dict[str, list[tuple]]:
         "contacts": conn.execute("select e164, first_name from core.contacts order by all").fetchall(),
         "memberships": conn.execute("""select l.name_key, c.e164, m.channel, m.status from core.memberships m
             join core.lists l using (list_id) join core.contacts c using (contact_id) order by all""").fetchall(),
-        "consent": conn.execute("select number_hmac, channel, suppressed from core.consent_state order by all").fetchall(),
-        "audiences": conn.execute("select list_name, channel, e164_masked from marts.audiences order by all").fetchall(),
+        "consent": conn.execute(
+            "select number_hmac, channel, suppressed from core.consent_state order by all").fetchall(),
+        "audiences": conn.execute(
+            "select list_name, channel, e164_masked from marts.audiences order by all").fetchall(),
         "rejects": conn.execute("select reason_code, count(*) from ops.rejects group by all order by all").fetchall(),
     }
 

@@ -43,11 +43,13 @@ def test_deleting_a_list_removes_its_members_personal_data_everywhere(conn, data
 
 def test_a_deleted_number_that_had_opted_out_is_still_refused_when_imported_again(conn, data_dir):
     imported(conn, data_dir, "a.csv", [["(415) 555-0101", "Annabel", "1990-01-01", "2026-10-01"]], lists=["L"])
-    consent.append(conn, [consent.Event("+14155550101", "all", "opt_out", AS_OF - dt.timedelta(days=1), "inbound", "STOP")])
+    stop = consent.Event("+14155550101", "all", "opt_out", AS_OF - dt.timedelta(days=1), "inbound", "STOP")
+    consent.append(conn, [stop])
     events_before = conn.execute("select * from core.consent_events order by all").fetchall()
     delete_contacts(conn, everyone=True, requested_by="dpo")
     assert conn.execute("select * from core.consent_events order by all").fetchall() == events_before
-    again = imported(conn, data_dir, "again.csv", [["415 555 0101", "Annabel", "1990-01-01", "2026-10-20"]], lists=["L"])
+    again = imported(conn, data_dir, "again.csv", [["415 555 0101", "Annabel", "1990-01-01", "2026-10-20"]],
+                     lists=["L"])
     assert again.rejected_by_reason == {"previously_opted_out": 1}
     assert conn.execute("select count(*) from core.contacts").fetchone()[0] == 0
 

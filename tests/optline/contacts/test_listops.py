@@ -27,7 +27,8 @@ def two_contacts(conn, data_dir):
 
 def ops(tmp_path, rows, name="ops.csv"):
     path = tmp_path / name
-    path.write_text("\n".join(",".join(r) for r in [["action", "phone", "list", "tag"], *rows]) + "\n", encoding="utf-8")
+    lines = [",".join(r) for r in [["action", "phone", "list", "tag"], *rows]]
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     return path
 
 

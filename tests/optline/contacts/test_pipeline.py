@@ -44,7 +44,8 @@ def test_the_same_file_dropped_under_another_name_is_not_imported_twice(conn, da
     first = write_csv(inbox / "a.csv", [["phone", "dob", "opt_in"], ["(415) 555-0101", "1990-01-01", "2026-10-01"]])
     pipeline.import_file(conn, first, RUN, data_dir / "reports")
     before = warehouse_snapshot(conn)
-    copy = write_csv(inbox / "copy_of_a.csv", [["phone", "dob", "opt_in"], ["(415) 555-0101", "1990-01-01", "2026-10-01"]])
+    copy = write_csv(inbox / "copy_of_a.csv",
+                     [["phone", "dob", "opt_in"], ["(415) 555-0101", "1990-01-01", "2026-10-01"]])
     assert pipeline.import_file(conn, copy, RUN, data_dir / "reports").status == "already imported"
     assert warehouse_snapshot(conn) == before
 

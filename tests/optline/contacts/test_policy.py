@@ -189,7 +189,8 @@ def test_non_numeric_min_age_is_a_policy_error(policy_dir: Path) -> None:
 
 
 def test_gate_settings_merge_through_extends_and_overrides(policy_dir: Path) -> None:
-    (policy_dir / "gated.yaml").write_text(yaml.safe_dump({"extends": "base", "gate": {"review_max_rejected_share": 0.3}}))
+    gated = {"extends": "base", "gate": {"review_max_rejected_share": 0.3}}
+    (policy_dir / "gated.yaml").write_text(yaml.safe_dump(gated))
     policy = load_policy("gated", {"gate": {"review_timeout_minutes": 5}}, policy_dir=policy_dir)
     assert policy.gate["review_max_rejected_share"] == 0.3
     assert policy.gate["review_timeout_minutes"] == 5

@@ -58,7 +58,8 @@ def test_any_sequence_of_provider_faults_ends_with_each_message_taken_at_most_on
             provider = twilio_provider(twilio.url, work, timeout=1.0)
             when = DAYTIME
             for _ in range(20):
-                dispatch.dispatch(conn, provider, RunContext(as_of=when), SETTINGS, policy(), clock=lambda: when)
+                dispatch.dispatch(conn, provider, RunContext(as_of=when), SETTINGS, policy(),
+                                  clock=lambda at=when: at)
                 if not [r for r in outbox_rows(conn) if r["status"] in ("queued", "claimed")]:
                     break
                 when += dt.timedelta(minutes=10)

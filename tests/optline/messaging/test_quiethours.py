@@ -93,7 +93,8 @@ def test_default_policy_path_follows_the_configured_policy_dir(tmp_path: Path, m
 
 @pytest.mark.parametrize(("number", "zone"), [(LA_NUMBER, LA), (NY_NUMBER, NY)])
 @pytest.mark.parametrize(("hour", "minute", "expected"), [(7, 59, False), (8, 0, True), (20, 59, True), (21, 0, False)])
-def test_default_window_opens_at_8_inclusive_and_closes_at_21_exclusive_local(number, zone, hour, minute, expected) -> None:
+def test_default_window_opens_at_8_inclusive_and_closes_at_21_exclusive_local(
+        number, zone, hour, minute, expected) -> None:
     rules = rules_for(number)
     assert rules.zones == (zone,)
     assert is_open(local(zone, 2026, 6, 10, hour, minute), rules) is expected

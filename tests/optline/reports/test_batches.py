@@ -42,7 +42,8 @@ def test_no_report_contains_a_full_phone_number(conn, data_dir):
     samples.write_samples(data_dir / "inbox", as_of=AS_OF.date())
     summaries = [pipeline.import_file(conn, f.path, RUN, data_dir / "reports") for f in discover(data_dir / "inbox")]
     write_run_summary(summaries, data_dir / "reports" / "runs" / "r.json")
-    raw = {r[0] for r in conn.execute("select phone_raw from staging.contact_rows where phone_raw is not null").fetchall()}
+    staged = conn.execute("select phone_raw from staging.contact_rows where phone_raw is not null").fetchall()
+    raw = {r[0] for r in staged}
     digits = {re.sub(r"\D", "", r) for r in raw} | {re.sub(r"\D", "", r)[-10:] for r in raw}
     digits = {d for d in digits if len(d) >= 7}
     files = list((data_dir / "reports").rglob("*.*"))

@@ -122,7 +122,8 @@ def test_no_phone_number_name_or_birth_date_in_any_stored_result_or_report(conn,
     samples.write_samples(data_dir / "inbox", as_of=AS_OF.date())
     for f in discover(data_dir / "inbox"):
         pipeline.import_file(conn, f.path, RUN, data_dir / "reports")
-    raw = conn.execute("""select phone_raw, first_name, last_name, email, dob_raw from staging.contact_rows""").fetchall()
+    raw = conn.execute(
+        """select phone_raw, first_name, last_name, email, dob_raw from staging.contact_rows""").fetchall()
     numbers = {re.sub(r"\D", "", r[0]) for r in raw if r[0] and len(re.sub(r"\D", "", r[0])) >= 7}
     words = {v for r in raw for v in r[1:4] if v and len(v) >= 3 and not v.isdigit()}
     dobs = {r[4] for r in raw if r[4]}
