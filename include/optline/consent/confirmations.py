@@ -37,9 +37,9 @@ import pyarrow as pa
 
 from optline import warehouse
 from optline.config import hmac_key, paths
-from optline.contacts.staging import looks_like_phone, shown_headers
 from optline.intake import readers
 from optline.intake.chunks import registered, rows_table
+from optline.intake.columns import looks_like_phone, shown_headers
 from optline.intake.errors import INPUT_ERRORS as INPUT_ERRORS  # re-exported: docs/confirmations.md names it
 from optline.intake.errors import ReconciliationError
 from optline.intake.fields import ALIASES, header_key

@@ -25,8 +25,8 @@ import pyarrow as pa
 
 from optline import warehouse
 from optline.config import hmac_key, paths
-from optline.contacts.staging import is_header, resolve_columns, shown_headers
 from optline.intake.chunks import registered, staged_chunks, table
+from optline.intake.columns import is_header, resolve_columns, shown_headers
 from optline.intake.discovery import discover
 from optline.intake.errors import INPUT_ERRORS, ReconciliationError
 from optline.intake.fields import field_for_header, header_key
