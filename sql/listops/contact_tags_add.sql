@@ -1,10 +1,12 @@
+-- An applied add_tag row: every contact at the number gets the tag.
 insert into core.contact_tags (contact_id, tag_id, first_batch_id)
 select distinct
     contacts.contact_id,
     tags.tag_id,
-    0
-from list_operations as operations
-inner join core.tags as tags on tags.name_key = lower(trim(operations.tag))
-inner join core.contacts as contacts on operations.e164 = contacts.e164
-where operations.action = 'add_tag'
+    $batch_id
+from staging.touchup_rows as touchup_rows
+inner join core.tags as tags on lower(touchup_rows.tag) = tags.name_key
+inner join core.phone_numbers as numbers on touchup_rows.number_hmac = numbers.number_hmac
+inner join core.contacts as contacts on numbers.e164 = contacts.e164
+where touchup_rows.batch_id = $batch_id and touchup_rows.outcome = 'applied' and touchup_rows.action = 'add_tag'
 on conflict do nothing
