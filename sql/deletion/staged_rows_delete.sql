@@ -1,7 +1,8 @@
-delete from staging.contact_rows as rows
-where exists (
-    select 1 from staging.phone_parses as parses
-    where
-        parses.batch_id = rows.batch_id and parses.phone_raw = rows.phone_raw
-        and parses.e164 in (select doomed_numbers.e164 from doomed_numbers)
-)
+-- The doomed staged rows of every batch; returns each row's batch, whose reports are written again.
+delete from staging.contact_rows as staged
+where
+    exists (
+        select 1 from doomed_rows as doomed
+        where doomed.batch_id = staged.batch_id and doomed.row_number = staged.row_number
+    )
+returning staged.batch_id

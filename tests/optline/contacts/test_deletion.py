@@ -82,7 +82,7 @@ def test_a_deleted_contacts_queued_welcome_is_cancelled_and_the_outbox_forgets_t
     assert rows == [("cancelled", "deleted", "", ""), ("sent", None, "", "")]
 
 
-def test_a_deleted_numbers_received_texts_keep_their_evidence_but_not_the_number(conn, data_dir):
+def test_a_deleted_numbers_received_texts_keep_their_evidence_but_not_the_number_or_text(conn, data_dir):
     import csv
 
     import yaml
@@ -99,5 +99,175 @@ def test_a_deleted_numbers_received_texts_keep_their_evidence_but_not_the_number
     (folder / "t.manifest.yaml").write_text(yaml.safe_dump({"channel": "sms"}))
     inbound.apply_file(conn, folder / "t.csv", RunContext(as_of=as_of), data_dir / "reports")
     delete_contacts(conn, list_name="Gone", requested_by="test")
-    rows = conn.execute("select from_raw, e164, body, number_hmac is not null from staging.inbound_messages").fetchall()
-    assert rows == [(None, None, "YES", True)]
+    rows = conn.execute("select from_raw, e164, body, keyword, intent, number_hmac is not null "
+                        "from staging.inbound_messages").fetchall()
+    assert rows == [(None, None, None, "YES", "opt_in", True)]
+
+
+# --- the full PII scan: every table of every schema, every report file --------------------------
+
+from pathlib import Path  # noqa: E402
+
+from optline import warehouse  # noqa: E402
+from optline.contacts import gate  # noqa: E402
+from optline.contacts.batch import load_batch  # noqa: E402
+from optline.masking import mask_phone, mask_text  # noqa: E402
+
+WIDE = ["phone", "first_name", "last_name", "email", "dob", "opt_in"]
+HOLD = {"gate": {"review_max_rejected_share": 0.0, "critical_max_rejected_share": 1.0,
+                 "critical_max_missing_opt_in_share": 1.0, "critical_max_under_age_share": 1.0,
+                 "review_max_stale_share": 1.0}}
+REJECT = {"gate": {**HOLD["gate"], "critical_max_rejected_share": 0.0}}
+# The person deleted: every form her data takes in the inputs.
+ANNABEL = {
+    "digits": "4155550101",
+    "raw": ["(415) 555-0101", "415.555.0101", "+1 415 555 0101", "+14155550101"],
+    "text": ["Annabel", "Quenneville", "annabel.q@example.org", "1987-06-05", "06/05/1987"],
+}
+BORIS = ["(415) 555-0192", "Boris", "Kowalczyk", "boris.k@example.org", "03/04/1970", "2026-10-01"]
+CARL = ["(415) 555-0183", "Carl", "Zamora", "carl.z@example.org", "07/08/1980", "2026-10-01"]
+
+
+def wide(conn, data_dir, name, rows, **manifest):
+    path = write_csv(data_dir / "inbox" / name, [WIDE, *rows], **manifest)
+    return pipeline.import_file(conn, path, RunContext(as_of=AS_OF, dag_id="test"), data_dir / "reports")
+
+
+def build_world(conn, data_dir) -> dict[str, int]:
+    """Annabel everywhere: a merged batch, a welcome, an opt-out file, a STOP text, a held batch
+    and a rejected batch (both refusing her as opted out); Boris and Carl stay."""
+    import csv
+
+    import yaml
+
+    from optline.consent import inbound, optouts
+    from optline.messaging import outbox
+    from optline.messaging.settings import WelcomeSettings
+
+    merged = wide(conn, data_dir, "a.csv", [["(415) 555-0101", "Annabel", "Quenneville", "annabel.q@example.org",
+                                             "06/05/1987", "2026-10-01"]], lists=["Gone"], tags=["vip"])
+    wide(conn, data_dir, "b.csv", [BORIS], lists=["Kept"])
+    outbox.enqueue_welcomes(conn, WelcomeSettings(), AS_OF)
+    folder = data_dir / "optouts"
+    folder.mkdir()
+    with (folder / "o.csv").open("w", newline="") as fh:
+        csv.writer(fh).writerows([["Phone", "First Name", "Last Name", "Email"],
+                                  ["415.555.0101", "Annabel", "Quenneville", "annabel.q@example.org"]])
+    (folder / "o.manifest.yaml").write_text(yaml.safe_dump({"source": "crm export"}))
+    optouts.apply_file(conn, folder / "o.csv", RunContext(as_of=AS_OF), data_dir / "reports")
+    texts = data_dir / "inbound"
+    texts.mkdir()
+    with (texts / "t.csv").open("w", newline="") as fh:
+        csv.writer(fh).writerows([["From", "Body", "Received At"],
+                                  ["+1 415 555 0101", "STOP this is Annabel Quenneville", "2026-11-01 10:00"]])
+    (texts / "t.manifest.yaml").write_text(yaml.safe_dump({"channel": "sms"}))
+    inbound.apply_file(conn, texts / "t.csv", RunContext(as_of=AS_OF), data_dir / "reports")
+    held = wide(conn, data_dir, "h.csv", [["+1 415 555 0101", "Annabel", "Quenneville", "annabel.q@example.org",
+                                           "06/05/1987", "2026-10-05"], CARL], lists=["Kept"], policy_overrides=HOLD)
+    rejected = wide(conn, data_dir, "r.csv", [["(415) 555-0101", "Annabel", "Quenneville", "annabel.q@example.org",
+                                               "06/05/1987", "2026-10-06"]], lists=["Kept"], policy_overrides=REJECT)
+    assert (merged.status, held.status, rejected.status) == ("merged", "awaiting_review", "rejected")
+    return {"merged": merged.batch_id, "held": held.batch_id, "rejected": rejected.batch_id}
+
+
+def warehouse_pii(conn, person: dict) -> list[str]:
+    """`schema.table.column: needle` for every column of every table (duckdb_columns) that still
+    holds the person's digits (any format: compared digit for digit) or any of her texts."""
+    columns = conn.execute("""select c.schema_name, c.table_name, c.column_name
+        from duckdb_columns() as c inner join duckdb_tables() as t
+            on c.database_name = t.database_name and c.schema_name = t.schema_name and c.table_name = t.table_name
+        where c.database_name = current_database() or c.database_name = 'temp'
+        order by all""").fetchall()
+    found = []
+    for schema, table, column in columns:
+        value = f'cast("{column}" as varchar)'
+        digits = conn.execute(f"""select count(*) from "{schema}"."{table}"
+            where strpos(regexp_replace({value}, '[^0-9]', '', 'g'), ?) > 0""", [person["digits"]]).fetchone()[0]
+        if digits:
+            found.append(f"{schema}.{table}.{column}: digits")
+        for needle in person["raw"] + person["text"]:
+            hits = conn.execute(f"""select count(*) from "{schema}"."{table}"
+                where strpos(lower({value}), lower(?)) > 0""", [needle]).fetchone()[0]
+            if hits:
+                found.append(f"{schema}.{table}.{column}: {needle}")
+    return found
+
+
+def reports_pii(reports: Path, person: dict) -> list[str]:
+    """`file: needle` for every file under the reports folder that names the person: her values,
+    or the masked forms the reports show them in (last two digits, first letter and length)."""
+    needles = [person["digits"], *person["raw"], *person["text"]]
+    needles += [mask_phone(raw) for raw in person["raw"]] + [mask_text(t) for t in person["text"][:3]]
+    found = []
+    for path in sorted(p for p in reports.rglob("*") if p.is_file()):
+        text = path.read_text(encoding="utf-8-sig", errors="replace")
+        digits_only = "".join(ch for ch in text if ch.isdigit() or ch == "\n")
+        found += [f"{path.relative_to(reports)}: {n}" for n in needles if n.lower() in text.lower()]
+        if any(person["digits"] in line for line in digits_only.splitlines()):
+            found.append(f"{path.relative_to(reports)}: digits")
+    return found
+
+
+DELETIONS = {
+    "all": {"everyone": True},
+    "list": {"list_name": "Gone"},
+    "number": {"number": "+1 415 555 0101"},
+}
+
+
+@pytest.mark.parametrize("kind", DELETIONS)
+def test_after_each_kind_of_deletion_no_trace_of_the_person_is_left_in_warehouse_or_reports(conn, data_dir, kind):
+    batches = build_world(conn, data_dir)
+    assert warehouse_pii(conn, ANNABEL) and reports_pii(data_dir / "reports", ANNABEL)  # the scan sees her
+    delete_contacts(conn, requested_by="dpo", **DELETIONS[kind])
+    assert warehouse_pii(conn, ANNABEL) == []
+    assert reports_pii(data_dir / "reports", ANNABEL) == []
+    if kind != "all":  # the others keep theirs
+        assert conn.execute("select first_name from core.contacts").fetchall() == [("Boris",)]
+        assert conn.execute("select first_name from staging.row_outcomes where batch_id = ?",
+                            [batches["held"]]).fetchall() == [("Carl",)]
+    # her opt-outs still hold: importing her again is refused
+    again = wide(conn, data_dir, "again.csv", [["415 555 0101", "Annabel", "Quenneville", "", "06/05/1987",
+                                                "2026-10-20"]], lists=["L"])
+    assert again.rejected_by_reason == {"previously_opted_out": 1}
+
+
+@pytest.mark.parametrize("kind", ["list_sharing_the_number", "all"])
+def test_a_held_batch_approved_after_a_deletion_merges_none_of_the_deleted_people(conn, data_dir, kind):
+    wide(conn, data_dir, "a.csv", [["(415) 555-0101", "Annabel", "Quenneville", "", "06/05/1987", "2026-10-01"]],
+         lists=["Gone"])
+    wide(conn, data_dir, "b.csv", [["(415) 555-0101", "Boris", "Kowalczyk", "", "03/04/1970", "2026-10-01"]],
+         lists=["Kept"])  # Boris shares her number: it stays
+    held = wide(conn, data_dir, "h.csv", [
+        ["415.555.0101", "Annabel", "Quenneville", "", "06/05/1987", "2026-10-05"],
+        ["(415) 555-0174", "Eli", "Okafor", "", "01/02/1985", "2026-10-05"],
+        ["(415) 555-0175", "Fay", "Nolan", "", "01/02/1985", ""],  # no opt-in: rejected, so the batch is held
+    ], lists=["Kept"], policy_overrides=HOLD)
+    assert held.status == "awaiting_review"
+    delete_contacts(conn, requested_by="dpo", **({"everyone": True} if kind == "all" else {"list_name": "Gone"}))
+    decided = gate.record_decision(conn, load_batch(conn, held.batch_id), "approved", "reviewer", "looks fine")
+    pipeline.merge(conn, decided, data_dir / "reports")
+    names = sorted(n for (n,) in conn.execute("select first_name from core.contacts").fetchall())
+    assert names == ([] if kind == "all" else ["Boris", "Eli"])
+    assert "Annabel" not in str(warehouse.run(conn, "reports/batch_rejects", batch_id=held.batch_id).fetchall())
+
+
+def test_deleting_one_number_records_its_hmac_and_who_asked(conn, data_dir):
+    from optline.config import hmac_key
+    from optline.phones import number_hmac
+
+    wide(conn, data_dir, "a.csv", [["(415) 555-0101", "Annabel", "Quenneville", "", "06/05/1987", "2026-10-01"],
+                                   BORIS], lists=["Gone"])
+    result = delete_contacts(conn, number="415-555-0101", default_country="US", requested_by="dpo")
+    assert (result.contacts_deleted, result.numbers_deleted) == (1, 1)
+    assert conn.execute("select scope, list_name, number_hmac, requested_by from ops.deletions").fetchall() == [
+        ("number", None, number_hmac("+14155550101", hmac_key()), "dpo")]
+    assert conn.execute("select first_name from core.contacts").fetchall() == [("Boris",)]
+
+
+def test_deleting_a_number_that_does_not_parse_says_so_and_deletes_nothing(conn, data_dir):
+    wide(conn, data_dir, "a.csv", [BORIS], lists=["Kept"])
+    with pytest.raises(ValueError, match="not a valid phone number"):
+        delete_contacts(conn, number="555-01", requested_by="dpo")
+    assert conn.execute("select count(*) from core.contacts").fetchone()[0] == 1
+    assert conn.execute("select count(*) from ops.deletions").fetchone()[0] == 0
