@@ -8,6 +8,7 @@ select
     messages_applied,
     messages_ignored,
     messages_invalid,
+    coalesce(messages_review, 0) as messages_review,
     opt_outs,
     opt_outs_over_limit,
     applied_at

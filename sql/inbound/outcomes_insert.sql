@@ -1,7 +1,9 @@
 -- What each message of the batch does, decided in the order received (then row order).
 -- Within a file a number's state moves with its own messages: an opt-out suppresses the
 -- file's channel; START (applied or not) and a keyword join leave it not suppressed. Before
--- its first message in the file, the ledger's state (core.consent_state) holds.
+-- its first message in the file, the ledger's state (core.consent_state) holds. A possible
+-- revocation is applied to nothing: it waits for a person (outcome `review`), never dropped
+-- for its timestamp, and leaves the number's state as it was.
 insert into staging.inbound_outcomes (
     batch_id, row_number, apply_order, received_at, effective_at, intent, keyword, outcome, action, reason,
     scope, welcome, applied_at
@@ -27,6 +29,7 @@ messages as (
         messages.direction,
         messages.intent,
         messages.keyword,
+        messages.revocation_rule,
         lower(trim(messages.list_name)) as list_key,
         batch.channel,
         coalesce(
@@ -45,8 +48,9 @@ checked as (
             when read_issue is not null then read_issue
             when from_raw is null then 'missing_from'
             when e164 is null then 'invalid_number'
-            -- an opt-out is never dropped for its timestamp: it takes effect when applied at the latest
-            when intent = 'opt_out' then null
+            -- an opt-out (or a possible one) is never dropped for its timestamp: it takes effect
+            -- (its clock runs) from when it was applied at the latest
+            when intent in ('opt_out', 'possible_revocation') then null
             when received_at is null then 'invalid_received_at'
             when received_at > $applied_at then 'future_received_at'
         end as invalid_reason
@@ -58,6 +62,7 @@ valid as (
         *,
         case
             when intent = 'opt_out' then coalesce(least(received_at, $applied_at), $applied_at)
+            when intent = 'possible_revocation' then null  -- no consent event until decided
             else received_at
         end as effective_at,
         row_number() over (
@@ -125,6 +130,7 @@ applied as (
         intent,
         keyword,
         case
+            when intent = 'possible_revocation' then 'review'
             when intent in ('opt_out', 'help', 'join') then 'applied'
             when intent = 'opt_in' and (was_suppressed or was_pending) then 'applied'
             else 'ignored'
@@ -137,12 +143,17 @@ applied as (
             else 'none'
         end as action,
         case
+            when intent = 'possible_revocation' then 'possible_revocation'
             when intent = 'opt_in' and not (was_suppressed or was_pending) then 'not_opted_out'
             when intent = 'other' then 'no_keyword'
         end as reason,
         case
-            when intent = 'opt_out' and keyword = 'STOPALL' then 'all'
-            when intent in ('opt_out', 'join') or (intent = 'opt_in' and (was_suppressed or was_pending)) then channel
+            when intent = 'opt_out' and revocation_rule = 'all_channels' then 'all'
+            -- a possible revocation: the channel an opt-out would cover, for whoever decides it
+            when
+                intent in ('opt_out', 'join', 'possible_revocation')
+                or (intent = 'opt_in' and (was_suppressed or was_pending))
+                then channel
         end as scope,
         intent = 'join' and rank_in_file = 1 and not joined_before as welcome
     from decided

@@ -5,7 +5,11 @@ OPTLINE_INBOUND_INBOX, else `$OPTLINE_DATA_DIR/inbound/`) with a manifest.
 Each message is classified by `optline.consent.keywords.classify`, then the whole file is applied
 in one transaction, in the order the messages were received (then row order):
 
-- opt_out: an `opt_out` consent event (scope: the channel; STOPALL: `all`);
+- opt_out (a word or phrase of the revocation phrase file, `expectations/policies/revocation.yaml`,
+  read once per export): an `opt_out` consent event (scope: the channel; STOPALL: `all`);
+- possible_revocation ("not interested", "who is this?", ...): nothing applied; outcome `review`
+  (reason `possible_revocation`), listed in the report for a person to decide, with its
+  business days since receipt and the date the 10th business day ends;
 - opt_in (START/UNSTOP/YES): a `resubscribe` event, only when the number is suppressed on
   the channel or has a pending membership; otherwise ignored (`not_opted_out`);
 - help: one help reply queued in `msg.outbox`;
@@ -16,7 +20,8 @@ in one transaction, in the order the messages were received (then row order):
 
 The same export dropped again (same file and manifest: same import key) changes nothing.
 A report per file (`reports/inbound/<batch>/`) gives each opt-out's receipt and application
-times and the business days between them, flagging any beyond the FCC's 10.
+times and the business days between them, flagging any beyond the FCC's 10, and the possible
+revocations waiting for a decision (none is decided here: no CLI or DAG decides them yet).
 """
 
 from __future__ import annotations
@@ -37,7 +42,14 @@ import pyarrow as pa
 from optline import warehouse
 from optline.config import hmac_key, paths
 from optline.consent.businessdays import FCC_OPT_OUT_LIMIT, business_days_between
-from optline.consent.keywords import HELP_WORDS, OPT_IN_WORDS, OPT_OUT_WORDS, classify
+from optline.consent.keywords import (
+    HELP_WORDS,
+    OPT_IN_WORDS,
+    OPT_OUT_WORDS,
+    Revocation,
+    classify,
+    load_revocation,
+)
 from optline.intake import readers
 from optline.intake.chunks import registered, rows_table
 from optline.intake.errors import INPUT_ERRORS
@@ -68,7 +80,10 @@ from optline.samples import write_csv, write_manifest
 log = logging.getLogger(__name__)
 
 KIND = "inbound"  # the import keys' prefix and the reports' folder
-OUTCOMES = ("applied", "ignored", "invalid")
+OUTCOMES = ("applied", "ignored", "invalid", "review")
+# A possible revocation this close to the FCC limit (business days left) is flagged `near_limit`.
+NEAR_LIMIT_DAYS = 2
+_SATURDAY = 5  # date.weekday(): Monday 0 ... Friday 4
 DEFAULT_HELP_REPLY = "Reply STOP to opt out, START to opt back in. Msg & data rates may apply."
 DEFAULT_WELCOME_REPLY = "You joined {list}. Reply HELP for help, STOP to opt out. Msg & data rates may apply."
 PLACEHOLDERS = frozenset({"list", "keyword"})
@@ -91,7 +106,7 @@ _MANIFEST_KEYS = {"default_country", "channel", "keywords", "help_reply", "welco
                   "delimiter", "date_order"}
 _MESSAGE_COLUMNS = ("row_number", "line_number", "read_issue", "from_raw", "to_raw", "body", "received_at_raw",
                     "direction", "e164", "region", "number_type", "time_zones", "number_hmac", "parse_error", "intent",
-                    "keyword", "list_name")
+                    "keyword", "list_name", "revocation_rule")
 _MESSAGE_TYPES = {"row_number": pa.int64(), "line_number": pa.int64(), "time_zones": pa.list_(pa.string())}
 
 
@@ -119,6 +134,7 @@ class InboundResult:
     applied: int
     ignored: int
     invalid: int
+    review: int  # possible revocations left for a person to decide
     by_intent: dict[str, int]
     opt_outs: int
     opt_outs_over_limit: int
@@ -183,6 +199,15 @@ def parse_manifest(raw: Any, source: Path | None = None) -> InboundManifest:
     )
 
 
+def _check_keywords_are_not_opt_outs(manifest: InboundManifest, revocation: Revocation) -> None:
+    """A list keyword that the phrase file makes an opt-out word (BAJA, REMOVE, ...) could never join."""
+    clash = sorted(set(manifest.keywords) & revocation.words)
+    if clash:
+        where = Path(manifest.path).name if manifest.path else "manifest"
+        raise ManifestError(f"{where}: `keywords.{clash[0]}` is an opt-out word of {revocation.source}; "
+                            "choose another keyword")
+
+
 # --- reading --------------------------------------------------------------------------------
 
 def map_header(header: list[str | None], file_name: str, line: int = 1) -> dict[str, int]:
@@ -209,17 +234,21 @@ def read_export(path: Path, manifest: InboundManifest) -> HeadedRows:
                                fields=HEADERS, map_header=map_header)
 
 
-def classify_rows(rows: list[dict[str, Any]], manifest: InboundManifest) -> pa.Table:
-    """Each row's sender parsed and HMAC'd, and its body classified: the staging table's rows."""
-    return rows_table(_classified(rows, manifest), _MESSAGE_COLUMNS, _MESSAGE_TYPES)
+def classify_rows(rows: list[dict[str, Any]], manifest: InboundManifest,
+                  revocation: Revocation | None = None) -> pa.Table:
+    """Each row's sender parsed and HMAC'd, and its body classified: the staging table's rows.
+    `revocation`: the phrase file (read now when not given)."""
+    return rows_table(_classified(rows, manifest, revocation or load_revocation()), _MESSAGE_COLUMNS,
+                      _MESSAGE_TYPES)
 
 
-def _classified(rows: list[dict[str, Any]], manifest: InboundManifest) -> Iterator[dict[str, Any]]:
+def _classified(rows: list[dict[str, Any]], manifest: InboundManifest,
+                revocation: Revocation) -> Iterator[dict[str, Any]]:
     key = hmac_key()
     parsed = parse_distinct((r["from_raw"] for r in rows), manifest.default_country)
     for row_number, row in enumerate(rows, start=1):
         phone = parsed.get(row["from_raw"]) if row["from_raw"] else None
-        intent = classify(row["body"], manifest.keywords.keys())
+        intent = classify(row["body"], manifest.keywords.keys(), revocation)
         yield {
             **row, "row_number": row_number,
             "e164": phone.e164 if phone else None,
@@ -228,7 +257,7 @@ def _classified(rows: list[dict[str, Any]], manifest: InboundManifest) -> Iterat
             "time_zones": list(phone.time_zones) if phone else None,
             "number_hmac": number_hmac(phone.e164, key) if phone and phone.e164 else None,
             "parse_error": phone.error if phone else None,
-            "intent": intent.kind, "keyword": intent.keyword,
+            "intent": intent.kind, "keyword": intent.keyword, "revocation_rule": intent.rule,
             "list_name": manifest.keywords.get(intent.keyword or "") if intent.kind == "join" else None,
         }
 
@@ -247,6 +276,8 @@ def apply_file(conn: duckdb.DuckDBPyConnection, path: Path, run: RunContext, rep
     raise (intake.errors.INPUT_ERRORS) before anything is written."""
     manifest = load_manifest(path)
     file_sha = sha256_of(path)
+    revocation = load_revocation()  # once per file; a broken phrase file stops here, nothing written
+    _check_keywords_are_not_opt_outs(manifest, revocation)
     key = import_key(file_sha, manifest, KIND)
     existing = warehouse.run(conn, "inbound/batch_by_import_key", import_key=key).fetchone()
     if existing:
@@ -257,7 +288,7 @@ def apply_file(conn: duckdb.DuckDBPyConnection, path: Path, run: RunContext, rep
         return result
 
     export = read_export(path, manifest)
-    messages = classify_rows(export.rows, manifest)
+    messages = classify_rows(export.rows, manifest, revocation)
     applied_at = run.as_of
     with warehouse.transaction(conn):
         batch_id = warehouse.run(
@@ -279,16 +310,18 @@ def apply_file(conn: duckdb.DuckDBPyConnection, path: Path, run: RunContext, rep
         late = sum(1 for r in opt_out_rows(conn, batch_id) if r["over_limit"] is True)
         warehouse.run(conn, "inbound/batch_mark_applied", batch_id=batch_id, applied_at=applied_at,
                       opt_outs_over_limit=late)
-        for kind, name in (("inbound_opt_outs_csv", "opt_outs.csv"), ("inbound_summary_json", "summary.json")):
+        for kind, name in (("inbound_opt_outs_csv", "opt_outs.csv"),
+                           ("inbound_possible_revocations_csv", "possible_revocations.csv"),
+                           ("inbound_summary_json", "summary.json")):
             warehouse.run(conn, "reports/reports_index_upsert", batch_id=batch_id, kind=kind,
                           path=str(report_dir(reports_dir, KIND, batch_id) / name))
     quality.observe(conn, batch_id, "inbound_messages")  # after the commit: recorded, never blocking
     result = result_for(conn, batch_id, reports_dir, already_imported=False)
     write_report(conn, result, reports_dir)
-    log.info("%s: inbound batch %d: %d read, %d applied, %d ignored, %d invalid; by intent %s; "
-             "%d opt-out(s), %d beyond %d business days", path.name, batch_id, result.lines_read, result.applied,
-             result.ignored, result.invalid, result.by_intent, result.opt_outs, result.opt_outs_over_limit,
-             FCC_OPT_OUT_LIMIT)
+    log.info("%s: inbound batch %d: %d read, %d applied, %d ignored, %d invalid, %d for review (possible "
+             "revocations); by intent %s; %d opt-out(s), %d beyond %d business days", path.name, batch_id,
+             result.lines_read, result.applied, result.ignored, result.invalid, result.review, result.by_intent,
+             result.opt_outs, result.opt_outs_over_limit, FCC_OPT_OUT_LIMIT)
     return result
 
 
@@ -309,6 +342,33 @@ def opt_out_rows(conn: duckdb.DuckDBPyConnection, batch_id: int) -> list[dict[st
     return rows
 
 
+def decide_by(start: dt.datetime, limit: int = FCC_OPT_OUT_LIMIT) -> dt.date:
+    """The date (UTC) of the `limit`-th business day after `start`'s date: a revocation received
+    at `start` must be honored by the end of it (weekends skipped, holidays not)."""
+    aware = start if start.tzinfo else start.replace(tzinfo=dt.UTC)
+    day, counted = aware.astimezone(dt.UTC).date(), 0
+    while counted < limit:
+        day += dt.timedelta(days=1)
+        counted += day.weekday() < _SATURDAY
+    return day
+
+
+def possible_revocation_rows(conn: duckdb.DuckDBPyConnection, batch_id: int) -> list[dict[str, Any]]:
+    """The batch's possible revocations, undecided, with the FCC clock: business days from receipt
+    (or from the application time, when the receipt time was unreadable or in the future) to the
+    application, the date it must be decided by, and `clock` ok | near_limit | over_limit."""
+    rows = warehouse.fetch_dicts(conn, "inbound/possible_revocations", batch_id=batch_id)
+    for row in rows:
+        received, applied = row["received_at"], row["applied_at"]
+        start = received if received is not None and received <= applied else applied
+        days = business_days_between(start, applied)
+        row["business_days"], row["decide_by"] = days, decide_by(start)
+        row["clock"] = ("over_limit" if days > FCC_OPT_OUT_LIMIT
+                        else "near_limit" if days >= FCC_OPT_OUT_LIMIT - NEAR_LIMIT_DAYS else "ok")
+        row["decision"] = "undecided"
+    return rows
+
+
 def result_for(conn: duckdb.DuckDBPyConnection, batch_id: int, reports_dir: Path, *,
                already_imported: bool) -> InboundResult:
     """How the batch `batch_id` stands: its counts, by intent too."""
@@ -319,7 +379,8 @@ def result_for(conn: duckdb.DuckDBPyConnection, batch_id: int, reports_dir: Path
     return InboundResult(
         batch_id=batch_id, file_name=batch["file_name"], already_imported=already_imported,
         lines_read=batch["lines_read"], applied=batch["messages_applied"], ignored=batch["messages_ignored"],
-        invalid=batch["messages_invalid"], by_intent=dict(sorted(by_intent.items())), opt_outs=batch["opt_outs"],
+        invalid=batch["messages_invalid"], review=batch["messages_review"],
+        by_intent=dict(sorted(by_intent.items())), opt_outs=batch["opt_outs"],
         opt_outs_over_limit=batch["opt_outs_over_limit"],
         report_dir=str(report_dir(reports_dir, KIND, batch_id)),
     )
@@ -340,10 +401,13 @@ def file_result(conn: duckdb.DuckDBPyConnection, path: Path, reports_dir: Path) 
 
 OPT_OUT_REPORT_COLUMNS = ("row_number", "line_number", "number", "keyword", "scope", "received_at", "applied_at",
                           "business_days", "over_limit")
+POSSIBLE_REVOCATION_COLUMNS = ("row_number", "line_number", "number", "rule", "matched", "scope", "received_at",
+                               "applied_at", "business_days", "decide_by", "clock", "decision")
 
 
 def write_report(conn: duckdb.DuckDBPyConnection, result: InboundResult, reports_dir: Path) -> Path:
-    """`opt_outs.csv` (numbers masked) and `summary.json` (counts) under reports/inbound/<batch>/."""
+    """`opt_outs.csv`, `possible_revocations.csv` (numbers masked, no message bodies) and
+    `summary.json` (counts) under reports/inbound/<batch>/."""
     batch_id = result.batch_id
     folder = report_dir(reports_dir, KIND, batch_id)
     folder.mkdir(parents=True, exist_ok=True)
@@ -356,14 +420,26 @@ def write_report(conn: duckdb.DuckDBPyConnection, result: InboundResult, reports
             writer.writerow([r["row_number"], r["line_number"], safe_value("phone", r["e164"]),
                              neutralize_formula(r["keyword"]), r["scope"], iso_utc(r["received_at"]),
                              iso_utc(r["applied_at"]), "" if r["business_days"] is None else r["business_days"], late])
+    possible = possible_revocation_rows(conn, batch_id)
+    with (folder / "possible_revocations.csv").open("w", newline="", encoding="utf-8") as fh:
+        writer = csv.writer(fh)
+        writer.writerow(POSSIBLE_REVOCATION_COLUMNS)
+        for r in possible:
+            writer.writerow([r["row_number"], r["line_number"], safe_value("phone", r["e164"]), r["rule"],
+                             neutralize_formula(r["keyword"] or ""), r["scope"], iso_utc(r["received_at"]),
+                             iso_utc(r["applied_at"]), r["business_days"], r["decide_by"].isoformat(), r["clock"],
+                             r["decision"]])
     batch = warehouse.fetch_dicts(conn, "inbound/batch_summary", batch_id=batch_id)[0]
     breakdown = warehouse.fetch_dicts(conn, "inbound/outcome_counts", batch_id=batch_id)
     summary = {
         "batch_id": batch_id, "file_name": batch["file_name"], "channel": batch["channel"],
         "applied_at": iso_utc(batch["applied_at"]), "lines_read": batch["lines_read"],
         "applied": batch["messages_applied"], "ignored": batch["messages_ignored"],
-        "invalid": batch["messages_invalid"],
+        "invalid": batch["messages_invalid"], "review": batch["messages_review"],
         "by_intent": breakdown,
+        "possible_revocations": {"undecided": len(possible),
+                                 "near_limit": sum(1 for r in possible if r["clock"] == "near_limit"),
+                                 "over_limit": sum(1 for r in possible if r["clock"] == "over_limit")},
         "opt_outs": batch["opt_outs"], "opt_outs_over_limit": batch["opt_outs_over_limit"],
         "limit_business_days": FCC_OPT_OUT_LIMIT,
         "business_days": "Monday to Friday in UTC; US federal holidays are not excluded",

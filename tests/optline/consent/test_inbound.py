@@ -282,3 +282,78 @@ def test_the_report_gives_business_days_per_opt_out_and_flags_those_beyond_ten(c
     assert "5550101" not in text and "5550102" not in text
     batch = conn.execute("select opt_outs, opt_outs_over_limit from ops.inbound_batches").fetchone()
     assert batch == (3, 1)
+
+
+# --- revocation by any reasonable means -------------------------------------------------------
+
+TWO_LISTS = {"keywords": {"PIZZA": "Pizza Lovers", "TACO": "Taco Tuesday"}}
+
+
+def audiences(conn, e164_tail: str) -> list[tuple]:
+    return conn.execute("select list_name, channel from marts.audiences where e164_masked like ? order by all",
+                        [f"%{e164_tail}"]).fetchall()
+
+
+def possible_revocations_report(result: inbound.InboundResult) -> list[dict]:
+    with (Path(result.report_dir) / "possible_revocations.csv").open(encoding="utf-8") as fh:
+        return list(csv.DictReader(fh))
+
+
+def test_remove_me_from_your_list_suppresses_the_number_and_it_leaves_every_audience(conn, data_dir):
+    apply(conn, data_dir, [(ANN, "PIZZA", when(3)), (ANN, "taco", when(3)), (BO, "PIZZA", when(3))], **TWO_LISTS)
+    assert audiences(conn, "01") == [("Pizza Lovers", "sms"), ("Taco Tuesday", "sms")]
+    result = apply(conn, data_dir, [(ANN, "Remove me from your list!", when(1))], **TWO_LISTS)
+    assert (result.applied, result.opt_outs) == (1, 1)
+    assert consent.is_suppressed(conn, ANN, "sms")
+    assert audiences(conn, "01") == [] and audiences(conn, "02") == [("Pizza Lovers", "sms")]
+    assert events(conn)[-1] == ("opt_out", "sms", "REMOVE ME", "inbound")
+    assert outcomes(conn, result.batch_id) == [(1, "opt_out", "applied", "opt_out", None)]
+
+
+def test_not_interested_goes_to_the_possible_revocation_list_with_its_business_days(conn, data_dir):
+    apply(conn, data_dir, [(ANN, "PIZZA", when(30))])
+    result = apply(conn, data_dir, [
+        (ANN, "not interested", "2026-10-30 16:00:00"),       # Friday -> Monday: 1 business day
+        (BO, "Who is this?", "2026-10-21 09:00:00"),           # 8 business days: near the limit
+        ("+14155550103", "stop by the store", "2026-10-15 09:00:00"),  # 12: over the limit
+        ("+14155550104", "Thanks!", when(1)),
+    ])
+    assert (result.lines_read, result.applied, result.ignored, result.invalid, result.review) == (4, 0, 1, 0, 3)
+    assert result.opt_outs == 0
+    assert [o[1:] for o in outcomes(conn, result.batch_id)][:3] == [
+        ("possible_revocation", "review", "none", "possible_revocation")] * 3
+    assert not consent.is_suppressed(conn, ANN, "sms")  # undecided: not applied automatically
+    assert audiences(conn, "01") == [("Pizza Lovers", "sms")]
+    rows = possible_revocations_report(result)
+    assert [(r["rule"], r["matched"], r["business_days"], r["decide_by"], r["clock"], r["decision"]) for r in rows] == [
+        ("opt_out_word_in_message", "STOP", "12", "2026-10-29", "over_limit", "undecided"),
+        ("who_is_this", "WHO IS THIS", "8", "2026-11-04", "near_limit", "undecided"),
+        ("not_interested", "NOT INTERESTED", "1", "2026-11-13", "ok", "undecided"),
+    ]
+    assert rows[2]["number"] == "'+•••••••••01" and rows[2]["received_at"] == "2026-10-30T16:00:00+00:00"
+    summary = json.loads((Path(result.report_dir) / "summary.json").read_text(encoding="utf-8"))
+    assert summary["possible_revocations"] == {"undecided": 3, "near_limit": 1, "over_limit": 1}
+    text = (Path(result.report_dir) / "possible_revocations.csv").read_text(encoding="utf-8") + json.dumps(summary)
+    assert "5550101" not in text and "store" not in text.lower()  # numbers masked, no message bodies
+    mart = conn.execute("""select intent, outcome, reason, messages from marts.inbound_outcomes
+        where batch_id = ? and outcome = 'review'""", [result.batch_id]).fetchall()
+    assert mart == [("possible_revocation", "review", "possible_revocation", 3)]
+
+
+def test_a_possible_revocation_with_an_unreadable_time_is_kept_for_review_from_the_time_applied(conn, data_dir):
+    result = apply(conn, data_dir, [(ANN, "not interested", "yesterday-ish")])
+    assert outcomes(conn, result.batch_id)[0][2:] == ("review", "none", "possible_revocation")
+    row = possible_revocations_report(result)[0]
+    assert (row["received_at"], row["business_days"], row["decide_by"]) == ("", "0", "2026-11-16")
+
+
+def test_a_broken_phrase_file_fails_the_export_before_anything_is_written(conn, data_dir, tmp_path, monkeypatch):
+    policies = tmp_path / "policies"
+    policies.mkdir()
+    words = "[STOP, STOPALL, UNSUBSCRIBE, CANCEL, END, QUIT, REVOKE, OPTOUT]"
+    (policies / "revocation.yaml").write_text(f"words: {words}\nphrases: remove me\npossible: []\n", encoding="utf-8")
+    monkeypatch.setenv("OPTLINE_POLICY_DIR", str(policies))
+    from optline.consent.keywords import RevocationConfigError
+    with pytest.raises(RevocationConfigError, match=r"revocation.yaml: `phrases`"):
+        apply(conn, data_dir, [(ANN, "STOP", when(1))])
+    assert conn.execute("select count(*) from ops.inbound_batches").fetchone()[0] == 0
