@@ -25,6 +25,28 @@ os.environ.update({
 AS_OF = dt.datetime(2026, 11, 1, 12, 0, tzinfo=dt.UTC)
 
 
+def _test_policy_dir() -> Path:
+    """The tests' policy folder: the shipped policies, but `default` explicitly allows what the
+    tests do on purpose: a fixed clock (the DAGs' `as_of` param at AS_OF) and `policy_overrides`
+    that open the gate or switch rules off (tests.helpers.OPEN_GATE). Tests of the refusals
+    point OPTLINE_POLICY_DIR at the shipped folder (or a copy of it)."""
+    import shutil
+
+    import yaml
+
+    folder = Path(tempfile.mkdtemp(prefix="optline-policies-"))
+    shutil.copytree(PROJECT / "expectations" / "policies", folder, dirs_exist_ok=True)
+    default = yaml.safe_load((folder / "default.yaml").read_text(encoding="utf-8"))
+    default["allow_clock_override"] = True
+    default["allow_loosening"] = ["us_ca_only", "require_opt_in", "require_age_or_dob", "min_age", "require_full_dob",
+                                  "recency_months", "recency_action", "reject_number_types", "field_limits", "gate"]
+    (folder / "default.yaml").write_text(yaml.safe_dump(default, sort_keys=False), encoding="utf-8")
+    return folder
+
+
+os.environ["OPTLINE_POLICY_DIR"] = str(_test_policy_dir())
+
+
 @pytest.fixture
 def as_of() -> dt.datetime:
     """The fixed clock every rule test runs at."""

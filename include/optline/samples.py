@@ -118,6 +118,8 @@ def write_samples(inbox: Path, as_of: dt.date | None = None, force: bool = False
         write_manifest(txt_path, {
             "lists": ["UK WhatsApp Club"], "default_country": "GB", "channel": "whatsapp", "header": False,
             "consent": {"source": "paper sign-up sheet, Leeds store", "method": "written"},
+            # the demo policy allows this loosening (a paper sheet has no timestamps or birth dates)
+            "policy": "demo",
             "policy_overrides": {"require_opt_in": False, "require_age_or_dob": False},
         })
         written.append(txt_path)

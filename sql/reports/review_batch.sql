@@ -13,6 +13,10 @@ select
     new_contacts,
     merged_contacts,
     dag_id,
-    run_id
+    run_id,
+    as_of,
+    clock_override_by,
+    clock_real_time,
+    policy_loosened
 from ops.batches
 where batch_id = $batch_id

@@ -41,19 +41,33 @@ class Batch:
         return replace(self, status=status)
 
 
+# Policies staging has just checked, by batch id: the next `load_batch` of that batch in the
+# same process takes its policy from here (once) instead of reading the files again.
+_CHECKED: dict[int, Policy] = {}
+
+
+def hand_over_policy(batch_id: int, policy: Policy) -> None:
+    """Staging checked `policy` for `batch_id`: the next load_batch of it uses it (once)."""
+    _CHECKED[batch_id] = policy
+
+
 def load_batch(conn: duckdb.DuckDBPyConnection, batch_id: int) -> Batch:
-    """The batch `batch_id`, with its policy read from the policy files once."""
+    """The batch `batch_id`, with its policy read from the policy files once (or as staging
+    just checked it, in the same process)."""
     rows = warehouse.fetch_dicts(conn, "batches/batch_by_id", batch_id=batch_id)
     if not rows:
         raise BatchNotFoundError(f"no import batch {batch_id} in the warehouse: check the batch id "
                                  "(`optline summary` shows each file's batch)")
     row = rows[0]
     settings = json.loads(row["manifest"])
+    checked = _CHECKED.pop(batch_id, None)
+    if checked is None or checked.name != row["policy_name"]:
+        checked = load_policy(row["policy_name"], settings.get("policy_overrides"))
     return Batch(
         batch_id=row["batch_id"],
         file_name=row["file_name"],
         status=row["status"],
-        policy=load_policy(row["policy_name"], settings.get("policy_overrides")),
+        policy=checked,
         settings=MappingProxyType(settings),
         as_of=row["as_of"],
         default_country=row["default_country"],

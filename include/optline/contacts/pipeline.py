@@ -15,12 +15,13 @@ import duckdb
 
 from optline import warehouse
 from optline.contacts import gate, rules
-from optline.contacts.batch import Batch, load_batch
+from optline.contacts.batch import Batch, hand_over_policy, load_batch
 from optline.contacts.merge import MERGEABLE, merge_batch
+from optline.contacts.policy import Policy, PolicyError, PolicyFileError, load_policy
 from optline.contacts.staging import StageResult, stage_file
 from optline.intake.errors import INPUT_ERRORS
 from optline.intake.identity import import_key, sha256_of
-from optline.intake.manifest import load_manifest
+from optline.intake.manifest import Manifest, ManifestError, load_manifest
 from optline.reports import batches as reports
 from optline.reports import review_page as review_report
 from optline.runs import RunContext
@@ -29,7 +30,31 @@ log = logging.getLogger(__name__)
 
 
 def stage(conn: duckdb.DuckDBPyConnection, path: Path, run: RunContext) -> StageResult:
-    return stage_file(conn, path, load_manifest(path), run)
+    """Stage the file once its manifest's policy (and the run's clock) are known to be allowed."""
+    manifest = load_manifest(path)
+    policy = checked_policy(manifest, run, path)
+    staged = stage_file(conn, path, manifest, run, loosened=[entry.as_dict() for entry in policy.loosened])
+    hand_over_policy(staged.batch_id, policy)
+    return staged
+
+
+def checked_policy(manifest: Manifest, run: RunContext, path: Path) -> Policy:
+    """The manifest's policy with its overrides, before anything is staged. A policy that is not
+    a plain name in the policy folder, a loosening override the policy does not allow, or a clock
+    set by hand under a policy that does not allow backdating: a ManifestError (an input error,
+    never retried) naming the manifest and the key."""
+    where = Path(manifest.path).name if manifest.path else path.name
+    try:
+        policy = load_policy(manifest.policy, manifest.policy_overrides)
+    except PolicyError as exc:
+        key = "policy" if isinstance(exc, PolicyFileError) or not manifest.policy_overrides else "policy_overrides"
+        raise ManifestError(f"{where}: `{key}` {exc}") from None
+    if run.clock_override_by and not policy.allow_clock_override:
+        raise ManifestError(
+            f"{path.name}: the run's clock was set to {run.as_of.isoformat()} (`as_of`) by {run.clock_override_by}, "
+            f"but policy {policy.name!r} (`policy` in {where}) does not allow backdating: run without `as_of` "
+            "(the run's own clock), or name a policy with `allow_clock_override: true`")
+    return policy
 
 
 def check(conn: duckdb.DuckDBPyConnection, batch: Batch, reports_dir: Path) -> rules.CheckResult:

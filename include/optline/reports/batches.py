@@ -7,6 +7,8 @@ cell that a spreadsheet would run as a formula is neutralized.
 from __future__ import annotations
 
 import csv
+import datetime as dt
+import json
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -39,6 +41,7 @@ class FileSummary:
     rejected_by_reason: dict[str, int] = field(default_factory=dict)
     rejects_csv: str | None = None
     error: str | None = None
+    clock_override: str | None = None  # "clock overridden to ... (real time ...) by ...", when it was
 
     def as_dict(self) -> dict:
         return asdict(self)
@@ -71,11 +74,37 @@ def write_rejects_csv(conn: duckdb.DuckDBPyConnection, batch_id: int, reports_di
     return out
 
 
+def _utc(value: dt.datetime) -> str:
+    return value.astimezone(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
+
+
+def clock_override_text(as_of: dt.datetime, real_time: dt.datetime | None, by: str | None) -> str | None:
+    """"clock overridden to 2026-11-01 12:00 UTC (real time 2026-11-03 09:12 UTC) by alice (...)",
+    or None for a batch that ran on its run's own clock."""
+    if not by:
+        return None
+    real = _utc(real_time) if real_time else "not recorded"
+    return f"clock overridden to {_utc(as_of)} (real time {real}) by {by}"
+
+
+def loosened_settings(policy_loosened: str | None) -> list[dict]:
+    """The stored `policy_loosened` JSON: each override that loosened the policy."""
+    return json.loads(policy_loosened) if policy_loosened else []
+
+
+def batch_overrides(conn: duckdb.DuckDBPyConnection, batch_id: int) -> tuple[str | None, list[dict]]:
+    """The batch's clock override text (or None) and the policy settings its manifest loosened."""
+    row = warehouse.fetch_dicts(conn, "reports/batch_overrides", batch_id=batch_id)[0]
+    return (clock_override_text(row["as_of"], row["clock_real_time"], row["clock_override_by"]),
+            loosened_settings(row["policy_loosened"]))
+
+
 def batch_summary(conn: duckdb.DuckDBPyConnection, batch_id: int, *, already_imported: bool = False,
                   reports_dir: Path | None = None) -> FileSummary:
     row = warehouse.fetch_dicts(conn, "reports/batch_summary", batch_id=batch_id)[0]
     by_reason = dict(warehouse.run(conn, "rules/batch_rejects_by_reason", batch_id=batch_id).fetchall())
     rejects = batch_dir(reports_dir, batch_id) / "rejects.csv" if reports_dir else None
+    clock_override, _ = batch_overrides(conn, batch_id)
     return FileSummary(
         file_name=row["file_name"],
         status="already imported" if already_imported and row["status"] == "merged" else row["status"],
@@ -89,6 +118,7 @@ def batch_summary(conn: duckdb.DuckDBPyConnection, batch_id: int, *, already_imp
         rows_warned=row["rows_warned"] or 0,
         rejected_by_reason=by_reason,
         rejects_csv=str(rejects) if rejects and rejects.exists() else None,
+        clock_override=clock_override,
     )
 
 
@@ -100,6 +130,8 @@ def format_summary(summaries: list[FileSummary]) -> str:
              str(s.rows_warned)) for s in summaries]
     lines = format_table(head, rows, right_from=2)
     for s in summaries:
+        if s.clock_override:
+            lines.append(f"\n{s.file_name}: {s.clock_override}")
         if s.error:
             lines.append(f"\n{s.file_name}: FAILED: {s.error}")
         elif s.rejected_by_reason:

@@ -16,7 +16,7 @@ import jinja2
 
 from optline import warehouse
 from optline.contacts.rules import REASONS
-from optline.reports.batches import batch_dir
+from optline.reports.batches import batch_dir, clock_override_text, loosened_settings
 
 _ENV = jinja2.Environment(
     loader=jinja2.FileSystemLoader(Path(__file__).with_name("templates")),
@@ -55,8 +55,22 @@ def _number(value: str | None) -> str | None:
         return value
 
 
+def _setting_value(value: object) -> str:
+    """A policy value as the report shows it: `0.1`, `18`, `false`, `[FIXED_LINE, TOLL_FREE]`."""
+    if isinstance(value, bool) or value is None:
+        return json.dumps(value)
+    if isinstance(value, (int, float)):
+        return f"{value:g}"
+    if isinstance(value, (list, tuple)):
+        return "[" + ", ".join(str(v) for v in value) + "]"
+    return str(value)
+
+
 def render(conn: duckdb.DuckDBPyConnection, batch_id: int, timeout_minutes: float | None = None) -> str:
     batch = warehouse.fetch_dicts(conn, "reports/review_batch", batch_id=batch_id)[0]
+    clock_override = clock_override_text(batch["as_of"], batch["clock_real_time"], batch["clock_override_by"])
+    loosened = [{"setting": e["setting"], "change": f"{_setting_value(e['policy_value'])} → "
+                 f"{_setting_value(e['override_value'])}"} for e in loosened_settings(batch["policy_loosened"])]
     expectations = [{**e, "expected": expected_text(e["kwargs"]), "observed_value": _number(e["observed_value"])}
                     for e in warehouse.fetch_dicts(conn, "reports/review_expectations", batch_id=batch_id)]
     rejects = [{**r, "meaning": REASONS.get(r["reason_code"], "")}
@@ -64,6 +78,7 @@ def render(conn: duckdb.DuckDBPyConnection, batch_id: int, timeout_minutes: floa
     decisions = warehouse.fetch_dicts(conn, "reports/review_decisions", batch_id=batch_id)
     return _ENV.get_template("review_report.html.j2").render(
         batch=batch, expectations=expectations, rejects=rejects, decisions=decisions,
+        clock_override=clock_override, loosened=loosened,
         rejects_csv="rejects.csv" if batch["rows_rejected"] else None,
         timeout_text=_timeout_text(timeout_minutes),
         generated_at=dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC"),

@@ -37,6 +37,7 @@ def policy_dir(tmp_path: Path) -> Path:
         "require_full_dob": False, "recency_months": 6, "recency_action": "warn",
         "reject_number_types": ["FIXED_LINE", "TOLL_FREE"], "field_limits": {"first_name": 50, "phone": 16},
         "gate": dict(GATE),
+        "allow_loosening": ["us_ca_only"],  # test_us_ca_list_decision turns auto off
     }))
     (root / "strict.yaml").write_text(yaml.safe_dump({
         "extends": "base", "min_age": 21, "recency_action": "reject", "field_limits": {"first_name": 20},
@@ -90,12 +91,12 @@ def test_overrides_replace_single_settings(policy_dir: Path) -> None:
 
 
 def test_field_limit_overrides_merge_with_the_policy_limits(policy_dir: Path) -> None:
-    policy = load_policy("strict", {"field_limits": {"phone": 20, "city": 64}}, policy_dir=policy_dir)
-    assert policy.field_limits == {"first_name": 20, "phone": 20, "city": 64}
+    policy = load_policy("strict", {"field_limits": {"phone": 12, "city": 64}}, policy_dir=policy_dir)
+    assert policy.field_limits == {"first_name": 20, "phone": 12, "city": 64}
 
 
 def test_overrides_do_not_change_the_policy_for_the_next_load(policy_dir: Path) -> None:
-    load_policy("base", {"min_age": 30, "field_limits": {"phone": 99}}, policy_dir=policy_dir)
+    load_policy("base", {"min_age": 30, "field_limits": {"phone": 9}}, policy_dir=policy_dir)
     again = load_policy("base", policy_dir=policy_dir)
     assert again.min_age == 18 and again.field_limits["phone"] == 16
 
@@ -210,3 +211,99 @@ def test_bad_gate_settings_are_policy_errors(policy_dir: Path, override: dict, m
 def test_the_quiet_hours_file_is_not_offered_as_a_list_policy():
     with pytest.raises(PolicyError, match="sending policy"):
         load_policy("quiet_hours")
+
+
+# --- names stay inside the policy folder ---------------------------------------------------
+
+
+@pytest.mark.parametrize("name", ["../../etc/x", "/etc/passwd", "sub/base", "..", "base.yaml", "Base", ""])
+def test_a_policy_name_that_is_not_a_plain_name_is_refused(policy_dir: Path, name: str) -> None:
+    with pytest.raises(PolicyError, match="plain name"):
+        load_policy(name, policy_dir=policy_dir)
+
+
+def test_an_absolute_policy_path_to_a_readable_policy_is_refused(policy_dir: Path, tmp_path: Path) -> None:
+    outside = tmp_path / "outside.yaml"
+    outside.write_text((policy_dir / "base.yaml").read_text())
+    with pytest.raises(PolicyError, match="plain name"):
+        load_policy(str(outside.with_suffix("")), policy_dir=policy_dir)
+
+
+def test_extends_out_of_the_policy_folder_is_refused(policy_dir: Path, tmp_path: Path) -> None:
+    (tmp_path / "outside.yaml").write_text((policy_dir / "base.yaml").read_text())
+    (policy_dir / "sneaky.yaml").write_text("extends: ../outside\n")
+    with pytest.raises(PolicyError, match="extends"):
+        load_policy("sneaky", policy_dir=policy_dir)
+
+
+def test_a_policy_symlinked_out_of_the_policy_folder_is_refused(policy_dir: Path, tmp_path: Path) -> None:
+    (tmp_path / "outside.yaml").write_text((policy_dir / "base.yaml").read_text())
+    (policy_dir / "linked.yaml").symlink_to(tmp_path / "outside.yaml")
+    with pytest.raises(PolicyError, match="outside the policy folder"):
+        load_policy("linked", policy_dir=policy_dir)
+
+
+# --- loosening and the clock ---------------------------------------------------------------
+
+
+LOOSENING = [
+    ({"min_age": 16}, "min_age"),
+    ({"require_opt_in": False}, "require_opt_in"),
+    ({"require_age_or_dob": False}, "require_age_or_dob"),
+    ({"require_full_dob": False}, "require_full_dob"),
+    ({"recency_months": 12}, "recency_months"),
+    ({"recency_action": "warn"}, "recency_action"),
+    ({"us_ca_only": False}, "us_ca_only"),
+    ({"reject_number_types": ["TOLL_FREE"]}, "reject_number_types"),
+    ({"field_limits": {"phone": 20}}, "field_limits.phone"),
+    ({"gate": {"review_max_rejected_share": 0.5}}, "gate.review_max_rejected_share"),
+    ({"gate": {"critical_max_under_age_share": 0.9}}, "gate.critical_max_under_age_share"),
+    ({"gate": {"review_timeout_minutes": 6000}}, "gate.review_timeout_minutes"),
+]
+
+
+@pytest.fixture
+def strictest(policy_dir: Path) -> Path:
+    """A policy where every setting can be loosened: `require_full_dob` on, recency rejects."""
+    (policy_dir / "tight.yaml").write_text(yaml.safe_dump({
+        "extends": "base", "us_ca_only": True, "require_full_dob": True, "recency_action": "reject",
+        "allow_loosening": []}))
+    return policy_dir
+
+
+@pytest.mark.parametrize(("override", "setting"), LOOSENING)
+def test_a_loosening_override_is_refused_unless_the_policy_allows_it(strictest: Path, override, setting) -> None:
+    with pytest.raises(PolicyError) as info:
+        load_policy("tight", override, policy_dir=strictest)
+    assert setting in str(info.value) and "allow_loosening" in str(info.value)
+
+
+@pytest.mark.parametrize(("override", "setting"), LOOSENING)
+def test_a_loosening_override_the_policy_allows_is_listed_as_loosened(strictest: Path, override, setting) -> None:
+    group = setting.split(".")[0] if setting.startswith("gate.") else setting
+    (strictest / "open.yaml").write_text(yaml.safe_dump({"extends": "tight", "allow_loosening": [group]}))
+    policy = load_policy("open", override, policy_dir=strictest)
+    assert [entry.setting for entry in policy.loosened] == [setting]
+
+
+def test_a_tightening_override_is_always_accepted_and_not_listed(strictest: Path) -> None:
+    policy = load_policy("tight", {"min_age": 21, "recency_months": 3, "field_limits": {"phone": 15, "city": 64},
+                                   "reject_number_types": ["FIXED_LINE", "TOLL_FREE", "PAGER"],
+                                   "gate": {"review_max_rejected_share": 0.05, "review_timeout_minutes": 30}},
+                         policy_dir=strictest)
+    assert policy.min_age == 21 and policy.gate["review_timeout_minutes"] == 30
+    assert policy.loosened == ()
+
+
+@pytest.mark.parametrize("key", ["allow_clock_override", "allow_loosening"])
+def test_a_manifest_cannot_grant_itself_an_allowance(policy_dir: Path, key: str) -> None:
+    with pytest.raises(PolicyError, match="only a policy file"):
+        load_policy("base", {key: True if key == "allow_clock_override" else ["min_age"]}, policy_dir=policy_dir)
+
+
+def test_the_shipped_default_policy_allows_no_backdating_and_no_loosening() -> None:
+    policy = load_policy("default", policy_dir=SHIPPED)
+    assert policy.allow_clock_override is False
+    assert policy.allow_loosening == ()
+    with pytest.raises(PolicyError, match="min_age"):
+        load_policy("default", {"min_age": 13}, policy_dir=SHIPPED)
