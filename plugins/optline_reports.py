@@ -8,6 +8,9 @@
 - `/optline/conversion` (and `.csv`): the welcome (double opt-in) conversion per import.
 
 "Compliance reviews" and "Welcome conversion" entries appear under Browse.
+
+Every page needs an Airflow login (Bearer token or the UI's session cookie) and the auth
+manager's permission: see optline.tasks.web_auth and docs/access.md.
 """
 
 from __future__ import annotations
@@ -15,11 +18,13 @@ from __future__ import annotations
 from airflow.plugins_manager import AirflowPlugin
 
 from optline.reports.web import create_app
+from optline.tasks.web_auth import AIRFLOW_AUTH
 
 
 class OptlineReportsPlugin(AirflowPlugin):
     name = "optline_reports"
-    fastapi_apps = [{"app": create_app(), "url_prefix": "/optline", "name": "Optline compliance reports"}]
+    fastapi_apps = [{"app": create_app(auth=AIRFLOW_AUTH), "url_prefix": "/optline",
+                     "name": "Optline compliance reports"}]
     external_views = [{
         "name": "Compliance reviews",
         "href": "/optline/reviews",

@@ -3,7 +3,8 @@
 `dag.test()` runs tasks in-process but neither answers a review request nor applies its
 timeout (the scheduler's `check_awaiting_input_timeouts` sweep does that in production).
 These run in a background thread: `answer` submits a response exactly as the REST API's
-PATCH .../hitlDetails route does (the route function itself, no HTTP); `sweep_timeouts`
+PATCH .../hitlDetails route does (the route function itself, no HTTP, with the auth manager
+created so a request's `assigned_users` are checked: a non-assignee gets the route's 403); `sweep_timeouts`
 runs the scheduler's sweep.
 
 A thread never leaves `dag.test()` waiting forever: whatever goes wrong, it ends the wait
@@ -26,6 +27,7 @@ class Helper(threading.Thread):
         self.work = work
         self.errors: list[str] = []
         self.notes: list[str] = []
+        self.assigned_users: list[dict] = []  # whom the (first) parked request was assigned to
 
     def run(self) -> None:
         try:
@@ -56,6 +58,14 @@ def _parked(task_id: str, deadline_s: float):
                 return rows
         time.sleep(0.2)
     raise TimeoutError(f"no {task_id} task parked for review within {deadline_s} s")
+
+
+def _assigned_users(ti_id) -> list[dict]:
+    from airflow.models.hitl import HITLDetail
+    from airflow.utils.session import create_session
+
+    with create_session() as session:
+        return list(session.get(HITLDetail, ti_id).assigned_users or [])
 
 
 def _still_waiting(ids) -> bool:
@@ -100,12 +110,15 @@ def _force_sweep(task_id: str) -> None:
 def answer(option: str, task_id: str = "review_batch.review", deadline_s: float = 120) -> Helper:
     """In the background: wait for the review request, then answer it as REVIEWER."""
     def work(helper: Helper) -> None:
+        from airflow.api_fastapi.app import create_auth_manager
         from airflow.api_fastapi.auth.managers.simple.user import SimpleAuthManagerUser
         from airflow.api_fastapi.core_api.datamodels.hitl import UpdateHITLDetailPayload
         from airflow.api_fastapi.core_api.routes.public.hitl import update_hitl_detail
         from airflow.utils.session import create_session
 
+        create_auth_manager()  # the route checks assigned users through the auth manager
         parked = _parked(task_id, deadline_s)
+        helper.assigned_users = _assigned_users(parked[0].id)
         for ti in parked:
             with create_session() as session:
                 update_hitl_detail(

@@ -4,6 +4,11 @@
 waits (Airflow 3.3: the task parks in `awaiting_input`, holding no worker or pool slot).
 The wait is the batch's policy timeout; when it passes with no answer, the scheduler takes
 the default, **Refuse**: a held batch is never merged by default.
+
+The question is assigned to the Airflow users listed under `review: airflow_users` in the
+access settings (optline.access), read when the task runs: only they can answer (the REST
+API refuses anyone else, 403). With none listed, anyone Airflow lets answer batch_review's
+Required Actions may.
 """
 
 from __future__ import annotations
@@ -12,6 +17,8 @@ import datetime as dt
 from typing import Any
 
 from airflow.providers.standard.operators.hitl import HITLOperator
+
+from optline.access import load_access
 
 APPROVE, REFUSE = "Approve", "Refuse"
 
@@ -27,7 +34,8 @@ class BatchReviewOperator(HITLOperator):
 
     def execute(self, context: Any) -> Any:
         batch = self.batch
-        # The timeout comes from the batch's policy, known only now.
+        # The timeout comes from the batch's policy, the reviewers from the access settings: known only now.
+        self.assigned_users = [dict(u) for u in load_access().review.airflow_users] or None
         self.response_timeout = dt.timedelta(minutes=float(batch["timeout_minutes"]))
         self.subject = f"Import batch {batch['batch_id']} ({batch['file_name']}): approve or refuse"
         self.body = (

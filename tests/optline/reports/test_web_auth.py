@@ -1,0 +1,161 @@
+"""The plugin's pages behind Airflow's login, against a real `airflow api-server` on loopback.
+
+One server for the module: a throwaway AIRFLOW_HOME (SQLite, migrated first), SimpleAuthManager
+with a users file written before start, a fixed JWT secret, a free port on 127.0.0.1, and a
+reports folder holding one batch's report, its rejects and a conversion report. The server is
+stopped (its process group, by id) when the module ends.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import requests
+
+from tests.conftest import PROJECT
+
+pytestmark = pytest.mark.airflow
+
+PAGES = ("/optline/reviews", "/optline/batches/7/report", "/optline/batches/7/rejects.csv",
+         "/optline/conversion", "/optline/conversion.csv")
+USERS = {"admin": ("admin", "adminpw-" + secrets.token_hex(4)),
+         "dana": ("user", "danapw-" + secrets.token_hex(4)),
+         "vic": ("viewer", "vicpw-" + secrets.token_hex(4))}
+READY_TIMEOUT_S = 90
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _write_reports(root: Path) -> None:
+    batch = root / "batches" / "000007"
+    batch.mkdir(parents=True)
+    (batch / "report.html").write_text("<!doctype html><title>Batch 7: held.csv</title>"
+                                       '<p id="batch-status">awaiting review</p>', encoding="utf-8")
+    (batch / "rejects.csv").write_text("line,reason\n3,invalid_phone\n", encoding="utf-8")
+    (root / "messaging").mkdir()
+    (root / "messaging" / "conversion.csv").write_text("batch_id,file_name,imported\n7,held.csv,9\n",
+                                                       encoding="utf-8")
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    home = tmp_path_factory.mktemp("api-home")
+    reports = tmp_path_factory.mktemp("reports")
+    _write_reports(reports)
+    (home / "passwords.json").write_text(json.dumps({u: pw for u, (_, pw) in USERS.items()}), encoding="utf-8")
+    port = _free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("AIRFLOW__DATABASE__")}
+    env.update({
+        "AIRFLOW_HOME": str(home),
+        "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": f"sqlite:///{home / 'airflow.db'}",
+        "AIRFLOW__CORE__PLUGINS_FOLDER": str(PROJECT / "plugins"),
+        "AIRFLOW__CORE__AUTH_MANAGER":
+            "airflow.api_fastapi.auth.managers.simple.simple_auth_manager.SimpleAuthManager",
+        "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_ALL_ADMINS": "False",
+        "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_USERS": ",".join(f"{u}:{role}" for u, (role, _) in USERS.items()),
+        "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_PASSWORDS_FILE": str(home / "passwords.json"),
+        "AIRFLOW__API_AUTH__JWT_SECRET": secrets.token_hex(48),
+        "AIRFLOW__API__SECRET_KEY": secrets.token_hex(16),
+        "AIRFLOW__API__BASE_URL": f"http://127.0.0.1:{port}",
+        "OPTLINE_REPORTS": str(reports),
+    })
+    airflow = str(Path(sys.executable).with_name("airflow"))
+    migrated = subprocess.run([airflow, "db", "migrate"], env=env, capture_output=True, text=True, check=False)
+    assert migrated.returncode == 0, migrated.stderr[-2000:]
+    log = (home / "api-server.log").open("w")
+    proc = subprocess.Popen([airflow, "api-server", "-H", "127.0.0.1", "-p", str(port)], env=env,
+                            stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        end = time.monotonic() + READY_TIMEOUT_S
+        while True:
+            if proc.poll() is not None:
+                raise RuntimeError(f"api-server exited with {proc.returncode}: "
+                                   + (home / "api-server.log").read_text()[-3000:])
+            try:
+                if requests.get(f"{base}/api/v2/monitor/health", timeout=2).status_code == 200:
+                    break
+            except requests.ConnectionError:
+                pass
+            if time.monotonic() > end:
+                raise TimeoutError(f"api-server not ready within {READY_TIMEOUT_S} s: "
+                                   + (home / "api-server.log").read_text()[-3000:])
+            time.sleep(0.5)
+        yield base
+    finally:
+        os.killpg(proc.pid, signal.SIGTERM)  # the group this fixture started (the server and its workers)
+        try:
+            proc.wait(30)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait(10)
+        log.close()
+
+
+def token(base: str, user: str) -> str:
+    answer = requests.post(f"{base}/auth/token", json={"username": user, "password": USERS[user][1]}, timeout=10)
+    assert answer.status_code == 201, answer.text
+    return answer.json()["access_token"]
+
+
+def test_the_pages_answer_401_to_a_caller_without_credentials_like_the_rest_api(server):
+    assert requests.get(f"{server}/api/v2/dags", timeout=10).status_code == 401
+    got = {page: requests.get(server + page, timeout=10).status_code for page in PAGES}
+    assert got == dict.fromkeys(PAGES, 401)
+
+
+def test_a_browser_without_a_session_is_sent_to_airflows_login_and_back(server):
+    page = requests.get(f"{server}/optline/reviews", headers={"Accept": "text/html,application/xhtml+xml"},
+                        allow_redirects=False, timeout=10)
+    assert page.status_code == 303
+    assert page.headers["location"] == ("/api/v2/auth/login?next="
+                                        + requests.utils.quote(f"{server}/optline/reviews", safe=""))
+    login = requests.get(server + page.headers["location"], allow_redirects=False, timeout=10)
+    assert login.status_code in (302, 303, 307) and "/auth/login" in login.headers["location"]
+
+
+@pytest.mark.parametrize("user", ["dana", "vic"])
+def test_every_page_opens_with_a_token_from_the_login_as_bearer_or_the_ui_cookie(server, user):
+    tok = token(server, user)
+    bearer = {page: requests.get(server + page, headers={"Authorization": f"Bearer {tok}"}, timeout=10)
+              for page in PAGES}
+    assert {p: r.status_code for p, r in bearer.items()} == dict.fromkeys(PAGES, 200)
+    assert "Batch 7: held.csv" in bearer["/optline/reviews"].text
+    assert bearer["/optline/batches/7/rejects.csv"].text.startswith("line,reason")
+    cookie = {page: requests.get(server + page, cookies={"_token": tok}, timeout=10).status_code for page in PAGES}
+    assert cookie == dict.fromkeys(PAGES, 200)
+
+
+def test_a_garbage_or_foreign_token_is_refused(server):
+    import jwt
+
+    foreign = jwt.encode({"sub": "admin", "role": "admin", "exp": int(time.time()) + 600},
+                         secrets.token_hex(48), algorithm="HS512")
+    for bad in ("abc", foreign):
+        for page in PAGES:
+            answer = requests.get(server + page, headers={"Authorization": f"Bearer {bad}"}, timeout=10)
+            assert answer.status_code in (401, 403), (page, answer.status_code)
+            assert requests.get(server + page, cookies={"_token": bad}, allow_redirects=False,
+                                timeout=10).status_code in (401, 403)
+
+
+def test_the_plugin_publishes_no_api_docs_or_schema(server):
+    tok = token(server, "admin")
+    for path in ("/optline/docs", "/optline/redoc", "/optline/openapi.json"):
+        assert requests.get(server + path, timeout=10).status_code in (401, 404)
+        assert requests.get(server + path, headers={"Authorization": f"Bearer {tok}"},
+                            timeout=10).status_code == 404
