@@ -11,6 +11,7 @@ views (`sql/views/`) hold today's definitions and are re-created by every migrat
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -65,6 +66,7 @@ def connect(database: str | Path | None = None, *, read_only: bool = False,
     target = Path(database) if database else paths().warehouse
     if not read_only:
         target.parent.mkdir(parents=True, exist_ok=True)
+        owner_only(target)
     elif not target.exists():
         raise WarehouseError(f"no warehouse at {target}: run an import first (make demo)")
     try:
@@ -85,10 +87,28 @@ def connect(database: str | Path | None = None, *, read_only: bool = False,
 
 
 def prepare(conn: duckdb.DuckDBPyConnection) -> duckdb.DuckDBPyConnection:
-    """Set session options on a connection opened elsewhere (e.g. by DuckDBHook) and migrate."""
+    """Set session options on a connection opened elsewhere (e.g. by DuckDBHook) and migrate;
+    its database file becomes owner-only (`owner_only`)."""
+    for (path,) in run(conn, "migrate/database_file").fetchall():
+        owner_only(Path(path))
     conn.execute("set TimeZone = 'UTC'")
     migrate(conn)
     return conn
+
+
+OWNER_ONLY_UMASK = 0o077
+
+
+def owner_only(database: Path) -> None:
+    """Personal data stays its owner's: the database file and its WAL, if present, become 0600,
+    and this process creates every file from now on for its owner only (umask 077: files 0600,
+    folders 0700). The umask is what covers the WAL, which DuckDB deletes at each checkpoint and
+    re-creates at the next write, and the reports and summaries written while the warehouse is
+    open. Called for every writing connection (`connect`, `prepare`)."""
+    os.umask(os.umask(OWNER_ONLY_UMASK) | OWNER_ONLY_UMASK)
+    for path in (database, database.with_name(database.name + ".wal")):
+        if path.is_file() and path.stat().st_mode & 0o077:
+            path.chmod(0o600)
 
 
 SCHEMA_DIR = "schema"

@@ -62,9 +62,31 @@ def validate_batch(batch: dict, context: dict[str, Any]) -> dict:
     with open_warehouse() as conn:
         verdict = pipeline.validate(conn, load_batch(conn, batch["batch_id"]), paths().reports,
                                     dag_id=run.dag_id, run_id=run.run_id)
+        summary = reports.batch_summary(conn, batch["batch_id"]) if verdict.decision in GATE_NOTICES else None
     log.info("%s: %s (%d expectations)%s", batch["file_name"], verdict.decision, verdict.expectations,
              f"; {verdict.reason}" if verdict.reason else "")
+    if summary is not None:
+        tell_gate_outcome(verdict, summary, context)
     return {**batch, "status": verdict.decision}
+
+
+GATE_NOTICES = {"awaiting_review": "batch_held", "rejected": "batch_rejected"}
+
+
+def tell_gate_outcome(verdict: Any, summary: reports.FileSummary, context: dict[str, Any]) -> None:
+    """Tell the reviewers (config/notifications.yaml) that the gate held or rejected a batch;
+    a notifier that fails is logged, never failing the import."""
+    from airflow.sdk import conf
+
+    from optline.reports.notices import batch_notice
+    from optline.tasks import notify
+
+    notice = batch_notice(GATE_NOTICES[verdict.decision], batch_id=verdict.batch_id, file_name=summary.file_name,
+                          lines_read=summary.lines_read, rows_loaded=summary.rows_loaded,
+                          rows_rejected=summary.rows_rejected, reason=verdict.reason,
+                          report_url=reports.report_url(verdict.batch_id,
+                                                        conf.get("api", "base_url", fallback="") or ""))
+    notify.tell(notice, context)
 
 
 def request_review(batch: dict) -> dict:

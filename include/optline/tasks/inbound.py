@@ -29,7 +29,28 @@ def discover_files(context: dict[str, Any]) -> list[dict]:
 def apply_file(inbox_file: dict, context: dict[str, Any]) -> dict:
     """Apply one export in one transaction; opt-outs are applied at the wall clock (or the `as_of`
     param), not the run's scheduled time. A bad export fails at once, without retries."""
-    return apply_inbox_file(inbound.apply_file, inbox_file, run_context(context, wall_clock=True))
+    result = apply_inbox_file(inbound.apply_file, inbox_file, run_context(context, wall_clock=True))
+    if not result["already_imported"] and result["opt_outs"]:
+        tell_late_opt_outs(result, context)
+    return result
+
+
+def tell_late_opt_outs(result: dict, context: dict[str, Any]) -> None:
+    """Tell the reviewers (config/notifications.yaml) when an export's opt-outs were applied near
+    or beyond the 10-business-day limit: counts and the oldest age, never a number. A notifier
+    that fails is logged, never failing the task."""
+    from optline.reports import notices
+    from optline.tasks import notify
+
+    settings = notify.settings()
+    if settings is None or not settings.wants("opt_outs_near_limit"):
+        return
+    with open_warehouse() as conn:
+        days = [row["business_days"] for row in inbound.opt_out_rows(conn, result["batch_id"])]
+    ages = notices.opt_out_ages(days, settings.near_limit_business_days)
+    if ages.worth_telling:
+        notify.tell(notices.opt_out_notice(batch_id=result["batch_id"], file_name=result["file_name"], ages=ages,
+                                           report_dir=result["report_dir"]), context, settings)
 
 
 def summarize(files: list[dict], context: dict[str, Any]) -> dict:
