@@ -7,6 +7,8 @@
     optline query "SQL"          run a read-only query against the warehouse
     optline review [BATCH]       list held batches, or --approve / --refuse one
     optline delete --list NAME   delete a list's contacts (or --all); suppression stays
+    optline delete --number N    delete everything about one number; its suppression stays
+    optline export-person --number N --out FILE   everything held about one number (a subject's request)
     optline listops FILE         add/remove members and tags, suspend/reactivate numbers
     optline welcome              queue the welcome of every pending member (as the welcome_messages DAG)
     optline send                 send what the outbox has due (as the message_dispatch DAG)
@@ -19,6 +21,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import getpass
 import logging
 import os
 import sys
@@ -26,7 +29,7 @@ from pathlib import Path
 
 import duckdb
 
-from optline import demo, warehouse
+from optline import access, demo, warehouse
 from optline.config import ConfigError, paths
 from optline.contacts import gate, pipeline
 from optline.contacts.batch import BatchNotFoundError, load_batch
@@ -50,7 +53,10 @@ def cmd_samples(args: argparse.Namespace) -> int:
 def cmd_import(args: argparse.Namespace) -> int:
     files = _inbox_files(args)
     as_of = dt.datetime.fromisoformat(args.as_of) if args.as_of else dt.datetime.now(dt.UTC)
-    run = RunContext(as_of=as_of if as_of.tzinfo else as_of.replace(tzinfo=dt.UTC), dag_id="cli")
+    # --as-of is a clock override: recorded with who ran it and the real time (the policy must allow it).
+    override = {"clock_override_by": f"{getpass.getuser()} (optline import --as-of)",
+                "real_time": dt.datetime.now(dt.UTC)} if args.as_of else {}
+    run = RunContext(as_of=as_of if as_of.tzinfo else as_of.replace(tzinfo=dt.UTC), dag_id="cli", **override)
     conn = warehouse.connect()
     try:
         summaries = [pipeline.import_file(conn, f, run, paths().reports) for f in files]
@@ -93,19 +99,40 @@ def cmd_review(args: argparse.Namespace) -> int:
             print(f"optline: batch {args.batch} is {batch.status if batch else 'unknown'}, not awaiting review",
                   file=sys.stderr)
             return 2
+        # Who decides is this process's OS account (optline.access), never a typed name.
+        try:
+            who = access.require("review")
+        except access.AccessDenied as exc:
+            print(f"optline: batch {args.batch}: {exc}", file=sys.stderr)
+            return 2
+        note = _review_note(args)
+        refusal = access.four_eyes_refusal(conn, batch.batch_id, batch.policy.four_eyes, who) if args.approve else None
+        if refusal:
+            gate.record_decision(conn, batch, "awaiting_review", who, f"approval refused: {refusal}", dag_id="cli",
+                                 decided_by_id=who)
+            print(f"optline: batch {args.batch}: {refusal} (it stays awaiting review)", file=sys.stderr)
+            return 2
         decision = "approved" if args.approve else "refused"
-        decided = gate.record_decision(conn, batch, decision, args.by, args.reason or f"{args.by} via optline review",
-                                       dag_id="cli")
+        decided = gate.record_decision(conn, batch, decision, who, note or "via optline review", dag_id="cli",
+                                       decided_by_id=who)
         if args.approve:
             summary = pipeline.merge(conn, decided, paths().reports)
-            print(f"batch {args.batch} approved by {args.by} and merged: {summary.new_contacts} new contacts, "
+            print(f"batch {args.batch} approved by {who} and merged: {summary.new_contacts} new contacts, "
                   f"{summary.merged_contacts} merged")
         else:
             pipeline.write_review_report(conn, decided, paths().reports)
-            print(f"batch {args.batch} refused by {args.by}: nothing merged")
+            print(f"batch {args.batch} refused by {who}: nothing merged")
     finally:
         conn.close()
     return 0
+
+
+def _review_note(args: argparse.Namespace) -> str | None:
+    """--note (or --reason); the deprecated --by is kept as the note, never as who decides."""
+    if args.by_note:
+        print(f"optline: --by is deprecated and no longer says who decides (that is the operating-system "
+              f"account, {access.os_account()}); its text is kept as the note: use --note", file=sys.stderr)
+    return "; ".join(n for n in (args.note, args.by_note) if n) or None
 
 
 def cmd_delete(args: argparse.Namespace) -> int:
@@ -113,12 +140,26 @@ def cmd_delete(args: argparse.Namespace) -> int:
 
     if not args.yes:
         target = "every contact" if args.all else f"the contacts on list {args.list!r}"
+        if args.number:
+            target = f"the number {args.number!r} with every contact at it"
         print(f"optline: this deletes {target} and their personal data for good (the consent ledger "
               "keeps their suppression). Add --yes to go ahead.", file=sys.stderr)
         return 2
+    try:
+        who = access.require("delete")  # recorded as who asked: the OS account, never a typed name
+    except access.AccessDenied as exc:
+        print(f"optline: {exc}", file=sys.stderr)
+        return 2
+    if args.by:
+        print("optline: --by is deprecated and ignored: a deletion is recorded as the operating-system "
+              f"account ({who})", file=sys.stderr)
     conn = warehouse.connect()
     try:
-        result = delete_contacts(conn, list_name=args.list, everyone=args.all, requested_by=args.by)
+        result = delete_contacts(conn, list_name=args.list, everyone=args.all, number=args.number,
+                                 default_country=args.country, requested_by=who)
+    except ValueError as exc:  # a --number that does not parse
+        print(f"optline: {exc}", file=sys.stderr)
+        return 2
     finally:
         conn.close()
     print(f"deleted {result.contacts_deleted} contact(s), {result.numbers_deleted} number(s), "
@@ -126,18 +167,40 @@ def cmd_delete(args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_listops(args: argparse.Namespace) -> int:
-    from optline.contacts.listops import apply_file
+def cmd_export_person(args: argparse.Namespace) -> int:
+    import getpass
+
+    from optline.contacts.subject import export_person
 
     conn = warehouse.connect()
     try:
-        result = apply_file(conn, Path(args.file), default_country=args.country)
+        result = export_person(conn, args.number, out=Path(args.out), default_country=args.country,
+                               requested_by=getpass.getuser())
+    except ValueError as exc:
+        print(f"optline: {exc}", file=sys.stderr)
+        return 2
     finally:
         conn.close()
-    applied = ", ".join(f"{action} {n}" for action, n in sorted(result.applied.items())) or "nothing"
-    print(f"{args.file}: {result.lines_read} row(s) read; applied: {applied}; rejected: {len(result.rejected)}")
-    for row, reason in result.rejected:
-        print(f"  row {row}: {reason}")
+    held = ", ".join(f"{section} {n}" for section, n in result.counts.items() if n) or "nothing"
+    print(f"wrote {result.path} ({held}); recorded in ops.subject_exports. It holds personal data: "
+          "hand it to the person who asked, keep no copy")
+    return 0
+
+
+def cmd_listops(args: argparse.Namespace) -> int:
+    from optline.contacts import listops
+
+    run = RunContext(as_of=dt.datetime.now(dt.UTC), dag_id="cli")
+    conn = warehouse.connect()
+    try:
+        result = listops.apply_file(conn, Path(args.file).resolve(), run, paths().reports,
+                                    default_country=args.country)
+    except INPUT_ERRORS as exc:
+        print(f"optline: {exc}", file=sys.stderr)
+        return 2
+    finally:
+        conn.close()
+    print(listops.format_result(result))
     return 1 if result.rejected else 0
 
 
@@ -238,21 +301,32 @@ def build_parser() -> argparse.ArgumentParser:
     decision = p.add_mutually_exclusive_group()
     decision.add_argument("--approve", action="store_true", help="merge the batch's accepted rows")
     decision.add_argument("--refuse", action="store_true", help="end the batch as refused; nothing merges")
-    p.add_argument("--by", default=os.environ.get("USER", "reviewer"), help="who decides (default: $USER)")
-    p.add_argument("--reason", help="a note kept with the decision")
+    p.add_argument("--note", "--reason", dest="note", help="a note kept with the decision (who decides is "
+                   "your operating-system account, which must be a reviewer in config/access.yaml)")
+    p.add_argument("--by", dest="by_note", help="deprecated: kept as the note, never as who decides")
     p.set_defaults(func=cmd_review)
 
     p = sub.add_parser("delete", help="delete one list's contacts, or all, keeping their suppression")
     target = p.add_mutually_exclusive_group(required=True)
     target.add_argument("--list", help="delete the contacts on this list (name, any case)")
     target.add_argument("--all", action="store_true", help="delete every contact")
-    p.add_argument("--by", default=os.environ.get("USER", "operator"), help="who asks (kept in ops.deletions)")
+    target.add_argument("--number", help='delete everything about one number, e.g. "+1 415 555 0101"')
+    p.add_argument("--country", default="US", help="default country for a national --number (default US)")
+    p.add_argument("--by", help="deprecated and ignored: who asks is your operating-system account (a deleter "
+                   "in config/access.yaml), kept in ops.deletions")
     p.add_argument("--yes", action="store_true", help="really delete (without it, nothing happens)")
     p.set_defaults(func=cmd_delete)
 
+    p = sub.add_parser("export-person", help="write everything held about one number to a JSON file (a data "
+                       "subject's request), recorded in ops.subject_exports")
+    p.add_argument("--number", required=True, help='the number, e.g. "+1 415 555 0101"')
+    p.add_argument("--out", required=True, help="the JSON file to write (not under the reports folder)")
+    p.add_argument("--country", default="US", help="default country for a national number (default US)")
+    p.set_defaults(func=cmd_export_person)
+
     p = sub.add_parser("listops", help="apply a list touch-up file: add/remove members and tags, suspend/reactivate")
-    p.add_argument("file", help="CSV with columns action, phone, list, tag")
-    p.add_argument("--country", default="US", help="default country for national numbers (default US)")
+    p.add_argument("file", help="CSV with columns action, phone, list, tag (and opted_in_at, source)")
+    p.add_argument("--country", help="default country for national numbers (default: the manifest's, else US)")
     p.set_defaults(func=cmd_listops)
 
     p = sub.add_parser("welcome", help="queue the welcome (double opt-in) of every pending member that has none")

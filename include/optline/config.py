@@ -10,12 +10,15 @@ Every `OPTLINE_*` variable is read here and only here, at call time (never at im
 | OPTLINE_INBOUND_INBOX       | $OPTLINE_DATA_DIR/inbound                 | `consent.inbound.inbox()`        |
 | OPTLINE_CONFIRMATIONS_INBOX | $OPTLINE_DATA_DIR/confirmations           | `consent.confirmations.inbox()`  |
 | OPTLINE_DELIVERY_INBOX      | $OPTLINE_DATA_DIR/delivery                | `messaging.delivery.inbox()`     |
+| OPTLINE_TOUCHUP_INBOX       | $OPTLINE_DATA_DIR/touchups                | `contacts.listops.inbox()`       |
 | OPTLINE_WAREHOUSE           | $OPTLINE_DATA_DIR/warehouse.duckdb        | `warehouse.connect()`            |
 | OPTLINE_REPORTS             | $OPTLINE_DATA_DIR/reports                 | every report (tasks, CLI)        |
 | OPTLINE_POLICY_DIR          | <project>/expectations/policies           | import policies, quiet hours     |
 | OPTLINE_SQL_DIR             | <project>/sql                             | `warehouse.run()`, migrations    |
 | OPTLINE_MESSAGING_CONFIG    | <project>/config/messaging.yaml           | `messaging.settings`             |
 | OPTLINE_MESSAGE_PROVIDER    | (none) replaces the config's provider     | `messaging.settings`             |
+| OPTLINE_ACCESS_CONFIG       | <project>/config/access.yaml              | `access` (reviewers, deleters)   |
+| OPTLINE_NOTIFICATIONS_CONFIG | <project>/config/notifications.yaml      | `reports.notices` (who is told)  |
 | OPTLINE_HMAC_KEY            | (none) the key for number HMACs           | `hmac_key()`                     |
 | OPTLINE_HMAC_KEY_FILE       | $OPTLINE_DATA_DIR/secrets/number_hmac.key | `hmac_key()`; `optline init-key` |
 | AIRFLOW_CONN_<ID>           | (none) a connection, Airflow's JSON form  | `airflow_connection()` (CLI)     |
@@ -48,6 +51,7 @@ class Paths:
     inbound_inbox: Path
     confirmations_inbox: Path
     delivery_inbox: Path
+    touchup_inbox: Path  # list touch-up files
     warehouse: Path
     reports: Path
     policy_dir: Path
@@ -64,6 +68,7 @@ def paths() -> Paths:
         inbound_inbox=_path("OPTLINE_INBOUND_INBOX", data_dir / "inbound"),
         confirmations_inbox=_path("OPTLINE_CONFIRMATIONS_INBOX", data_dir / "confirmations"),
         delivery_inbox=_path("OPTLINE_DELIVERY_INBOX", data_dir / "delivery"),
+        touchup_inbox=_path("OPTLINE_TOUCHUP_INBOX", data_dir / "touchups"),
         warehouse=_path("OPTLINE_WAREHOUSE", data_dir / "warehouse.duckdb"),
         reports=_path("OPTLINE_REPORTS", data_dir / "reports"),
         policy_dir=_path("OPTLINE_POLICY_DIR", PROJECT_DIR / "expectations" / "policies"),
@@ -83,9 +88,23 @@ def messaging_config_file() -> Path | None:
     return Path(value).expanduser().resolve() if value else None
 
 
+def access_config_file() -> Path | None:
+    """OPTLINE_ACCESS_CONFIG when set (the file must then exist); None: the project's
+    config/access.yaml, if any (see `optline.access.load_access`)."""
+    value = os.environ.get("OPTLINE_ACCESS_CONFIG")
+    return Path(value).expanduser().resolve() if value else None
+
+
 def message_provider() -> str | None:
     """OPTLINE_MESSAGE_PROVIDER when set: the provider that overrides the messaging config's."""
     return os.environ.get("OPTLINE_MESSAGE_PROVIDER") or None
+
+
+def notifications_config_file() -> Path | None:
+    """OPTLINE_NOTIFICATIONS_CONFIG when set (the file must then exist); None: the project's
+    config/notifications.yaml, if any (see `optline.reports.notices.settings_path`)."""
+    value = os.environ.get("OPTLINE_NOTIFICATIONS_CONFIG")
+    return Path(value).expanduser().resolve() if value else None
 
 
 class ConfigError(RuntimeError):

@@ -125,7 +125,7 @@ def print_held(p: Paths) -> None:
 Held for review: batch {b['batch_id']} ({b['file_name']}): {b['reason']}
   report: {reports.batch_dir(p.reports, b['batch_id']) / 'report.html'}
   approve it in Airflow: `make airflow`, log in, Browse -> Required Actions (the batch_review DAG asks);
-  or here: .venv/bin/optline review {b['batch_id']} --approve --by <your name>   (or --refuse)""")
+  or here: .venv/bin/optline review {b['batch_id']} --approve --note "<why>"   (or --refuse; as your OS account)""")
 
 
 def print_optout_summaries(p: Paths) -> None:

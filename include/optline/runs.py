@@ -12,3 +12,11 @@ class RunContext:
     as_of: datetime
     dag_id: str | None = None
     run_id: str | None = None
+    # Who started the import: the run's triggering Airflow user (None for a scheduled run);
+    # None from the CLI, which records its OS account (optline.access.importer).
+    imported_by: str | None = None
+    # Set when a person set `as_of` by hand (the DAG's `as_of` param, `optline import --as-of`):
+    # who did, and the real (wall-clock) time of the run. A compliance override: the contact
+    # import refuses it unless the list's policy has `allow_clock_override: true`.
+    clock_override_by: str | None = None
+    real_time: datetime | None = None

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import duckdb
 import pytest
+import yaml
 
 from optline import warehouse
 from optline.contacts import pipeline
@@ -140,3 +141,109 @@ def test_airflow_loads_the_reports_plugin_with_its_pages():
     paths = {route.path for route in app["app"].routes}
     assert {"/reviews", "/batches/{batch_id}/report", "/batches/{batch_id}/rejects.csv"} <= paths
     assert plugin.external_views[0]["href"] == "/optline/reviews"
+
+
+# --- reviews never wait on each other --------------------------------------------------------
+
+def hold_second_batch(data_dir: Path) -> None:
+    """A second import holds late.csv (a 3-second review timeout) while held.csv awaits its reviewer."""
+    rows = [good(n, "Late") for n in range(110, 119)] + [["555-0101", "Y", "1990-01-02", "2026-10-01"]] * 2
+    path = write_csv(data_dir / "inbox" / "late.csv", [HEADER, *rows],
+                     policy_overrides={"gate": {"review_timeout_minutes": 0.05}})
+    conn = warehouse.connect()
+    try:
+        run = RunContext(as_of=dt.datetime.fromisoformat(AS_OF), dag_id="contact_import", run_id="r1")
+        summary = pipeline.import_file(conn, path, run, data_dir / "reports")
+    finally:
+        conn.close()
+    assert summary.status == "awaiting_review"
+
+
+def test_a_batch_held_while_another_awaits_its_reviewer_is_asked_at_once_and_only_once(
+        airflow_db, data_dir, tmp_path):
+    from tests.dags import parallel_reviews
+
+    dag = dagrun.load_dag("batch_review")
+    hold_a_batch(data_dir)
+    helper = parallel_reviews.second_run_while_first_waits(lambda: hold_second_batch(data_dir),
+                                                           tmp_path / "second_run.log")
+    dag_run = dag.test()
+    helper.join(60)
+    parked = helper.parked_at_once
+    # Both questions open at the same time, one per run, each batch asked about once.
+    asked = sorted(t["subject"].split(" (")[1].split(")")[0] for t in parked)
+    assert asked == ["held.csv", "late.csv"], (parked, helper.errors)
+    assert len({t["run_id"] for t in parked}) == 2, parked
+    assert helper.errors == [], (tmp_path / "second_run.log").read_text()[-3000:]
+    assert helper.second_rc == 0, (tmp_path / "second_run.log").read_text()[-3000:]
+    assert str(dag_run.state) == "success"
+    assert statuses(data_dir) == {"held.csv": "merged", "late.csv": "refused"}
+    assert decisions(data_dir, "held.csv")[-1] == ("approved", reviewer.REVIEWER)
+    assert decisions(data_dir, "late.csv")[-1] == ("refused", "timeout")
+    # Under the scheduler the second run (late.csv's Asset event) starts only below this cap;
+    # dag.test() above does not apply it.
+    assert dag.max_active_runs > 1
+
+
+# --- who decides: assigned reviewers, their Airflow identity, four eyes ----------------------
+
+def assign_reviewers(tmp_path: Path, monkeypatch, *user_ids: str) -> None:
+    """An access settings file naming the Airflow users batch_review asks."""
+    path = tmp_path / "access.yaml"
+    path.write_text(yaml.safe_dump({"review": {"airflow_users": list(user_ids)}}), encoding="utf-8")
+    monkeypatch.setenv("OPTLINE_ACCESS_CONFIG", str(path))
+
+
+def decided_by_ids(data_dir: Path, file_name: str) -> list[tuple[str, str, str | None]]:
+    with duckdb.connect(str(data_dir / "warehouse.duckdb"), read_only=True) as conn:
+        return conn.execute("""select d.decision, d.decided_by, d.decided_by_id from ops.batch_decisions d
+            join ops.batches b using (batch_id) where b.file_name = ? order by d.decided_at""", [file_name]).fetchall()
+
+
+def test_the_review_is_assigned_to_the_configured_reviewers_and_records_the_airflow_user_id(
+        airflow_db, data_dir, tmp_path, monkeypatch):
+    assign_reviewers(tmp_path, monkeypatch, reviewer.REVIEWER, "lee")
+    hold_a_batch(data_dir)
+    thread = reviewer.answer("Approve")
+    dag_run = dagrun.load_dag("batch_review").test()
+    thread.join(5)
+    assert thread.errors == []
+    assert str(dag_run.state) == "success"
+    assert [u["id"] for u in thread.assigned_users] == [reviewer.REVIEWER, "lee"]
+    assert decided_by_ids(data_dir, "held.csv")[-1] == ("approved", reviewer.REVIEWER, reviewer.REVIEWER)
+    assert statuses(data_dir) == {"held.csv": "merged"}
+
+
+def test_a_user_the_review_is_not_assigned_to_cannot_answer_it(airflow_db, data_dir, tmp_path, monkeypatch):
+    assign_reviewers(tmp_path, monkeypatch, "lee")
+    hold_a_batch(data_dir, review_timeout_minutes=0.05)
+    thread = reviewer.answer("Approve")   # as REVIEWER, who is not assigned
+    dag_run = dagrun.load_dag("batch_review").test()
+    thread.join(5)
+    assert len(thread.errors) == 1 and "is not a respondent for the task" in thread.errors[0]
+    assert str(dag_run.state) == "success"
+    assert statuses(data_dir) == {"held.csv": "refused"}
+    assert decisions(data_dir, "held.csv")[-1] == ("refused", "timeout")
+
+
+def test_four_eyes_the_importer_cannot_approve_and_the_batch_stays_held(airflow_db, data_dir):
+    path = write_held(data_dir, four_eyes=True)
+    conn = warehouse.connect()
+    try:
+        run = RunContext(as_of=dt.datetime.fromisoformat(AS_OF), dag_id="contact_import", run_id="r0",
+                         imported_by=reviewer.REVIEWER)
+        assert pipeline.import_file(conn, path, run, data_dir / "reports").status == "awaiting_review"
+    finally:
+        conn.close()
+    thread = reviewer.answer("Approve")
+    dag_run = dagrun.load_dag("batch_review").test()
+    thread.join(5)
+    assert thread.errors == []
+    assert str(dag_run.state) == "failed"
+    assert dagrun.task_states(dag_run)["review_batch.record"] == ["failed"]
+    assert statuses(data_dir) == {"held.csv": "awaiting_review"}
+    assert contacts(data_dir) == set()
+    with duckdb.connect(str(data_dir / "warehouse.duckdb"), read_only=True) as conn:
+        last = conn.execute("""select decision, decided_by, decided_by_id, reason from ops.batch_decisions
+            order by decided_at desc limit 1""").fetchone()
+    assert last[:3] == ("awaiting_review", reviewer.REVIEWER, reviewer.REVIEWER) and "four eyes" in last[3]

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
+import pwd
 import subprocess
 import sys
 from pathlib import Path
@@ -67,9 +69,10 @@ def test_review_lists_the_held_batch_and_approving_it_merges(data_dir, capsys):
     assert main(["review", str(held), "--approve", "--by", "Dana"]) == 0
     assert "merged: 3 new contacts" in capsys.readouterr().out
     assert main(["review", str(held), "--refuse", "--by", "Dana"]) == 2   # decided already
-    assert main(["query", f"select decided_by from ops.batch_decisions where batch_id = {held} "
+    assert main(["query", f"select decided_by || ' / ' || reason from ops.batch_decisions where batch_id = {held} "
                           "and decision = 'approved'"]) == 0
-    assert "Dana" in capsys.readouterr().out
+    # who decides is the OS account (optline.access); the deprecated --by text is only the note
+    assert f"{pwd.getpwuid(os.getuid()).pw_name} / Dana" in capsys.readouterr().out
 
 
 def test_delete_needs_yes_and_then_deletes_the_list(data_dir, capsys):

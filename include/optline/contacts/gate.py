@@ -79,15 +79,18 @@ def validate_batch(conn: duckdb.DuckDBPyConnection, batch: Batch, *, suite_name:
 
 
 def record_decision(conn: duckdb.DuckDBPyConnection, batch: Batch, decision: str, decided_by: str,
-                    reason: str | None, dag_id: str | None = None, run_id: str | None = None) -> Batch:
-    """Append the decision and move the batch's status to it (one transaction); returns the moved batch."""
+                    reason: str | None, dag_id: str | None = None, run_id: str | None = None, *,
+                    decided_by_id: str | None = None) -> Batch:
+    """Append the decision and move the batch's status to it (one transaction); returns the moved batch.
+    `decided_by_id`: the Airflow user id or OS account behind `decided_by` (optline.access)."""
     with warehouse.transaction(conn):
-        _append_decision(conn, batch.batch_id, decision, decided_by, reason, dag_id, run_id)
+        _append_decision(conn, batch.batch_id, decision, decided_by, reason, dag_id, run_id, decided_by_id)
     return batch.moved_to(decision)
 
 
 def _append_decision(conn: duckdb.DuckDBPyConnection, batch_id: int, decision: str, decided_by: str,
-                     reason: str | None, dag_id: str | None, run_id: str | None) -> None:
+                     reason: str | None, dag_id: str | None, run_id: str | None,
+                     decided_by_id: str | None = None) -> None:
     warehouse.run(conn, "quality/batch_decisions_insert", batch_id=batch_id, decision=decision,
-                  decided_by=decided_by, reason=reason, dag_id=dag_id, run_id=run_id)
+                  decided_by=decided_by, decided_by_id=decided_by_id, reason=reason, dag_id=dag_id, run_id=run_id)
     warehouse.run(conn, "quality/batch_set_status", batch_id=batch_id, status=decision)

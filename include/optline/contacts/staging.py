@@ -13,7 +13,7 @@ from pathlib import Path
 
 import duckdb
 
-from optline import warehouse
+from optline import access, warehouse
 from optline.intake.chunks import staged_chunks
 from optline.intake.columns import is_header, resolve_columns, shown_headers
 from optline.intake.fields import FIELDS
@@ -78,8 +78,10 @@ def map_columns(header: list[str | None] | None, manifest: Manifest, first_row: 
                      len(header) if header else None)
 
 
-def stage_file(conn: duckdb.DuckDBPyConnection, path: Path, manifest: Manifest, run: RunContext) -> StageResult:
-    """Stage `path` (all-or-nothing). Returns the batch; an already imported file is not read again."""
+def stage_file(conn: duckdb.DuckDBPyConnection, path: Path, manifest: Manifest, run: RunContext,
+               loosened: list[dict] | None = None) -> StageResult:
+    """Stage `path` (all-or-nothing). Returns the batch; an already imported file is not read again.
+    `loosened`: the manifest's overrides that loosen its policy, recorded on the batch."""
     fmt = file_format(path)
     file_sha = sha256_of(path)
     key = import_key(file_sha, manifest)
@@ -115,6 +117,8 @@ def stage_file(conn: duckdb.DuckDBPyConnection, path: Path, manifest: Manifest, 
             list_names=list(manifest.lists), channel=manifest.channel,
             default_country=manifest.default_country, dag_id=run.dag_id, run_id=run.run_id,
             as_of=run.as_of,
+            clock_override_by=run.clock_override_by, clock_real_time=run.real_time,
+            policy_loosened=json.dumps(loosened or []), imported_by=access.importer(run),
         ).fetchone()[0]
         read = 0
         for chunk in staged_chunks(data, batch_id=batch_id, data_columns=list(FIELDS.values()),

@@ -41,21 +41,28 @@ def open_warehouse() -> Iterator[duckdb.DuckDBPyConnection]:
 
 
 def run_context(context: dict[str, Any], *, wall_clock: bool = False) -> RunContext:
-    """The clock a step uses: the `as_of` param (tests, demos), else when the run was due (stable
-    on re-runs), or with `wall_clock` the real time (an opt-out's report must show when it was
-    really applied)."""
+    """The clock a step uses: the `as_of` param (tests, demos; recorded as a clock override, with
+    who triggered the run and the real time), else when the run was due (stable on re-runs), or
+    with `wall_clock` the real time (an opt-out's report must show when it was really applied)."""
     params = context.get("params") or {}
     dag_run = context.get("dag_run")
     as_of = params.get("as_of")
+    dag = context.get("dag")
+    dag_id, run_id = getattr(dag, "dag_id", None), context.get("run_id")
     if as_of:
         when = dt.datetime.fromisoformat(str(as_of))
         when = when if when.tzinfo else when.replace(tzinfo=dt.UTC)
-    elif wall_clock:
+        # A clock set by hand is a compliance override: who set it, and when the run really was.
+        user = getattr(dag_run, "triggering_user_name", None)
+        by = f"{user} (DAG {dag_id}, run {run_id})" if user else f"the `as_of` param of DAG {dag_id}, run {run_id}"
+        return RunContext(as_of=when, dag_id=dag_id, run_id=run_id, clock_override_by=by,
+                          real_time=dt.datetime.now(dt.UTC), imported_by=user)
+    if wall_clock:
         when = dt.datetime.now(dt.UTC)
     else:
         when = getattr(dag_run, "run_after", None) or context.get("logical_date") or dt.datetime.now(dt.UTC)
-    dag = context.get("dag")
-    return RunContext(as_of=when, dag_id=getattr(dag, "dag_id", None), run_id=context.get("run_id"))
+    return RunContext(as_of=when, dag_id=dag_id, run_id=run_id,
+                      imported_by=getattr(dag_run, "triggering_user_name", None))
 
 
 def discover_in(folder: Path, what: str) -> list[dict]:

@@ -97,9 +97,9 @@ def test_the_plugin_page_shows_the_conversion_report_and_no_number(conn, tmp_pat
     from fastapi.testclient import TestClient
 
     from optline.messaging.outbox import write_conversion_report
-    from optline.reports.web import create_app
+    from optline.reports.web import ALLOW_ALL, create_app
 
-    client = TestClient(create_app(data_dir / "reports"))
+    client = TestClient(create_app(data_dir / "reports", auth=ALLOW_ALL))
     assert "No conversion report yet" in client.get("/conversion").text
     assert client.get("/conversion.csv").status_code == 404
     import_people(conn, tmp_path, "guests.csv", [person(f"(415) 555-01{n:02d}") for n in range(1, 4)], as_of=AS_OF)

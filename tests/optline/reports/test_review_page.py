@@ -18,7 +18,7 @@ from optline import samples
 from optline.contacts import pipeline
 from optline.intake.discovery import discover
 from optline.reports import review_page as review_report
-from optline.reports.web import create_app
+from optline.reports.web import ALLOW_ALL, create_app
 from optline.runs import RunContext
 from tests.helpers import write_csv
 
@@ -108,7 +108,7 @@ def test_reports_plugin_serves_the_report_and_lists_it(held_report, data_dir):
     from fastapi.testclient import TestClient
 
     batch_id, report = held_report
-    client = TestClient(create_app(data_dir / "reports"))
+    client = TestClient(create_app(data_dir / "reports", auth=ALLOW_ALL))
     page = client.get(f"/batches/{batch_id}/report")
     assert page.status_code == 200 and page.text == report.read_text(encoding="utf-8")
     assert client.get(f"/batches/{batch_id}/rejects.csv").status_code == 200
