@@ -13,6 +13,7 @@
     optline welcome              queue the welcome of every pending member (as the welcome_messages DAG)
     optline send                 send what the outbox has due (as the message_dispatch DAG)
     optline outbox               the outbox by status, and the conversion per import
+    optline revocations          list undecided possible revocations, or --decide BATCH:ROW one
     optline init-key             write the number HMAC key file (if none is configured)
     optline migrate              bring the warehouse schema up to date
 """
@@ -272,6 +273,38 @@ def cmd_outbox(args: argparse.Namespace) -> int:
     return demo.print_outbox()
 
 
+def cmd_revocations(args: argparse.Namespace) -> int:
+    """List the undecided possible revocations (masked), or decide one as this OS account."""
+    from optline.consent import revocations
+
+    conn = warehouse.connect()
+    try:
+        if args.decide is None:
+            rows = revocations.list_undecided(conn)
+            for r in rows:
+                received = r["received_at"].isoformat() if r["received_at"] else "unreadable"
+                print(f"{r['batch_id']}:{r['row_number']}  {r['number']}  {r['rule']}  received {received}  "
+                      f"{r['business_days']} business day(s)  decide by {r['decide_by']}  {r['clock']}")
+            print(f"{len(rows)} possible revocation(s) undecided" if rows else "no possible revocation is undecided")
+            return 0
+        batch, _, row = args.decide.partition(":")
+        if not (batch.isdigit() and row.isdigit()) or args.opt_out == args.not_revocation:
+            print("optline: say --decide BATCH:ROW (as listed) and --opt-out or --not-revocation", file=sys.stderr)
+            return 2
+        decision = "opt_out" if args.opt_out else "not_revocation"
+        try:
+            decided = revocations.decide(conn, int(batch), int(row), decision, note=args.note)
+        except (access.AccessDenied, revocations.RevocationDecisionError) as exc:
+            print(f"optline: {exc}", file=sys.stderr)
+            return 2
+        print(f"{decided.batch_id}:{decided.row_number} decided {decided.decision} by {decided.decided_by}, "
+              f"{decided.business_days} business day(s) after receipt"
+              + (": the number is suppressed on its channel" if decided.events_appended else ""))
+    finally:
+        conn.close()
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="optline", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -341,6 +374,15 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("outbox", help="the outbox by kind and status, and the conversion per import")
     p.set_defaults(func=cmd_outbox)
+
+    p = sub.add_parser("revocations", help="list the undecided possible revocations (inbound), or decide one")
+    p.add_argument("--decide", metavar="BATCH:ROW", help="the message to decide, as listed")
+    verdict = p.add_mutually_exclusive_group()
+    verdict.add_argument("--opt-out", action="store_true", help="it revokes consent: opt the number out now")
+    verdict.add_argument("--not-revocation", action="store_true", help="it does not revoke consent: nothing changes")
+    p.add_argument("--note", help="a note kept with the decision (who decides is your operating-system account, "
+                   "which must be a reviewer in config/access.yaml)")
+    p.set_defaults(func=cmd_revocations)
 
     p = sub.add_parser("init-key", help="write a random number HMAC key file if none exists (OPTLINE_HMAC_KEY wins)")
     p.set_defaults(func=cmd_init_key)

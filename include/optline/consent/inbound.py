@@ -21,7 +21,8 @@ in one transaction, in the order the messages were received (then row order):
 The same export dropped again (same file and manifest: same import key) changes nothing.
 A report per file (`reports/inbound/<batch>/`) gives each opt-out's receipt and application
 times and the business days between them, flagging any beyond the FCC's 10, and the possible
-revocations waiting for a decision (none is decided here: no CLI or DAG decides them yet).
+revocations waiting for a decision as they stood when the file was applied (a reviewer decides
+them with `optline revocations`, optline.consent.revocations; marts.possible_revocations is current).
 """
 
 from __future__ import annotations
