@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import getpass
 import logging
 import os
 import sys
@@ -55,7 +54,7 @@ def cmd_import(args: argparse.Namespace) -> int:
     files = _inbox_files(args)
     as_of = dt.datetime.fromisoformat(args.as_of) if args.as_of else dt.datetime.now(dt.UTC)
     # --as-of is a clock override: recorded with who ran it and the real time (the policy must allow it).
-    override = {"clock_override_by": f"{getpass.getuser()} (optline import --as-of)",
+    override = {"clock_override_by": f"{access.os_account()} (optline import --as-of)",
                 "real_time": dt.datetime.now(dt.UTC)} if args.as_of else {}
     run = RunContext(as_of=as_of if as_of.tzinfo else as_of.replace(tzinfo=dt.UTC), dag_id="cli", **override)
     conn = warehouse.connect()
@@ -169,14 +168,17 @@ def cmd_delete(args: argparse.Namespace) -> int:
 
 
 def cmd_export_person(args: argparse.Namespace) -> int:
-    import getpass
-
     from optline.contacts.subject import export_person
 
+    try:  # a data subject's export holds personal data: the accounts that may delete may export
+        who = access.require("delete")
+    except access.AccessDenied as exc:
+        print(f"optline: {exc}", file=sys.stderr)
+        return 2
     conn = warehouse.connect()
     try:
         result = export_person(conn, args.number, out=Path(args.out), default_country=args.country,
-                               requested_by=getpass.getuser())
+                               requested_by=who)
     except ValueError as exc:
         print(f"optline: {exc}", file=sys.stderr)
         return 2

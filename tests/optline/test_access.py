@@ -164,3 +164,19 @@ def test_delete_refuses_an_account_not_listed_and_records_the_os_account(data_di
     monkeypatch.setenv("USER", "mallory")
     assert main(["delete", "--list", "In-Store Events", "--yes", "--by", "ticket 42"]) == 0
     assert query(data_dir, "select requested_by from ops.deletions") == [(ME,)]
+
+
+def test_a_data_subjects_export_is_refused_to_an_account_that_may_not_delete(data_dir, capsys, monkeypatch,
+                                                                             tmp_path):
+    main(["samples"])
+    main(["import"])
+    capsys.readouterr()
+    out = tmp_path / "person.json"
+    write_access(tmp_path, monkeypatch, {"delete": {"os_accounts": ["dpo"]}})
+    assert main(["export-person", "--number", "+1 415 555 0101", "--out", str(out)]) == 2
+    assert "access.yaml" in capsys.readouterr().err and not out.exists()
+    assert query(data_dir, "select count(*) from ops.subject_exports") == [(0,)]
+    write_access(tmp_path, monkeypatch, {"delete": {"os_accounts": [ME]}})
+    monkeypatch.setenv("USER", "mallory")
+    assert main(["export-person", "--number", "+1 415 555 0101", "--out", str(out)]) == 0
+    assert query(data_dir, "select requested_by from ops.subject_exports") == [(ME,)]
