@@ -95,7 +95,7 @@ def _sweep_until_resolved(ids, deadline_s: float) -> None:
 def _force_sweep(task_id: str) -> None:
     """End every wait on `task_id` as the scheduler does at the deadline (moved to now)."""
     from airflow.models.taskinstance import TaskInstance as TI
-    from airflow.utils import timezone
+    from airflow.sdk import timezone
     from airflow.utils.session import create_session
     from airflow.utils.state import TaskInstanceState
     from sqlalchemy import select, update
