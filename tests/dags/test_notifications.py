@@ -192,6 +192,34 @@ def test_opt_outs_applied_beyond_the_limit_are_told_with_counts_and_the_oldest_a
     assert PHONE_LIKE.findall(everything) == []
 
 
+def test_undecided_possible_revocations_past_the_limit_are_told_once_with_counts_only(
+        airflow_db, data_dir, tmp_path, monkeypatch, smtp):
+    """A text that may revoke consent, received weeks ago and never decided: every inbound run
+    checks the clock, and the reviewers are told once per message and level, never the number."""
+    controller, inbox = smtp
+    folder = data_dir / "inbound"
+    folder.mkdir(parents=True)
+    received = (dt.datetime.now(dt.UTC) - dt.timedelta(days=30)).strftime("%Y-%m-%d %H:%M:%S")
+    (folder / "doubtful.csv").write_text(
+        f"From,To,Body,Received At\n+1 415 555 0177,+1 415 555 0199,not interested,{received}\n", encoding="utf-8")
+    (folder / "doubtful.manifest.yaml").write_text(yaml.safe_dump({"channel": "sms"}), encoding="utf-8")
+    with NoticeReceiver() as hook:
+        configure(tmp_path, monkeypatch, controller.port, hook.url + "/optline")
+        first = dagrun.load_dag("inbound_messages").test()
+        second = dagrun.load_dag("inbound_messages").test()
+        received_posts = hook.received
+    assert str(first.state) == "success" and str(second.state) == "success"
+    assert [r["json"]["event"] for r in received_posts] == ["revocations_near_limit"]  # once, not per run
+    sent = received_posts[0]["json"]
+    assert (sent["waiting"], sent["over_limit"], sent["limit_business_days"]) == (1, 1, 10)
+    assert sent["oldest_business_days"] > 10
+    assert len(inbox.messages) == 1 and "optline revocations" in html_text(inbox.messages[0])
+    everything = json.dumps(sent) + html_text(inbox.messages[0]) + inbox.messages[0]["Subject"]
+    assert "5550177" not in re.sub(r"\D", "", everything) and "interested" not in everything
+    with duckdb.connect(str(data_dir / "warehouse.duckdb"), read_only=True) as conn:
+        assert conn.execute("select clock from ops.revocation_reminders").fetchall() == [("over_limit",)]
+
+
 def test_a_mail_server_and_webhook_that_are_down_do_not_fail_the_import(
         airflow_db, data_dir, tmp_path, monkeypatch, caplog):
     with NoticeReceiver(fail=True) as hook:

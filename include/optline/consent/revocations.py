@@ -89,6 +89,22 @@ def list_undecided(conn: duckdb.DuckDBPyConnection, now: dt.datetime | None = No
     return rows
 
 
+def due_reminders(conn: duckdb.DuckDBPyConnection, now: dt.datetime | None = None) -> list[dict[str, Any]]:
+    """The undecided possible revocations whose clock reached `near_limit` or `over_limit` and
+    that the reviewers were not yet told about at that level (rows as `list_undecided`)."""
+    told = {tuple(r) for r in warehouse.run(conn, "revocations/reminders_told").fetchall()}
+    return [r for r in list_undecided(conn, now)
+            if r["clock"] != "ok" and (r["batch_id"], r["row_number"], r["clock"]) not in told]
+
+
+def record_reminders(conn: duckdb.DuckDBPyConnection, rows: list[dict[str, Any]], now: dt.datetime) -> None:
+    """Remember that the reviewers were told about `rows` at their clock level (one transaction)."""
+    with warehouse.transaction(conn):
+        for r in rows:
+            warehouse.run(conn, "revocations/reminder_insert", batch_id=r["batch_id"], row_number=r["row_number"],
+                          clock=r["clock"], told_at=now)
+
+
 def decide(conn: duckdb.DuckDBPyConnection, batch_id: int, row_number: int, decision: str, *,
            note: str | None = None, now: dt.datetime | None = None,
            settings: access.AccessSettings | None = None) -> Decided:

@@ -7,6 +7,8 @@ Three events:
 * `batch_rejected`: the gate rejected a batch, a critical expectation failed (the same);
 * `opt_outs_near_limit`: an inbound export's opt-outs were applied near or beyond the
   10-business-day limit (counts, the oldest age in business days, the report folder).
+* `revocations_near_limit`: possible revocations still undecided reached the last business days
+  before the limit, or passed it (counts and the oldest age; once per message and level).
 
 A notice carries ids, file names, counts, reasons and links only: never a phone number, a
 name or a message body. The settings file (`OPTLINE_NOTIFICATIONS_CONFIG`, default
@@ -27,7 +29,7 @@ import yaml
 from optline import config
 from optline.consent.businessdays import FCC_OPT_OUT_LIMIT
 
-EVENTS = ("batch_held", "batch_rejected", "opt_outs_near_limit")
+EVENTS = ("batch_held", "batch_rejected", "opt_outs_near_limit", "revocations_near_limit")
 DEFAULT_NEAR_LIMIT = 8  # business days: an opt-out applied this late or later is "near the limit"
 
 
@@ -193,3 +195,26 @@ def opt_out_notice(*, batch_id: int, file_name: str, ages: OptOutAges, report_di
                if ages.over_limit else f"Optline: {ages.near_limit} opt-out(s) near the {limit}-business-day "
                f"limit ({file_name})")
     return Notice("opt_outs_near_limit", subject, text, data)
+
+
+def revocation_notice(rows: list[dict[str, Any]], limit: int = FCC_OPT_OUT_LIMIT) -> Notice:
+    """`revocations_near_limit`: undecided possible revocations near or beyond the limit (rows as
+    `optline.consent.revocations.due_reminders`): counts, the oldest age and what to do, never a
+    number or a message."""
+    over = sum(r["clock"] == "over_limit" for r in rows)
+    near = len(rows) - over
+    oldest = max(r["business_days"] for r in rows)
+    text = "\n".join([
+        f"{len(rows)} text(s) that may revoke consent wait for a person's decision: {over} beyond "
+        f"{limit} business days after receipt, {near} close to the limit.",
+        f"Oldest: {oldest} business day(s) since receipt.",
+        "Decide each one: `optline revocations` lists them (masked), "
+        "`optline revocations --decide BATCH:ROW --opt-out` (or --not-revocation) records the decision.",
+    ])
+    data = {"waiting": len(rows), "near_limit": near, "over_limit": over, "oldest_business_days": oldest,
+            "limit_business_days": limit,
+            "messages": [{"batch_id": r["batch_id"], "row_number": r["row_number"], "clock": r["clock"]}
+                         for r in rows]}
+    subject = (f"Optline: {over} possible revocation(s) undecided beyond the {limit}-business-day limit" if over
+               else f"Optline: {near} possible revocation(s) undecided near the {limit}-business-day limit")
+    return Notice("revocations_near_limit", subject, text, data)

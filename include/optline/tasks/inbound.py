@@ -53,8 +53,31 @@ def tell_late_opt_outs(result: dict, context: dict[str, Any]) -> None:
                                            report_dir=result["report_dir"]), context, settings)
 
 
+def tell_waiting_revocations(context: dict[str, Any]) -> int:
+    """Remind the reviewers of possible revocations still undecided near or beyond the limit, once
+    per message and clock level (recorded only when a channel took the notice). Returns how many."""
+    import datetime as dt
+
+    from optline.consent import revocations
+    from optline.reports import notices
+    from optline.tasks import notify
+
+    settings = notify.settings()
+    if settings is None or not settings.wants("revocations_near_limit"):
+        return 0
+    now = dt.datetime.now(dt.UTC)
+    with open_warehouse() as conn:
+        due = revocations.due_reminders(conn, now)
+        if due and notify.tell(notices.revocation_notice(due), context, settings):
+            revocations.record_reminders(conn, due, now)
+            return len(due)
+    return 0
+
+
 def summarize(files: list[dict], context: dict[str, Any]) -> dict:
-    """Log how each export stands; fail the run, naming them, if any export was not applied."""
+    """Log how each export stands, remind the reviewers of possible revocations near the limit;
+    fail the run, naming them, if any export was not applied."""
+    tell_waiting_revocations(context)
     lines, failed = [], []
     with open_warehouse() as conn:
         for f in files:

@@ -147,3 +147,31 @@ def test_the_command_lists_masked_and_decides_by_batch_and_row(conn, data_dir, c
     assert "already decided" in capsys.readouterr().err
     assert main(["revocations", "--decide", "nonsense", "--opt-out"]) == 2
     assert "BATCH:ROW" in capsys.readouterr().err
+
+
+def test_reviewers_are_reminded_once_per_message_and_clock_level_until_it_is_decided(conn, data_dir):
+    batch = held(conn, data_dir)
+    assert revocations.due_reminders(conn, now=DECIDED) == []  # 7 and 4 business days: ok
+    late = dt.datetime(2026, 11, 10, 9, tzinfo=dt.UTC)
+    due = revocations.due_reminders(conn, now=late)
+    assert [(r["row_number"], r["clock"]) for r in due] == [(2, "over_limit"), (1, "near_limit")]
+    revocations.record_reminders(conn, due, late)
+    assert revocations.due_reminders(conn, now=late) == []  # told: not again at the same level
+    later = dt.datetime(2026, 11, 13, 9, tzinfo=dt.UTC)  # BO's clock passes the limit too
+    assert [(r["row_number"], r["clock"]) for r in revocations.due_reminders(conn, now=later)] == [
+        (1, "over_limit")]
+    revocations.decide(conn, batch, 1, "not_revocation", now=later)
+    assert revocations.due_reminders(conn, now=later) == []  # decided: nothing to remind of
+
+
+def test_the_reminder_says_how_many_wait_and_how_to_decide_without_a_number(conn, data_dir):
+    from optline.reports import notices
+
+    held(conn, data_dir)
+    notice = notices.revocation_notice(revocations.due_reminders(conn, now=dt.datetime(2026, 11, 10, 9,
+                                                                                       tzinfo=dt.UTC)))
+    assert notice.event == "revocations_near_limit"
+    assert (notice.data["waiting"], notice.data["over_limit"], notice.data["near_limit"]) == (2, 1, 1)
+    assert notice.data["oldest_business_days"] == 11 and "optline revocations" in notice.text
+    everything = notice.subject + notice.text + str(notice.as_json())
+    assert "5550101" not in everything and "5550102" not in everything and "interested" not in everything
