@@ -15,10 +15,10 @@ from dataclasses import fields as dc_fields
 from pathlib import Path
 from typing import Any
 
-import yaml
 from phonenumbers import PhoneNumberType
 
 from optline.config import paths
+from optline.intake.manifest import read_limited_yaml
 
 _ACTIONS = ("warn", "reject")
 GATE_SETTINGS = (
@@ -126,7 +126,7 @@ def _read(name: str, policy_dir: Path, seen: tuple[str, ...] = ()) -> dict[str, 
     if not path.is_file():
         known = sorted(p.stem for p in policy_dir.glob("*.yaml") if p.stem not in NOT_LIST_POLICIES)
         raise PolicyFileError(f"no policy {name!r}: expected {path}; known policies: {known}")
-    data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    data = read_limited_yaml(path, PolicyFileError)
     if not isinstance(data, dict):
         raise PolicyFileError(f"{path} must be a mapping of settings")
     parent = data.pop("extends", None)

@@ -155,12 +155,82 @@ def load_manifest(data_file: Path) -> Manifest:
     return parse_manifest(read_yaml(path), source=path)
 
 
-def read_yaml(path: Path) -> Any:
-    """A manifest file's YAML (an empty file is an empty mapping)."""
+# Limits on manifest (and policy) YAML. A manifest is a handful of hand-written settings, so
+# these are far above any real one yet stop a hostile or broken file before it can exhaust
+# memory: a "billion laughs" file of nested aliases is a few hundred bytes and expands to GBs.
+MAX_MANIFEST_BYTES = 64 * 1024  # the whole file; real manifests are well under 4 KiB
+MAX_MANIFEST_DEPTH = 10  # nested mappings/lists, the top-level mapping being level 1
+MAX_MANIFEST_STRING = 4096  # characters in one key or value
+
+
+class _Refused(yaml.YAMLError):
+    """A document the limited loader will not build; `problem` says why, `mark` where."""
+
+    def __init__(self, problem: str, mark: yaml.Mark | None) -> None:
+        super().__init__(problem)
+        self.problem = problem
+        self.mark = mark
+
+
+class _LimitedLoader(yaml.SafeLoader):
+    """SafeLoader that refuses anchors and aliases and caps nesting depth and string length
+    while composing, so nothing is expanded or built past the limits."""
+
+    def __init__(self, stream: str) -> None:
+        super().__init__(stream)
+        self._depth = 0
+
+    def compose_node(self, parent: Any, index: Any) -> Any:
+        event = self.peek_event()
+        if isinstance(event, yaml.AliasEvent):
+            raise _Refused("uses a YAML alias (*name); aliases and anchors are not allowed, "
+                           "write each value out in full", event.start_mark)
+        if getattr(event, "anchor", None) is not None:
+            raise _Refused("uses a YAML anchor (&name); anchors and aliases are not allowed, "
+                           "write each value out in full", event.start_mark)
+        if isinstance(event, yaml.ScalarEvent) and len(event.value) > MAX_MANIFEST_STRING:
+            raise _Refused(f"has a value {len(event.value):,} characters long; at most "
+                           f"{MAX_MANIFEST_STRING:,} are allowed", event.start_mark)
+        if not isinstance(event, yaml.CollectionStartEvent):
+            return super().compose_node(parent, index)
+        self._depth += 1
+        try:
+            if self._depth > MAX_MANIFEST_DEPTH:
+                raise _Refused(f"is nested more than {MAX_MANIFEST_DEPTH} levels deep; "
+                               "flatten the settings", event.start_mark)
+            return super().compose_node(parent, index)
+        finally:
+            self._depth -= 1
+
+
+def read_limited_yaml(path: Path, error: type[Exception] = ManifestError) -> Any:
+    """`path`'s YAML within the MAX_MANIFEST_* limits, no anchors or aliases (an empty file is
+    an empty mapping); anything else raises `error` naming the file and, where known, the line,
+    never the offending value."""
+    with path.open("rb") as handle:
+        data = handle.read(MAX_MANIFEST_BYTES + 1)
+    if len(data) > MAX_MANIFEST_BYTES:
+        raise error(f"{path.name}: larger than {MAX_MANIFEST_BYTES // 1024} KiB; a settings file is a "
+                    "few short lines, check that the right file was saved under this name")
     try:
-        return yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise error(f"{path.name}: not UTF-8 text (byte {exc.start + 1}); save it as UTF-8") from None
+    loader = _LimitedLoader(text)
+    try:
+        return loader.get_single_data() or {}
+    except _Refused as exc:
+        line = f": line {exc.mark.line + 1}" if exc.mark else ""
+        raise error(f"{path.name}{line}: {exc.problem}") from None
     except yaml.YAMLError as exc:
-        raise ManifestError(f"{path.name}: not valid YAML: {exc}") from exc
+        raise error(f"{path.name}: not valid YAML: {exc}") from exc
+    finally:
+        loader.dispose()
+
+
+def read_yaml(path: Path) -> Any:
+    """A manifest file's YAML, read within the limits above (see `read_limited_yaml`)."""
+    return read_limited_yaml(path, ManifestError)
 
 
 def file_settings(raw: dict, fail: Callable[[str, str], ManifestError], fields: Collection[str]) -> dict[str, Any]:
