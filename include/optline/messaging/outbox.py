@@ -16,7 +16,7 @@ import csv
 import datetime as dt
 import logging
 from collections import Counter
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -36,6 +36,9 @@ _WELCOME_COLUMNS = ("idempotency_key", "list_id", "channel", "contact_id", "e164
 class EnqueueResult:
     queued: int
     by_list: dict[str, int]
+    # Welcomes not queued because the body would be over settings.MAX_BODY_CHARS, per list
+    # (a list name too long for its template): looked at again each run until it is shortened.
+    refused: dict[str, int] = field(default_factory=dict)
 
     def as_xcom(self) -> dict[str, Any]:
         return asdict(self)
@@ -50,13 +53,26 @@ def enqueue_welcomes(conn: duckdb.DuckDBPyConnection, welcome: WelcomeSettings, 
         return EnqueueResult(0, {})
     columns: dict[str, list] = {c: [] for c in _WELCOME_COLUMNS}
     by_list: Counter[str] = Counter()
+    refused: Counter[str] = Counter()
     for row in candidates:
         template = welcome.template_for(row["list_name"])
         row["template"] = template
-        row["body"] = welcome.render(template, first_name=row["first_name"], list_name=row["list_name"])
+        try:
+            row["body"] = welcome.render(template, first_name=row["first_name"], list_name=row["list_name"])
+        except ValueError as exc:  # over MAX_BODY_CHARS: refused, never truncated
+            if not refused:
+                log.warning("%s: not queued; shorten the list name or its template in config/messaging.yaml", exc)
+            refused[row["list_name"]] += 1
+            continue
         for c in _WELCOME_COLUMNS:
             columns[c].append(row[c])
         by_list[row["list_name"]] += 1
+    if refused:
+        log.warning("refused %d over-long welcome(s): %s", sum(refused.values()),
+                    ", ".join(f"{name} {n}" for name, n in sorted(refused.items())))
+    queued = sum(by_list.values())
+    if not queued:
+        return EnqueueResult(0, {}, dict(sorted(refused.items())))
     types = {"list_id": pa.int64(), "contact_id": pa.int64(), "batch_id": pa.int64()}
     table = pa.table({c: pa.array(v, types.get(c, pa.string())) for c, v in columns.items()})
     with warehouse.transaction(conn):
@@ -65,9 +81,9 @@ def enqueue_welcomes(conn: duckdb.DuckDBPyConnection, welcome: WelcomeSettings, 
             warehouse.run(conn, "messaging/outbox_insert_welcomes", now=now)
         finally:
             conn.unregister("welcomes_rendered")
-    log.info("queued %d welcome(s): %s", len(candidates),
+    log.info("queued %d welcome(s): %s", queued,
              ", ".join(f"{name} {n}" for name, n in sorted(by_list.items())))
-    return EnqueueResult(len(candidates), dict(sorted(by_list.items())))
+    return EnqueueResult(queued, dict(sorted(by_list.items())), dict(sorted(refused.items())))
 
 
 def status_counts(conn: duckdb.DuckDBPyConnection) -> list[dict[str, Any]]:

@@ -20,6 +20,51 @@ from optline.config import PROJECT_DIR, ConfigError, message_provider, messaging
 PROVIDERS = ("sandbox", "twilio", "webhook")
 WELCOME_PLACEHOLDERS = frozenset({"first_name", "list", "confirm_keyword"})
 _KEYWORD = re.compile(r"[A-Za-z0-9]+")
+# A rendered welcome is at most 640 characters: 4 SMS segments of 160 (fewer with
+# non-GSM characters, but bounded). A template whose longest body is over it is refused at
+# load; a message that would still be over it (a list name longer than MAX_LIST_NAME_CHARS)
+# is refused when rendered, never truncated.
+MAX_BODY_CHARS = 640
+# The longest values the load-time bound assumes. A first name longer than this is not used
+# (the fallback is); 50 is the contact import's default `first_name` limit (policies/default.yaml).
+MAX_FIRST_NAME_CHARS = 50
+MAX_LIST_NAME_CHARS = 80
+_MAX_KEYWORD_CHARS = len("START")
+
+
+def _written(name: str, conversion: str | None, spec: str | None) -> str:
+    """A replacement field as the template wrote it (for error messages)."""
+    return "{" + name + (f"!{conversion}" if conversion else "") + (f":{spec}" if spec else "") + "}"
+
+
+def _parse_template(value: Any, where: str) -> list[tuple[str, str | None]]:
+    """The template as (literal text, placeholder or None) pairs; only the documented
+    placeholders, plain: no attribute or index access, no !r/!s conversion, no format spec."""
+    if not isinstance(value, str) or not value.strip():
+        raise ConfigError(f"{where} must be a non-empty text")
+    known = ", ".join(sorted("{" + p + "}" for p in WELCOME_PLACEHOLDERS))
+    try:
+        parsed = list(string.Formatter().parse(value))
+    except ValueError as exc:
+        raise ConfigError(f"{where}: {exc} (write a literal brace as {{{{ or }}}})") from exc
+    parts: list[tuple[str, str | None]] = []
+    for literal, name, spec, conversion in parsed:
+        if name is not None and (name not in WELCOME_PLACEHOLDERS or spec or conversion):
+            written = _written(name, conversion, spec)
+            if name not in WELCOME_PLACEHOLDERS:
+                why = "is not a known placeholder (no attribute or index access, no positional {})"
+            else:
+                why = "has a conversion or format spec, which templates do not allow"
+            raise ConfigError(f"{where}: placeholder {written} {why}; use only {known}, written plainly "
+                              "(see docs/messaging.md)")
+        parts.append((literal, name))
+    return parts
+
+
+def _longest_body(parts: list[tuple[str, str | None]], fallback: str, keyword: str) -> int:
+    widths = {"first_name": max(MAX_FIRST_NAME_CHARS, len(fallback)), "list": MAX_LIST_NAME_CHARS,
+              "confirm_keyword": max(_MAX_KEYWORD_CHARS, len(keyword))}
+    return sum(len(literal) + (widths[name] if name else 0) for literal, name in parts)
 
 
 @dataclass(frozen=True)
@@ -40,15 +85,29 @@ class WelcomeSettings:
                      "STOP to opt out. Msg & data rates may apply.")
     lists: dict[str, str] = field(default_factory=dict)  # list name (lower case) -> template
 
+    def __post_init__(self) -> None:
+        # Built in code or by parse_config (which checked each template already, naming the file):
+        # every template a WelcomeSettings holds is safe to render.
+        for key, text in [("template", self.template), *((f"lists.{n}", t) for n, t in self.lists.items())]:
+            _check_template(text, f"WelcomeSettings.{key}", self.first_name_fallback, self.confirm_keyword)
+
     def template_for(self, list_name: str) -> str:
         return self.lists.get(list_name.strip().lower(), self.template)
 
     def render(self, template: str, *, first_name: str | None, list_name: str) -> str:
-        return template.format_map({
-            "first_name": (first_name or "").strip() or self.first_name_fallback,
+        """The body. Raises ValueError (naming no value) if it would be over MAX_BODY_CHARS."""
+        name = (first_name or "").strip()
+        values = {
+            "first_name": name if name and len(name) <= MAX_FIRST_NAME_CHARS else self.first_name_fallback,
             "list": list_name,
             "confirm_keyword": self.confirm_keyword,
-        })
+        }
+        parts = _parse_template(template, "welcome template")
+        body = "".join(literal + (values[p] if p else "") for literal, p in parts)
+        if len(body) > MAX_BODY_CHARS:
+            raise ValueError(f"the welcome would be {len(body)} characters, longer than {MAX_BODY_CHARS} "
+                             f"(list names over {MAX_LIST_NAME_CHARS} characters make it so)")
+        return body
 
 
 @dataclass(frozen=True)
@@ -63,17 +122,13 @@ def config_path() -> Path:
     return messaging_config_file() or PROJECT_DIR / "config" / "messaging.yaml"
 
 
-def _check_template(value: Any, where: str) -> str:
-    if not isinstance(value, str) or not value.strip():
-        raise ConfigError(f"{where} must be a non-empty text")
-    try:
-        names = {name for _, name, _, _ in string.Formatter().parse(value) if name is not None}
-    except ValueError as exc:
-        raise ConfigError(f"{where}: {exc} (write a literal brace as {{{{ or }}}})") from exc
-    unknown = names - WELCOME_PLACEHOLDERS
-    if unknown:
-        raise ConfigError(f"{where} uses unknown placeholders {sorted(unknown)}; "
-                          f"known: {sorted('{' + p + '}' for p in WELCOME_PLACEHOLDERS)}")
+def _check_template(value: Any, where: str, fallback: str, keyword: str) -> str:
+    parts = _parse_template(value, where)
+    longest = _longest_body(parts, fallback, keyword)
+    if longest > MAX_BODY_CHARS:
+        raise ConfigError(f"{where}: the text can render to {longest} characters (first name "
+                          f"{MAX_FIRST_NAME_CHARS}, list name {MAX_LIST_NAME_CHARS}), over the "
+                          f"{MAX_BODY_CHARS}-character bound (4 SMS segments); shorten it")
     return value.strip()
 
 
@@ -123,11 +178,17 @@ def parse_config(raw: Any, where: str = "messaging config") -> MessagingConfig:
     lists = w.get("lists") or {}
     if not isinstance(lists, dict):
         raise ConfigError(f"{where}: `welcome.lists` must map a list name to its template")
+    fallback = str(w.get("first_name_fallback", base.first_name_fallback)).strip()
+    if not fallback or len(fallback) > MAX_FIRST_NAME_CHARS:
+        raise ConfigError(f"{where}: `welcome.first_name_fallback` must be a text of 1 to "
+                          f"{MAX_FIRST_NAME_CHARS} characters")
     welcome = WelcomeSettings(
         confirm_keyword=keyword,
-        first_name_fallback=str(w.get("first_name_fallback", base.first_name_fallback)),
-        template=_check_template(w.get("template", base.template), f"{where}: `welcome.template`"),
-        lists={str(name).strip().lower(): _check_template(text, f"{where}: `welcome.lists.{name}`")
+        first_name_fallback=fallback,
+        template=_check_template(w.get("template", base.template), f"{where}: `welcome.template`",
+                                 fallback, keyword),
+        lists={str(name).strip().lower(): _check_template(text, f"{where}: `welcome.lists.{name}`",
+                                                          fallback, keyword)
                for name, text in lists.items()},
     )
     return MessagingConfig(provider=provider, dispatch=dispatch, welcome=welcome)
