@@ -205,6 +205,7 @@ def apply_file(conn: duckdb.DuckDBPyConnection, path: Path, run: RunContext, rep
     """Apply one export (all or nothing) at the clock `run.as_of`, and write its report. An export
     already applied is not read again (its report is rewritten only if missing). Input errors
     raise (intake.errors.INPUT_ERRORS) before anything is written."""
+    hmac_key()  # the configuration first: a ConfigError before the file is read
     manifest = load_manifest(path)
     file_sha = sha256_of(path)
     key = import_key(file_sha, manifest, KIND)

@@ -221,6 +221,7 @@ def _arrival(path: Path, as_of: dt.datetime) -> dt.datetime:
 def apply_file(conn: duckdb.DuckDBPyConnection, path: Path, run: RunContext, reports_dir: Path) -> OptoutResult:
     """Apply one opt-out file, all or nothing, and write its report. A file already applied is
     not read again. Input errors raise (intake.errors.INPUT_ERRORS) before anything is written."""
+    hmac_key()  # the configuration first: a ConfigError before the file is read
     manifest = load_manifest(path)
     fmt = file_format(path)
     file_sha = sha256_of(path)

@@ -220,6 +220,7 @@ def apply_file(conn: duckdb.DuckDBPyConnection, path: Path, run: RunContext | No
     `default_country` overrides the manifest's (the CLI's --country). Without `run`, the run is
     `RunContext(as_of=applied_at or now)`, and without `reports_dir` no report is written: the
     old `apply_file(conn, path, applied_at=...)` calls keep working."""
+    hmac_key()  # the configuration first: a ConfigError before the file is read
     run = run or RunContext(as_of=applied_at or dt.datetime.now(dt.UTC))
     manifest = load_manifest(path)
     if default_country:

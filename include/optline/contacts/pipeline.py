@@ -14,6 +14,7 @@ from pathlib import Path
 import duckdb
 
 from optline import warehouse
+from optline.config import hmac_key
 from optline.contacts import gate, rules
 from optline.contacts.batch import Batch, hand_over_policy, load_batch
 from optline.contacts.merge import MERGEABLE, merge_batch
@@ -31,6 +32,7 @@ log = logging.getLogger(__name__)
 
 def stage(conn: duckdb.DuckDBPyConnection, path: Path, run: RunContext) -> StageResult:
     """Stage the file once its manifest's policy (and the run's clock) are known to be allowed."""
+    hmac_key()  # the configuration first: a ConfigError before the file is read
     manifest = load_manifest(path)
     policy = checked_policy(manifest, run, path)
     staged = stage_file(conn, path, manifest, run, loosened=[entry.as_dict() for entry in policy.loosened])
