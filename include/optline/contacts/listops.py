@@ -210,18 +210,15 @@ class TouchupResult:
         return {k: v for k, v in asdict(self).items() if k != "report_dir"}
 
 
-def apply_file(conn: duckdb.DuckDBPyConnection, path: Path, run: RunContext | None = None,
-               reports_dir: Path | None = None, *, applied_at: dt.datetime | None = None,
-               default_country: str | None = None) -> TouchupResult:
+def apply_file(conn: duckdb.DuckDBPyConnection, path: Path, run: RunContext,
+               reports_dir: Path | None = None, *, default_country: str | None = None) -> TouchupResult:
     """Apply one touch-up file (all or nothing) at the clock `run.as_of`, and write its report
     under `reports_dir`. A file already applied is not read again. Input errors raise
     (intake.errors.INPUT_ERRORS) before anything is written.
 
-    `default_country` overrides the manifest's (the CLI's --country). Without `run`, the run is
-    `RunContext(as_of=applied_at or now)`, and without `reports_dir` no report is written: the
-    old `apply_file(conn, path, applied_at=...)` calls keep working."""
+    `default_country` overrides the manifest's (the CLI's --country); without `reports_dir` no
+    report is written."""
     hmac_key()  # the configuration first: a ConfigError before the file is read
-    run = run or RunContext(as_of=applied_at or dt.datetime.now(dt.UTC))
     manifest = load_manifest(path)
     if default_country:
         manifest = replace(manifest, default_country=default_country.upper())
