@@ -2,7 +2,9 @@
 
 Parsing is the one step SQL cannot do, so it runs once per *distinct* raw value of a batch
 (`normalize_batch`), spread over the machine's cores when there are many, and the result
-is joined back to the rows in SQL.
+is joined back to the rows in SQL. A batch's values are read, parsed and inserted
+NORMALIZE_CHUNK at a time, so a 14M-row file needs no more memory than a 100k-row one. The
+parsing workers end with the process that started them, however it ends (`_end_with_parent`).
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ import hmac
 import logging
 import multiprocessing
 import os
+import threading
 from collections.abc import Iterable
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
@@ -36,6 +39,8 @@ _PARSE_ERRORS = {
     NumberParseException.TOO_LONG: "too_long",
 }
 PARALLEL_THRESHOLD = 50_000
+NORMALIZE_CHUNK = 100_000  # distinct values read, parsed and inserted at a time
+POOL_PART = 5_000  # values a worker parses per task (~0.2 s)
 _UNKNOWN_ZONE = timezone.UNKNOWN_TIMEZONE
 
 
@@ -80,16 +85,63 @@ def _parse_chunk(args: tuple[list[str], str]) -> list[ParsedPhone]:
     return [parse_phone(r, region) for r in raws]
 
 
+def _end_with_parent() -> None:
+    """Pool initializer: the worker ends as soon as the process that started the pool ends.
+
+    Once that process is gone nothing else would end a worker: each worker holds both ends
+    of the pool's queue pipes (so its read never reaches EOF, and its write of a result
+    blocks once the pipe is full), and the forkserver lives while any worker holds its
+    "alive" pipe. `parent_process()` is the pool's owner (the forkserver only forks): its
+    sentinel becomes readable when that process ends, however it ends, SIGKILL included.
+    """
+    parent = multiprocessing.parent_process()
+    if parent is None:
+        return
+
+    def watch() -> None:
+        parent.join()
+        os._exit(1)
+
+    threading.Thread(target=watch, name="optline-parent-watch", daemon=True).start()
+
+
+class _Parser:
+    """Parses lists of raw values: in-process below PARALLEL_THRESHOLD values, else in a pool
+    of worker processes started on first need and reused until `close`."""
+
+    def __init__(self, workers: int | None = None) -> None:
+        self.workers = workers or os.cpu_count() or 1
+        self._pool: ProcessPoolExecutor | None = None
+
+    def __enter__(self) -> _Parser:
+        return self
+
+    def __exit__(self, exc_type: object, *_exc: object) -> None:
+        self.close(cancel=exc_type is not None)
+
+    def close(self, cancel: bool = False) -> None:
+        """Stop the workers; on an error (`cancel`), the queued parts are not parsed."""
+        if self._pool is not None:
+            self._pool.shutdown(wait=True, cancel_futures=cancel)
+            self._pool = None
+
+    def __call__(self, raws: list[str], default_region: str) -> list[ParsedPhone]:
+        if len(raws) < PARALLEL_THRESHOLD or self.workers < 2:
+            return _parse_chunk((raws, default_region))
+        if self._pool is None:
+            # forkserver, not fork: the caller holds an open DuckDB connection and its threads.
+            self._pool = ProcessPoolExecutor(max_workers=self.workers, initializer=_end_with_parent,
+                                             mp_context=multiprocessing.get_context("forkserver"))
+        # Small parts: an interrupted parse (Ctrl-C, Airflow's SIGTERM) waits only for the few in flight.
+        size = min(-(-len(raws) // (self.workers * 4)), POOL_PART)
+        parts = [(raws[i:i + size], default_region) for i in range(0, len(raws), size)]
+        return [p for chunk in self._pool.map(_parse_chunk, parts) for p in chunk]
+
+
 def parse_many(raws: list[str], default_region: str, workers: int | None = None) -> list[ParsedPhone]:
     """Parse many values, in parallel processes when there are enough to pay for it."""
-    workers = workers or os.cpu_count() or 1
-    if len(raws) < PARALLEL_THRESHOLD or workers < 2:
-        return _parse_chunk((raws, default_region))
-    size = -(-len(raws) // (workers * 4))
-    parts = [(raws[i:i + size], default_region) for i in range(0, len(raws), size)]
-    # forkserver, not fork: the caller holds an open DuckDB connection and its threads.
-    with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("forkserver")) as pool:
-        return [p for chunk in pool.map(_parse_chunk, parts) for p in chunk]
+    with _Parser(workers) as parse:
+        return parse(raws, default_region)
 
 
 def parse_distinct(values: Iterable[str | None], default_region: str) -> dict[str, ParsedPhone]:
@@ -104,11 +156,30 @@ def number_hmac(e164: str, key: bytes) -> str:
     return hmac.new(key, e164.encode("ascii"), hashlib.sha256).hexdigest()
 
 
-def normalize_batch(conn: duckdb.DuckDBPyConnection, batch_id: int, default_region: str) -> int:
-    """Fill `staging.phone_parses` for the batch's distinct raw values. Returns how many."""
+def normalize_batch(conn: duckdb.DuckDBPyConnection, batch_id: int, default_region: str,
+                    chunk_size: int | None = None) -> int:
+    """Fill `staging.phone_parses` for the batch's distinct raw values. Returns how many.
+
+    The values are read, parsed and inserted `chunk_size` (default NORMALIZE_CHUNK) at a time,
+    so memory stays bounded whatever the batch's size; the pool's workers serve every chunk.
+    """
     key = hmac_key()
-    raws = [r[0] for r in warehouse.run(conn, "staging/distinct_phone_raws", batch_id=batch_id).fetchall()]
-    parsed = parse_many(raws, default_region)
+    size = chunk_size or NORMALIZE_CHUNK
+    done = 0
+    # On an error the caller's transaction rolls the scratch table back (or the next run replaces it).
+    warehouse.run(conn, "staging/phone_raws_to_parse_create", batch_id=batch_id)
+    with _Parser() as parse:
+        while raws := [r[0] for r in warehouse.run(conn, "staging/phone_raws_to_parse_page",
+                                                   after=done, size=size).fetchall()]:
+            _insert_parses(conn, batch_id, raws, parse(raws, default_region), key)
+            done += len(raws)
+    warehouse.run(conn, "staging/phone_raws_to_parse_drop")
+    log.info("batch %d: parsed %d distinct phone values", batch_id, done)
+    return done
+
+
+def _insert_parses(conn: duckdb.DuckDBPyConnection, batch_id: int, raws: list[str], parsed: list[ParsedPhone],
+                   key: bytes) -> None:
     table = pa.table({
         "batch_id": pa.array([batch_id] * len(raws), pa.int64()),
         "phone_raw": pa.array(raws, pa.string()),
@@ -124,5 +195,3 @@ def normalize_batch(conn: duckdb.DuckDBPyConnection, batch_id: int, default_regi
         warehouse.run(conn, "staging/phone_parses_insert")
     finally:
         conn.unregister("phone_parse_results")
-    log.info("batch %d: parsed %d distinct phone values", batch_id, len(raws))
-    return len(raws)

@@ -163,3 +163,28 @@ def test_parse_phone_agrees_with_phonenumbers_public_validity_and_zone_api(digit
         zones = tuple(z for z in tz.time_zones_for_number(number) if z != tz.UNKNOWN_TIMEZONE)
         assert got.time_zones == zones
         assert got.region == phonenumbers.region_code_for_number(number)
+
+
+def _phone_parses(conn, batch: int) -> list[tuple]:
+    return conn.execute("select phone_raw, e164, region, number_type, time_zones, parse_error, number_hmac "
+                        "from staging.phone_parses where batch_id = ? order by phone_raw", [batch]).fetchall()
+
+
+def test_normalize_batch_in_chunks_gives_the_same_parses_as_one_chunk(
+        conn, tmp_path: Path, as_of: dt.datetime, monkeypatch: pytest.MonkeyPatch) -> None:
+    raws = [f"(415) 555-01{i:02d}" for i in range(40)] + _MIXED + [f"+44 7400 1234{i:02d}" for i in range(20)]
+    path = write_csv(tmp_path / "many.csv", [["Phone", "Name"]] + [[r, "Ann"] for r in raws + raws[:15]],
+                     default_country="US")
+    batch = stage_file(conn, path, load_manifest(path), RunContext(as_of=as_of)).batch_id
+    distinct = len({r for r in raws if r})
+    assert normalize_batch(conn, batch, "US") == distinct
+    one_chunk = _phone_parses(conn, batch)
+    assert len(one_chunk) == distinct
+    conn.execute("delete from staging.phone_parses where batch_id = ?", [batch])
+    # chunks of 7 values, each of them parsed by the process pool (reused from chunk to chunk)
+    monkeypatch.setattr(phones, "PARALLEL_THRESHOLD", 5)
+    assert normalize_batch(conn, batch, "US", chunk_size=7) == distinct
+    assert _phone_parses(conn, batch) == one_chunk
+    assert normalize_batch(conn, batch, "US", chunk_size=7) == 0
+    assert _phone_parses(conn, batch) == one_chunk
+
