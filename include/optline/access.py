@@ -29,10 +29,10 @@ from pathlib import Path
 from typing import Any
 
 import duckdb
-import yaml
 
 from optline import warehouse
 from optline.config import PROJECT_DIR, ConfigError, access_config_file, paths
+from optline.intake.manifest import read_limited_yaml
 
 DEFAULT_FILE = PROJECT_DIR / "config" / "access.yaml"
 ACTIONS = ("review", "delete")
@@ -128,10 +128,8 @@ def load_access() -> AccessSettings:
     path = path or (DEFAULT_FILE if DEFAULT_FILE.is_file() else None)
     data: Any = {}
     if path is not None:
-        try:
-            data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-        except yaml.YAMLError as exc:
-            raise AccessConfigError(f"{path}: not valid YAML ({exc})") from None
+        # within the limits of every settings file: no aliases, 64 KiB, depth 10, 4,096 characters
+        data = read_limited_yaml(path, error=AccessConfigError)
         if not isinstance(data, dict):
             raise AccessConfigError(f"{path}: must be a mapping with {' and '.join(ACTIONS)}")
         unknown = sorted(set(data) - set(ACTIONS))

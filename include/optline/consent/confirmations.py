@@ -38,8 +38,10 @@ import pyarrow as pa
 from optline import warehouse
 from optline.config import hmac_key, paths
 from optline.intake import readers
+from optline.intake.bounds import FIELD_TOO_LONG, NAME_CHARS, PHONE_CHARS, TIME_CHARS, bounded
 from optline.intake.chunks import registered, rows_table
 from optline.intake.columns import looks_like_phone, shown_headers
+from optline.intake.discovery import require_inside
 from optline.intake.errors import INPUT_ERRORS as INPUT_ERRORS  # re-exported: docs/confirmations.md names it
 from optline.intake.errors import ReconciliationError
 from optline.intake.fields import ALIASES, header_key
@@ -70,7 +72,10 @@ KIND = "confirmations"  # the import keys' prefix and the reports' folder
 OUTCOMES = ("confirmed", "ignored", "invalid")
 IGNORED_REASONS = ("suppressed", "duplicate_in_file", "already_confirmed", "no_pending_membership")
 INVALID_REASONS = ("blank_row", "extra_fields", "missing_number", "invalid_number", "missing_confirmed_at",
-                   "invalid_confirmed_at", "future_confirmed_at", "unknown_list")
+                   "invalid_confirmed_at", "future_confirmed_at", "unknown_list", FIELD_TOO_LONG)
+# The longest cell kept (optline.intake.bounds); a longer one makes its row invalid (`field_too_long`).
+MAX_CELL_CHARS = {"phone_raw": PHONE_CHARS, "confirmed_at_raw": TIME_CHARS, "list_raw": NAME_CHARS,
+                  "email": NAME_CHARS}
 DEFAULT_SOURCE = "web"
 CONSENT_METHOD = "web_confirmation"  # sql/confirmations/consent_events_insert.sql
 
@@ -171,6 +176,7 @@ def parse_rows(rows: list[dict[str, Any]], manifest: ConfirmationManifest) -> pa
 
 def _parsed(rows: list[dict[str, Any]], manifest: ConfirmationManifest) -> Iterator[dict[str, Any]]:
     key = hmac_key()
+    rows = [bounded(r, MAX_CELL_CHARS) for r in rows]  # an overlong cell: dropped, the row invalid
     parsed = parse_distinct((r["phone_raw"] for r in rows), manifest.default_country)
     for row_number, row in enumerate(rows, start=1):
         phone = parsed.get(row["phone_raw"]) if row["phone_raw"] else None
@@ -206,6 +212,7 @@ def apply_file(conn: duckdb.DuckDBPyConnection, path: Path, run: RunContext, rep
     already applied is not read again (its report is rewritten only if missing). Input errors
     raise (intake.errors.INPUT_ERRORS) before anything is written."""
     hmac_key()  # the configuration first: a ConfigError before the file is read
+    require_inside(path, inbox())  # no link out of its folder, no named pipe: before anything opens it
     manifest = load_manifest(path)
     file_sha = sha256_of(path)
     key = import_key(file_sha, manifest, KIND)

@@ -53,6 +53,7 @@ from optline.consent.keywords import (
 )
 from optline.intake import readers
 from optline.intake.chunks import registered, rows_table
+from optline.intake.discovery import require_inside
 from optline.intake.errors import INPUT_ERRORS
 from optline.intake.fields import header_key
 from optline.intake.identity import import_key, sha256_of
@@ -103,8 +104,19 @@ HEADERS: dict[str, frozenset[str]] = {
     "direction": frozenset({"direction"}),
 }
 _REQUIRED = ("from_raw", "body")
+# The longest body a provider delivers, per channel: SMS 1,600 characters (10 concatenated
+# segments; Twilio refuses to send or receive more: error 21617), WhatsApp 4,096 (its text
+# limit). A longer body is no text a person sent (a broken or hostile export): the row is
+# invalid (`body_too_long`), not classified and its body not stored, so no keyword is acted on.
+MAX_BODY_CHARS = {"sms": 1600, "whatsapp": 4096}
+# The other free-text columns: a number with formatting (or `whatsapp:+...`), a timestamp, a
+# direction (`inbound`, `outbound-api`) fit well within these. A longer sender, recipient or
+# direction makes the row invalid (`field_too_long`); a longer time is not stored and counts as
+# unreadable (an opt-out then applies at the application time, as for any unreadable time).
+MAX_FIELD_CHARS = {"from_raw": 64, "to_raw": 64, "received_at_raw": 64, "direction": 32}
 _MANIFEST_KEYS = {"default_country", "channel", "keywords", "help_reply", "welcome_reply", "source", "encoding",
                   "delimiter", "date_order"}
+_UNREAD = ("body_too_long", "field_too_long")  # read issues under which the row is not classified
 _MESSAGE_COLUMNS = ("row_number", "line_number", "read_issue", "from_raw", "to_raw", "body", "received_at_raw",
                     "direction", "e164", "region", "number_type", "time_zones", "number_hmac", "parse_error", "intent",
                     "keyword", "list_name", "revocation_rule")
@@ -243,13 +255,32 @@ def classify_rows(rows: list[dict[str, Any]], manifest: InboundManifest,
                       _MESSAGE_TYPES)
 
 
+def bounded(row: dict[str, Any], channel: str) -> dict[str, Any]:
+    """The row with no free text past its limit (MAX_BODY_CHARS, MAX_FIELD_CHARS): an overlong
+    value is dropped (None) and, but for the time, the row gets its read issue."""
+    out = dict(row)
+    issue = None
+    for column, limit in MAX_FIELD_CHARS.items():
+        if out.get(column) is not None and len(out[column]) > limit:
+            out[column] = None
+            issue = issue or (None if column == "received_at_raw" else "field_too_long")
+    if out.get("body") is not None and len(out["body"]) > MAX_BODY_CHARS[channel]:
+        out["body"] = None
+        issue = "body_too_long"
+    if issue and not out.get("read_issue"):
+        out["read_issue"] = issue
+    return out
+
+
 def _classified(rows: list[dict[str, Any]], manifest: InboundManifest,
                 revocation: Revocation) -> Iterator[dict[str, Any]]:
     key = hmac_key()
-    parsed = parse_distinct((r["from_raw"] for r in rows), manifest.default_country)
+    rows = [bounded(r, manifest.channel) for r in rows]
+    parsed = parse_distinct((r["from_raw"] for r in rows if r["read_issue"] not in _UNREAD), manifest.default_country)
     for row_number, row in enumerate(rows, start=1):
-        phone = parsed.get(row["from_raw"]) if row["from_raw"] else None
-        intent = classify(row["body"], manifest.keywords.keys(), revocation)
+        phone = parsed.get(row["from_raw"]) if row["from_raw"] and row["read_issue"] not in _UNREAD else None
+        intent = classify(None if row["read_issue"] in _UNREAD else row["body"], manifest.keywords.keys(),
+                          revocation)
         yield {
             **row, "row_number": row_number,
             "e164": phone.e164 if phone else None,
@@ -276,6 +307,7 @@ def apply_file(conn: duckdb.DuckDBPyConnection, path: Path, run: RunContext, rep
     already applied is not read again (its report is rewritten only if missing). Input errors
     raise (intake.errors.INPUT_ERRORS) before anything is written."""
     hmac_key()  # the configuration first: a ConfigError before the file is read
+    require_inside(path, inbox())  # no link out of its folder, no named pipe: before anything opens it
     manifest = load_manifest(path)
     file_sha = sha256_of(path)
     revocation = load_revocation()  # once per file; a broken phrase file stops here, nothing written

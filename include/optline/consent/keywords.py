@@ -28,9 +28,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from optline.config import paths
+from optline.intake.manifest import read_limited_yaml
 
 # The FCC/Twilio opt-out words: every phrase file must keep them (each revokes on its own).
 OPT_OUT_WORDS = frozenset({"STOP", "STOPALL", "UNSUBSCRIBE", "CANCEL", "END", "QUIT", "REVOKE", "OPTOUT"})
@@ -193,10 +192,7 @@ def load_revocation(path: Path | None = None) -> Revocation:
     if not path.is_file():
         raise RevocationConfigError(f"no revocation phrase file: expected {path}; copy "
                                     f"expectations/policies/{POLICY_FILE} there (or set OPTLINE_POLICY_DIR)")
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except yaml.YAMLError as exc:
-        raise RevocationConfigError(f"{path}: not valid YAML: {exc}") from None
+    data = read_limited_yaml(path, error=RevocationConfigError)  # no aliases, 64 KiB, depth 10, 4,096 characters
     return parse_revocation(data, str(path))
 
 

@@ -27,7 +27,7 @@ from optline import warehouse
 from optline.config import hmac_key, paths
 from optline.intake.chunks import registered, staged_chunks, table
 from optline.intake.columns import is_header, resolve_columns, shown_headers
-from optline.intake.discovery import discover
+from optline.intake.discovery import discover, require_inside
 from optline.intake.errors import INPUT_ERRORS, ReconciliationError
 from optline.intake.fields import field_for_header, header_key
 from optline.intake.identity import import_key, sha256_of
@@ -222,6 +222,7 @@ def apply_file(conn: duckdb.DuckDBPyConnection, path: Path, run: RunContext, rep
     """Apply one opt-out file, all or nothing, and write its report. A file already applied is
     not read again. Input errors raise (intake.errors.INPUT_ERRORS) before anything is written."""
     hmac_key()  # the configuration first: a ConfigError before the file is read
+    require_inside(path, inbox())  # no link out of its folder, no named pipe: before anything opens it
     manifest = load_manifest(path)
     fmt = file_format(path)
     file_sha = sha256_of(path)

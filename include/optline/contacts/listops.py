@@ -39,8 +39,10 @@ import pyarrow as pa
 from optline import warehouse
 from optline.config import hmac_key, paths
 from optline.intake import readers
+from optline.intake.bounds import FIELD_TOO_LONG, NAME_CHARS, PHONE_CHARS, TIME_CHARS, bounded
 from optline.intake.chunks import registered, rows_table
 from optline.intake.columns import looks_like_phone, shown_headers
+from optline.intake.discovery import require_inside
 from optline.intake.errors import ReconciliationError
 from optline.intake.fields import ALIASES, header_key
 from optline.intake.identity import import_key, sha256_of
@@ -70,6 +72,7 @@ OUTCOMES = ("applied", "rejected")
 REASONS = {
     "blank_row": "the row is blank",
     "extra_fields": "the row has more cells than the header",
+    FIELD_TOO_LONG: "a cell is longer than its limit (MAX_CELL_CHARS); it was not kept",
     "unknown_action": f"the action is not one of {', '.join(ACTIONS)}",
     "missing_list": "add_member and remove_member need a list",
     "missing_tag": "add_tag and remove_tag need a tag",
@@ -97,6 +100,10 @@ HEADERS: dict[str, tuple[str, ...]] = {
     "source_raw": ("source", "optinsource", "consentsource"),
 }
 _REQUIRED = ("action_raw", "phone_raw")
+# The longest cell kept (optline.intake.bounds): a list, tag or source becomes a name kept for
+# good. A longer cell rejects its row (`field_too_long`) and is not stored.
+MAX_CELL_CHARS = {"action_raw": 32, "phone_raw": PHONE_CHARS, "list_raw": NAME_CHARS, "tag_raw": NAME_CHARS,
+                  "opted_in_at_raw": TIME_CHARS, "source_raw": NAME_CHARS}
 _ROW_COLUMNS = ("row_number", "line_number", "read_issue", "action_raw", "list_raw", "tag_raw", "phone_masked",
                 "number_hmac", "parse_error", "opted_in_at_raw", "source_raw")
 _ROW_TYPES = {"row_number": pa.int64(), "line_number": pa.int64()}
@@ -172,6 +179,7 @@ def parse_rows(rows: list[dict[str, Any]], country: str) -> pa.Table:
 
 def _parsed(rows: list[dict[str, Any]], country: str) -> Iterator[dict[str, Any]]:
     key = hmac_key()
+    rows = [bounded(r, MAX_CELL_CHARS) for r in rows]  # an overlong cell: dropped, the row rejected
     parsed = parse_distinct((r["phone_raw"] for r in rows), country)
     for row_number, row in enumerate(rows, start=1):
         phone = parsed.get(row["phone_raw"]) if row["phone_raw"] else None
@@ -219,6 +227,7 @@ def apply_file(conn: duckdb.DuckDBPyConnection, path: Path, run: RunContext,
     `default_country` overrides the manifest's (the CLI's --country); without `reports_dir` no
     report is written."""
     hmac_key()  # the configuration first: a ConfigError before the file is read
+    require_inside(path, inbox())  # no link out of its folder, no named pipe: before anything opens it
     manifest = load_manifest(path)
     if default_country:
         manifest = replace(manifest, default_country=default_country.upper())

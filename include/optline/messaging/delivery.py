@@ -46,6 +46,7 @@ import pyarrow as pa
 from optline import warehouse
 from optline.config import paths
 from optline.intake.chunks import registered, rows_table
+from optline.intake.discovery import require_inside
 from optline.intake.errors import ReconciliationError
 from optline.intake.fields import header_key
 from optline.intake.identity import sha256_of
@@ -376,6 +377,7 @@ def apply_file(conn: duckdb.DuckDBPyConnection, path: Path, run: RunContext, rep
     if applied_at.tzinfo is None:
         raise ValueError("the run's clock (as_of) must be timezone-aware")
     path = Path(path)
+    require_inside(path, inbox(), manifest=False)  # no link out of its folder, no named pipe
     file_sha = sha256_of(path)
     known = warehouse.fetch_dicts(conn, "delivery/file_find", file_sha256=file_sha)
     if known:

@@ -43,11 +43,11 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import phonenumbers
-import yaml
 from phonenumbers import NumberParseException, PhoneNumber, timezone
 
 from optline.config import paths
 from optline.contacts.policy import PolicyError
+from optline.intake.manifest import read_limited_yaml
 from optline.masking import mask_phone
 
 UTC = dt.UTC
@@ -378,10 +378,7 @@ def load_policy(path: Path | None = None) -> QuietHoursPolicy:
     path = path or policy_path()
     if not path.is_file():
         raise PolicyError(f"no quiet-hours policy: expected {path}")
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except yaml.YAMLError as exc:
-        raise PolicyError(f"{path}: not valid YAML: {exc}") from None
+    data = read_limited_yaml(path, error=PolicyError)  # no aliases, 64 KiB, depth 10, 4,096 characters
     return parse_policy(data, str(path))
 
 

@@ -13,9 +13,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from optline.config import PROJECT_DIR, ConfigError, message_provider, messaging_config_file, paths
+from optline.intake.manifest import read_limited_yaml
 
 PROVIDERS = ("sandbox", "twilio", "webhook")
 WELCOME_PLACEHOLDERS = frozenset({"first_name", "list", "confirm_keyword"})
@@ -198,10 +197,8 @@ def load_config(path: Path | None = None) -> MessagingConfig:
     """The messaging settings; OPTLINE_MESSAGE_PROVIDER overrides the file's provider."""
     target = path or config_path()
     if target.is_file():
-        try:
-            raw = yaml.safe_load(target.read_text(encoding="utf-8"))
-        except yaml.YAMLError as exc:
-            raise ConfigError(f"{target}: not valid YAML: {exc}") from exc
+        # no aliases, 64 KiB, depth 10, 4,096 characters (a template is at most MAX_BODY_CHARS)
+        raw = read_limited_yaml(target, error=ConfigError)
         config = parse_config(raw, str(target))
         config = MessagingConfig(config.provider, config.dispatch, config.welcome, str(target))
     elif path is not None or messaging_config_file() is not None:

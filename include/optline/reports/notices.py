@@ -24,10 +24,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from optline import config
 from optline.consent.businessdays import FCC_OPT_OUT_LIMIT
+from optline.intake.manifest import read_limited_yaml
 
 EVENTS = ("batch_held", "batch_rejected", "opt_outs_near_limit", "revocations_near_limit")
 DEFAULT_NEAR_LIMIT = 8  # business days: an opt-out applied this late or later is "near the limit"
@@ -97,7 +96,7 @@ def load_settings(path: Path | None = None) -> NotificationSettings:
             raise NotificationConfigError(f"no notifications settings at {chosen}: fix OPTLINE_NOTIFICATIONS_CONFIG "
                                           "or create the file (see config/notifications.yaml)")
         return NotificationSettings()
-    raw = yaml.safe_load(chosen.read_text(encoding="utf-8")) or {}
+    raw = read_limited_yaml(chosen, error=NotificationConfigError)  # no aliases, 64 KiB, depth 10, 4,096 chars
     if not isinstance(raw, dict):
         raise NotificationConfigError(f"{chosen}: expected a mapping with `events`, `email`, `webhook`")
     events = frozenset(raw.get("events") or ())

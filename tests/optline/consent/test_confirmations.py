@@ -388,3 +388,18 @@ def test_the_samples_confirm_the_given_numbers_and_show_one_unknown_and_one_inva
     assert outcomes(conn, result.batch_id)[2:] == [(3, "ignored", "no_pending_membership"),
                                                    (4, "invalid", "invalid_confirmed_at")]
     assert confirmations.write_samples(folder, AS_OF.date(), [ANN, BO]) == []  # kept: a second demo changes nothing
+
+
+# --- bounds: no free text is stored past its limit -------------------------------------------
+
+@pytest.mark.parametrize("column", ["Phone", "Confirmed At", "List"])
+def test_an_overlong_cell_makes_its_row_invalid_and_is_not_stored(conn, data_dir, column):
+    import_list(conn, data_dir, [ANN, BO])
+    row = {"Phone": ANN, "Confirmed At": when(1), "List": "Spring Promo"}
+    row[column] = row[column] + "9" * 1000
+    header = ("Phone", "Confirmed At", "List")
+    result = apply(conn, data_dir, [[row[h] for h in header], [BO, when(1), "Spring Promo"]], header)
+    assert outcomes(conn, result.batch_id) == [(1, "invalid", "field_too_long"), (2, "confirmed", None)]
+    longest = conn.execute("""select max(greatest(length(phone_raw), length(confirmed_at_raw), length(list_raw)))
+        from staging.web_confirmations where batch_id = ?""", [result.batch_id]).fetchone()[0]
+    assert longest <= max(confirmations.MAX_CELL_CHARS.values())

@@ -357,3 +357,73 @@ def test_a_broken_phrase_file_fails_the_export_before_anything_is_written(conn, 
     with pytest.raises(RevocationConfigError, match=r"revocation.yaml: `phrases`"):
         apply(conn, data_dir, [(ANN, "STOP", when(1))])
     assert conn.execute("select count(*) from ops.inbound_batches").fetchone()[0] == 0
+
+
+# --- bounds: no free text is stored past its limit -------------------------------------------
+
+def _longest_stored(conn, batch_id: int) -> dict[str, int]:
+    row = conn.execute("""select max(length(body)), max(length(from_raw)), max(length(to_raw)),
+        max(length(received_at_raw)), max(length(direction))
+        from staging.inbound_messages where batch_id = ?""", [batch_id]).fetchone()
+    return dict(zip(("body", "from_raw", "to_raw", "received_at_raw", "direction"), row, strict=True))
+
+
+def test_a_body_longer_than_an_sms_can_be_is_invalid_and_not_stored(conn, data_dir):
+    """1,600 characters: the longest body Twilio sends or receives (error 21617); past it the row
+    is no text a person sent. Its STOP prefix is not acted on; the other rows are applied."""
+    long_stop = "STOP " + "x" * (inbound.MAX_BODY_CHARS["sms"] + 100)
+    result = apply(conn, data_dir, [(ANN, long_stop, when(1)), (BO, "STOP", when(1)),
+                                    (ANN, "y" * inbound.MAX_BODY_CHARS["sms"], when(1))])
+    assert (result.lines_read, result.invalid, result.opt_outs) == (3, 1, 1)
+    assert outcomes(conn, result.batch_id)[0][2:] == ("invalid", "none", "body_too_long")
+    assert not consent.is_suppressed(conn, ANN, "sms") and consent.is_suppressed(conn, BO, "sms")
+    assert _longest_stored(conn, result.batch_id)["body"] == inbound.MAX_BODY_CHARS["sms"]
+    summary = json.loads((Path(result.report_dir) / "summary.json").read_text(encoding="utf-8"))
+    assert {"row_number": 1, "line_number": 2, "reason": "body_too_long"} in summary["invalid_rows"]
+    assert "xxxxxxxx" not in json.dumps(summary)
+
+
+def test_whatsapp_bodies_may_be_as_long_as_whatsapp_allows(conn, data_dir):
+    body = "hello " + "z" * (inbound.MAX_BODY_CHARS["whatsapp"] - 6)
+    result = apply(conn, data_dir, [(ANN, body, when(1)), (BO, body + "z", when(1))], channel="whatsapp")
+    assert [o[4] for o in outcomes(conn, result.batch_id)] == ["no_keyword", "body_too_long"]
+
+
+@pytest.mark.parametrize("column", ["From", "To", "Direction"])
+def test_an_overlong_sender_recipient_time_or_direction_is_invalid_and_not_stored(conn, data_dir, column):
+    header = ("From", "To", "Body", "Received At", "Direction")
+    row = {"From": ANN, "To": "+1 415 555 0199", "Body": "STOP", "Received At": when(1), "Direction": "inbound"}
+    row[column] = row[column] + "9" * 500
+    folder = data_dir / "inbound"
+    folder.mkdir(exist_ok=True)
+    path = write_csv(folder / "long_field.csv", [list(header), [row[h] for h in header],
+                                                 [BO, "+1 415 555 0199", "STOP", when(1), "inbound"]])
+    (folder / "long_field.manifest.yaml").write_text(yaml.safe_dump(MANIFEST), encoding="utf-8")
+    result = inbound.apply_file(conn, path, RunContext(as_of=AS_OF), data_dir / "reports")
+    assert outcomes(conn, result.batch_id)[0][2:] == ("invalid", "none", "field_too_long")
+    assert not consent.is_suppressed(conn, ANN, "sms") and consent.is_suppressed(conn, BO, "sms")
+    longest = _longest_stored(conn, result.batch_id)
+    assert all(n is None or n <= inbound.MAX_BODY_CHARS["sms"] for n in longest.values())
+    assert all(longest[k] is None or longest[k] <= inbound.MAX_FIELD_CHARS[k] for k in inbound.MAX_FIELD_CHARS)
+
+
+def test_an_overlong_time_is_not_stored_and_reads_as_unreadable(conn, data_dir):
+    """An opt-out is never dropped for its time: it applies at the application time; another
+    message with an overlong time is invalid as with any unreadable time."""
+    garbage = "2026-11-01 " + "9" * 500
+    result = apply(conn, data_dir, [(ANN, "STOP", garbage), (BO, "HELP", garbage)])
+    assert [o[2:] for o in outcomes(conn, result.batch_id)] == [("applied", "opt_out", None),
+                                                               ("invalid", "none", "invalid_received_at")]
+    assert consent.is_suppressed(conn, ANN, "sms")
+    assert _longest_stored(conn, result.batch_id)["received_at_raw"] is None
+
+
+def test_a_ten_megabyte_body_refuses_the_file_naming_the_line_and_writes_nothing(conn, data_dir):
+    """The CSV reader's field limit (1 MiB, optline.intake.readers) stops it before any row is kept."""
+    path = export(data_dir, [(BO, "STOP", when(1)), (ANN, "STOP " + "x" * 10_000_000, when(1))])
+    before = warehouse_snapshot(conn)
+    with pytest.raises(MalformedFileError) as refused:
+        inbound.apply_file(conn, path, RunContext(as_of=AS_OF), data_dir / "reports")
+    assert path.name in str(refused.value) and "line 3" in str(refused.value)
+    assert "xxxx" not in str(refused.value)
+    assert warehouse_snapshot(conn) == before

@@ -181,3 +181,22 @@ def test_a_file_without_an_action_column_fails_whole(two_contacts, tmp_path, dat
     with pytest.raises(MalformedFileError, match="action"):
         touchup(two_contacts, path, data_dir)
     assert warehouse_snapshot(two_contacts) == before
+
+
+# --- bounds: no free text is stored past its limit -------------------------------------------
+
+@pytest.mark.parametrize("column", ["action", "phone", "list", "tag", "opted_in_at", "source"])
+def test_an_overlong_cell_rejects_its_row_and_is_not_stored(two_contacts, tmp_path, data_dir, column):
+    from optline.contacts.listops import MAX_CELL_CHARS
+
+    row = {"action": "add_tag", "phone": "(415) 555-0101", "list": "", "tag": "gold", "opted_in_at": "",
+           "source": ""}
+    row[column] = (row[column] or "x") + "x" * 1000
+    path = ops(tmp_path, [[row[h] for h in HEADER], ["add_tag", "(415) 555-0102", "", "silver"]])
+    result = touchup(two_contacts, path, data_dir)
+    assert outcomes(two_contacts, result.batch_id) == [(1, "rejected", "field_too_long"), (2, "applied", None)]
+    longest = two_contacts.execute("""select max(greatest(length(action_raw), length(list_name), length(tag),
+        length(opted_in_at_raw), length(source), length(phone_masked))) from staging.touchup_rows""").fetchone()[0]
+    assert longest <= max(MAX_CELL_CHARS.values())
+    tags = [r[0] for r in two_contacts.execute("select name from core.tags order by 1").fetchall()]
+    assert all(len(t) < 100 for t in tags) and "silver" in tags

