@@ -10,7 +10,7 @@ the policy's `allow_loosening`, and is kept on the policy (`loosened`) for the b
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from dataclasses import fields as dc_fields
 from pathlib import Path
 from typing import Any
@@ -18,7 +18,8 @@ from typing import Any
 from phonenumbers import PhoneNumberType
 
 from optline.config import paths
-from optline.intake.manifest import read_limited_yaml
+from optline.intake.manifest import kind_of, read_limited_yaml
+from optline.intake.readers import FileLimits
 
 _ACTIONS = ("warn", "reject")
 GATE_SETTINGS = (
@@ -27,6 +28,22 @@ GATE_SETTINGS = (
 )
 # Gate settings that are true or false, false when absent (`four_eyes`: optline.access).
 GATE_SWITCHES = ("four_eyes",)
+# Fields the policy's `field_limits` may cap, in characters (the row rules' `limit_<field>`).
+LIMITED_FIELDS = ("title", "first_name", "last_name", "phone", "email", "dob", "address_line1", "address_line2",
+                  "city", "state", "postcode", "company", "alternate_phone")
+# What the readers may take in from one file (optline.intake.readers.FileLimits), and the
+# defaults when a policy does not say: an XLSX's uncompressed size (every part of the zip,
+# shared strings included) and the rows of one sheet (Excel's own maximum).
+FILE_LIMITS = asdict(FileLimits())
+# The grouped settings and the keys each may hold.
+GROUP_KEYS = {"field_limits": LIMITED_FIELDS, "gate": (*GATE_SETTINGS, *GATE_SWITCHES),
+              "file_limits": tuple(FILE_LIMITS)}
+GROUPS = tuple(GROUP_KEYS)
+SWITCHES = ("require_opt_in", "require_age_or_dob", "require_full_dob")
+WHOLES = ("min_age", "recency_months")
+# Every list-policy setting (what a policy file must say, groups aside, and what
+# `policy_overrides` may change).
+SETTINGS = ("us_ca_only", *SWITCHES, *WHOLES, "recency_action", "reject_number_types", *GROUPS)
 # phonenumbers' PhoneNumberType names, which `reject_number_types` may list.
 NUMBER_TYPES = {k for k, v in vars(PhoneNumberType).items() if isinstance(v, int) and k.isupper()}
 
@@ -82,6 +99,7 @@ class Policy:
     reject_number_types: tuple[str, ...]
     field_limits: dict[str, int] = field(default_factory=dict)
     gate: dict[str, float] = field(default_factory=dict)
+    file_limits: dict[str, int] = field(default_factory=lambda: dict(FILE_LIMITS))
     four_eyes: bool = False  # gate.four_eyes: whoever imported a batch may not approve it
     allow_clock_override: bool = False  # may a run set the rules' clock by hand (as_of)?
     allow_loosening: tuple[str, ...] = ()  # settings a manifest may loosen (`gate` = every gate setting)
@@ -129,13 +147,105 @@ def _read(name: str, policy_dir: Path, seen: tuple[str, ...] = ()) -> dict[str, 
     data = read_limited_yaml(path, PolicyFileError)
     if not isinstance(data, dict):
         raise PolicyFileError(f"{path} must be a mapping of settings")
+    check_settings(data, str(path), PolicyFileError, in_file=True)
     parent = data.pop("extends", None)
     if parent:
         base = _read(parent, policy_dir, (*seen, name))
-        limits = {**base.get("field_limits", {}), **data.pop("field_limits", {})}
-        gate = {**base.get("gate", {}), **data.pop("gate", {})}
-        data = {**base, **data, "field_limits": limits, "gate": gate}
+        groups = {group: {**(base.get(group) or {}), **(data.pop(group, None) or {})} for group in GROUPS}
+        data = {**base, **data, **groups}
     return data
+
+
+def _shown(value: Any) -> str:
+    """A setting's value for an error message: short scalars as written, anything else by kind."""
+    if isinstance(value, (bool, int, float)) or (isinstance(value, str) and len(value) <= 40):
+        return repr(value)
+    return kind_of(value)
+
+
+def _number(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+def _whole(value: Any, least: int) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and value >= least
+
+
+def _setting_problem(key: str, value: Any) -> str | None:
+    """Why `value` cannot be the setting `key` (a top-level setting), or None when it can."""
+    if key in SWITCHES:
+        return None if isinstance(value, bool) else "must be true or false"
+    if key in WHOLES:
+        return None if _whole(value, 0) else "must be a whole number of at least 0"
+    if key == "recency_action":
+        return None if isinstance(value, str) and value in _ACTIONS else f"must be one of {_ACTIONS}"
+    if key == "us_ca_only":
+        return None if isinstance(value, bool) or value == "auto" else "must be auto, true or false"
+    if key == "reject_number_types":
+        values = [value] if isinstance(value, str) else value
+        if not isinstance(values, list) or not all(isinstance(v, str) for v in values):
+            return ("must be a list of phonenumbers' number types, e.g. [FIXED_LINE, TOLL_FREE]; "
+                    f"known: {sorted(NUMBER_TYPES)}")
+        unknown = sorted(set(values) - NUMBER_TYPES)
+        return f"has unknown types {unknown}; known: {sorted(NUMBER_TYPES)}" if unknown else None
+    return None
+
+
+def _group_problem(group: str, key: str, value: Any) -> str | None:
+    """Why `value` cannot be `<group>.<key>`, or None when it can."""
+    if group in ("field_limits", "file_limits"):
+        return None if _whole(value, 1) else "must be a whole number of at least 1"
+    if key in GATE_SWITCHES:
+        return None if isinstance(value, bool) else "must be true or false"
+    if key == "review_timeout_minutes":
+        return None if _number(value) and value > 0 else "must be a positive number of minutes"
+    return None if _number(value) and 0.0 <= value <= 1.0 else "must be a share from 0 to 1 (0.05 = 5 %)"
+
+
+def loosenable(setting: Any) -> bool:
+    """Is `setting` a name `allow_loosening` may list: a setting, a group, or `<group>.<key>`?"""
+    if not isinstance(setting, str):
+        return False
+    group, _, key = setting.partition(".")
+    return (setting in SETTINGS and not key) or (group in GROUP_KEYS and key in GROUP_KEYS[group])
+
+
+def check_settings(data: dict[Any, Any], where: str, error: type[PolicyError], *, in_file: bool) -> None:
+    """Every setting `data` gives (a policy file's, or a manifest's `policy_overrides`) is a known
+    one with a value of the right type and range; else `error` naming `where` and the setting
+    (`gate.review_max_rejected_share`). Settings `data` does not give are not checked here."""
+    known = {*SETTINGS, *ALLOWANCES, "extends"} if in_file else set(SETTINGS)
+    unknown = [key for key in data if not isinstance(key, str) or key not in known]
+    if unknown:
+        raise error(f"{where}: unknown settings {sorted(map(str, unknown))}; known: {sorted(known)}")
+    for key, value in data.items():
+        if key == "extends":
+            problem = None if isinstance(value, str) else "must be the name of a policy, e.g. `extends: default`"
+        elif key == "allow_clock_override":
+            problem = None if isinstance(value, bool) else "must be true or false"
+        elif key == "allow_loosening":
+            names = [value] if isinstance(value, str) else value
+            problem = None if isinstance(names, list) and all(loosenable(n) for n in names) else (
+                "must list settings by name (`min_age`, `gate`, `field_limits.phone`, ...); "
+                f"known: {sorted(SETTINGS)} and <group>.<setting> of {sorted(GROUP_KEYS)}")
+        elif key in GROUPS:
+            if value is None:
+                continue  # `gate:` with nothing under it
+            if not isinstance(value, dict):
+                raise error(f"{where}: `{key}` must be a mapping of settings, e.g. "
+                            f"`{key}: {{{GROUP_KEYS[key][0]}: ...}}`, not {kind_of(value)}")
+            bad = [k for k in value if not isinstance(k, str) or k not in GROUP_KEYS[key]]
+            if bad:
+                raise error(f"{where}: unknown {key} settings {sorted(map(str, bad))}; known: {list(GROUP_KEYS[key])}")
+            for name, nested in value.items():
+                nested_problem = _group_problem(key, name, nested)
+                if nested_problem:
+                    raise error(f"{where}: `{key}.{name}` {nested_problem}, not {_shown(nested)}")
+            continue
+        else:
+            problem = _setting_problem(key, value)
+        if problem:
+            raise error(f"{where}: `{key}` {problem}, not {_shown(value)}")
 
 
 def _rank(order: tuple[Any, ...], value: Any) -> int:
@@ -147,7 +257,7 @@ def _loosens(key: str, policy_value: Any, value: Any) -> bool:
     `field_limits.` name) less strictly?"""
     leaf = key.split(".", 1)[-1]
     try:
-        if key.startswith("field_limits."):
+        if key.startswith(("field_limits.", "file_limits.")):
             return policy_value is not None and float(value) > float(policy_value)
         if leaf in _HIGHER_LOOSENS:
             return policy_value is not None and float(value) > float(policy_value)
@@ -173,8 +283,8 @@ def loosened_settings(base: dict[str, Any], overrides: dict[str, Any]) -> list[L
     """Each override that loosens the policy `base` (its settings after `extends:`)."""
     found = []
     for key, value in overrides.items():
-        if key in ("field_limits", "gate") and isinstance(value, dict):
-            nested = base.get(key) or {}
+        if key in GROUPS and isinstance(value, dict):
+            nested = {**FILE_LIMITS, **(base.get(key) or {})} if key == "file_limits" else base.get(key) or {}
             found += [Loosened(f"{key}.{k}", nested.get(k), v) for k, v in value.items()
                       if _loosens(f"{key}.{k}", nested.get(k), v)]
         elif _loosens(key, base.get(key), value):
@@ -188,86 +298,49 @@ def _is_allowed(setting: str, allowed: tuple[str, ...]) -> bool:
 
 def load_policy(name: str = "default", overrides: dict[str, Any] | None = None,
                 policy_dir: Path | None = None) -> Policy:
-    """Read `<policy folder>/<name>.yaml` (following `extends:`), then apply overrides: a loosening
-    override the policy does not allow is a PolicyError naming it."""
-    data = _read(name, policy_dir or paths().policy_dir)
-    overrides = overrides or {}
-    granted = sorted(set(overrides) & set(ALLOWANCES))
+    """Read `<policy folder>/<name>.yaml` (following `extends:`), then apply overrides. Every
+    setting is checked before it is used: a wrong type or value in a policy file is a
+    PolicyFileError naming the file and the setting, in the overrides a PolicyError naming the
+    setting; a loosening override the policy does not allow is a PolicyError naming it."""
+    folder = policy_dir or paths().policy_dir
+    data = _read(name, folder)
+    overrides = {} if overrides is None else overrides
+    where = f"policy {name!r}"
+    if not isinstance(overrides, dict):
+        raise PolicyError(f"{where}: the overrides must be a mapping of settings, not {kind_of(overrides)}")
+    granted = sorted(key for key in overrides if key in ALLOWANCES)
     if granted:
-        raise PolicyError(f"policy {name!r}: {granted} can be set by only a policy file, not by "
+        raise PolicyError(f"{where}: {granted} can be set by only a policy file, not by "
                           "`policy_overrides`; name a policy that allows it")
+    check_settings(overrides, where, PolicyError, in_file=False)
     allowed = data.pop("allow_loosening", None) or []
-    allowed = tuple([allowed] if isinstance(allowed, str) else [str(a) for a in allowed])
+    allowed = tuple([allowed] if isinstance(allowed, str) else allowed)
     allow_clock = data.pop("allow_clock_override", False)
-    if allow_clock not in (True, False):
-        raise PolicyError(f"policy {name!r}: allow_clock_override must be true or false")
     loosened = loosened_settings(data, overrides)
     for key, value in overrides.items():
-        if key in ("field_limits", "gate"):
-            data[key] = {**data.get(key, {}), **value}
-        else:
-            data[key] = value
-    # four_eyes lives under gate:; the allowances were read above; `loosened` is computed.
-    known = {f.name for f in dc_fields(Policy)} - {"name", "four_eyes", *ALLOWANCES, "loosened"}
-    unknown = set(data) - known
-    if unknown:
-        raise PolicyError(f"policy {name!r}: unknown settings {sorted(unknown)}; known: {sorted(known)}")
-    missing = known - set(data) - {"field_limits", "gate"}
+        data[key] = {**(data.get(key) or {}), **(value or {})} if key in GROUPS else value
+    missing = set(SETTINGS) - set(data) - set(GROUPS)
     if missing:
-        raise PolicyError(f"policy {name!r}: missing settings {sorted(missing)}")
-    if data["recency_action"] not in _ACTIONS:
-        raise PolicyError(f"policy {name!r}: recency_action must be one of {_ACTIONS}")
-    if data["us_ca_only"] not in ("auto", True, False):
-        raise PolicyError(f"policy {name!r}: us_ca_only must be auto, true or false")
-    types = data["reject_number_types"]
-    types = [types] if isinstance(types, str) else list(types or [])
-    unknown_types = sorted(set(types) - set(NUMBER_TYPES))
-    if unknown_types:
-        raise PolicyError(f"policy {name!r}: reject_number_types has unknown types {unknown_types}; "
-                          f"known: {sorted(NUMBER_TYPES)}")
-
-    gate = data.get("gate", {}) or {}
-    unknown_gate = set(gate) - set(GATE_SETTINGS) - set(GATE_SWITCHES)
-    if unknown_gate:
-        raise PolicyError(f"policy {name!r}: unknown gate settings {sorted(unknown_gate)}; "
-                          f"known: {sorted((*GATE_SETTINGS, *GATE_SWITCHES))}")
-    four_eyes = gate.get("four_eyes", False)
-    if not isinstance(four_eyes, bool):
-        raise PolicyError(f"policy {name!r}: gate.four_eyes must be true or false, not {four_eyes!r}")
+        raise PolicyFileError(f"{where} ({folder / f'{name}.yaml'}): missing settings {sorted(missing)}")
+    gate = data.get("gate") or {}
     missing_gate = set(GATE_SETTINGS) - set(gate)
     if missing_gate:
-        raise PolicyError(f"policy {name!r}: missing gate settings {sorted(missing_gate)}")
-
-    def share(key: str, value: Any) -> float:
-        try:
-            number = float(value)
-        except (TypeError, ValueError):
-            number = -1.0
-        if key != "review_timeout_minutes" and not 0.0 <= number <= 1.0:
-            raise PolicyError(f"policy {name!r}: gate.{key} must be a share from 0 to 1, not {value!r}")
-        if key == "review_timeout_minutes" and number <= 0:
-            raise PolicyError(f"policy {name!r}: gate.review_timeout_minutes must be a positive number of minutes")
-        return number
-
-    def whole(key: str, value: Any) -> int:
-        try:
-            return int(value)
-        except (TypeError, ValueError):
-            raise PolicyError(f"policy {name!r}: {key} must be a whole number, not {value!r}") from None
-
+        raise PolicyFileError(f"{where} ({folder / f'{name}.yaml'}): missing gate settings {sorted(missing_gate)}")
+    types = data["reject_number_types"]
     policy = Policy(
         name=name,
         us_ca_only=data["us_ca_only"],
-        require_opt_in=bool(data["require_opt_in"]),
-        require_age_or_dob=bool(data["require_age_or_dob"]),
-        min_age=whole("min_age", data["min_age"]),
-        require_full_dob=bool(data["require_full_dob"]),
-        recency_months=whole("recency_months", data["recency_months"]),
+        require_opt_in=data["require_opt_in"],
+        require_age_or_dob=data["require_age_or_dob"],
+        min_age=data["min_age"],
+        require_full_dob=data["require_full_dob"],
+        recency_months=data["recency_months"],
         recency_action=data["recency_action"],
-        reject_number_types=tuple(types),
-        field_limits={k: whole(f"field_limits.{k}", v) for k, v in data.get("field_limits", {}).items()},
-        gate={k: share(k, v) for k, v in gate.items() if k not in GATE_SWITCHES},
-        four_eyes=four_eyes,
+        reject_number_types=tuple([types] if isinstance(types, str) else types),
+        field_limits=dict(data.get("field_limits") or {}),
+        gate={k: float(v) for k, v in gate.items() if k not in GATE_SWITCHES},
+        four_eyes=gate.get("four_eyes", False),
+        file_limits={**FILE_LIMITS, **(data.get("file_limits") or {})},
         allow_clock_override=allow_clock,
         allow_loosening=allowed,
         loosened=tuple(loosened),
@@ -275,7 +348,7 @@ def load_policy(name: str = "default", overrides: dict[str, Any] | None = None,
     refused = [entry for entry in loosened if not _is_allowed(entry.setting, allowed)]
     if refused:  # checked once every value is known to be valid
         shown = ", ".join(f"{e.setting} {e.policy_value!r} -> {e.override_value!r}" for e in refused)
-        raise PolicyError(f"policy {name!r}: the overrides loosen {shown}, which the policy does not allow "
+        raise PolicyError(f"{where}: the overrides loosen {shown}, which the policy does not allow "
                           f"(its allow_loosening: {list(allowed)}); tighten or drop them, or name a policy that "
                           "allows loosening them")
     return policy

@@ -19,7 +19,7 @@ from optline.intake.columns import is_header, resolve_columns, shown_headers
 from optline.intake.fields import FIELDS
 from optline.intake.identity import import_key, sha256_of
 from optline.intake.manifest import Manifest
-from optline.intake.readers import MalformedFileError, clean_cell, file_format, open_records, prepend
+from optline.intake.readers import FileLimits, MalformedFileError, clean_cell, file_format, open_records, prepend
 from optline.runs import RunContext
 
 log = logging.getLogger(__name__)
@@ -79,9 +79,11 @@ def map_columns(header: list[str | None] | None, manifest: Manifest, first_row: 
 
 
 def stage_file(conn: duckdb.DuckDBPyConnection, path: Path, manifest: Manifest, run: RunContext,
-               loosened: list[dict] | None = None) -> StageResult:
+               loosened: list[dict] | None = None, file_limits: dict[str, int] | None = None) -> StageResult:
     """Stage `path` (all-or-nothing). Returns the batch; an already imported file is not read again.
-    `loosened`: the manifest's overrides that loosen its policy, recorded on the batch."""
+    `loosened`: the manifest's overrides that loosen its policy, recorded on the batch.
+    `file_limits`: the policy's `file_limits` (Policy.file_limits) the file is read within;
+    None reads within the defaults (FileLimits())."""
     fmt = file_format(path)
     file_sha = sha256_of(path)
     key = import_key(file_sha, manifest)
@@ -92,7 +94,7 @@ def stage_file(conn: duckdb.DuckDBPyConnection, path: Path, manifest: Manifest, 
         return StageResult(batch_id, path.name, status, status in DONE_STATUSES, lines)
 
     records, how = open_records(path, fmt, encoding=manifest.encoding, delimiter=manifest.delimiter,
-                                sheet=manifest.sheet)
+                                sheet=manifest.sheet, limits=FileLimits(**(file_limits or {})))
     leading_blank: list[tuple[int, list]] = []
     first = next(records, None)
     while first is not None and not any(clean_cell(c) for c in first[1]):

@@ -42,10 +42,35 @@ def check_mapping(raw: Any, where: str, known: Iterable[str]) -> dict[str, Any]:
     """A manifest must be a mapping of known keys; the error names the file and the keys."""
     if not isinstance(raw, dict):
         raise ManifestError(f"{where}: must be a YAML mapping (key: value lines)")
-    unknown = set(raw) - set(known)
+    unknown = [key for key in raw if not isinstance(key, str) or key not in set(known)]
     if unknown:
-        raise ManifestError(f"{where}: unknown keys {sorted(unknown)}; known keys: {sorted(known)}")
+        raise ManifestError(f"{where}: unknown keys {sorted(map(str, unknown))}; known keys: {sorted(known)}")
     return raw
+
+
+def kind_of(value: Any) -> str:
+    """What a YAML value is, for an error message that never repeats the value itself: "a
+    number", "a list", "a mapping", "true/false", "a text"."""
+    if isinstance(value, bool):
+        return "true/false"
+    if isinstance(value, (int, float)):
+        return "a number"
+    if isinstance(value, dict):
+        return "a mapping"
+    if isinstance(value, list):
+        return "a list"
+    if value is None:
+        return "empty"
+    return "a text" if isinstance(value, str) else type(value).__name__
+
+
+def text_setting(raw: dict[str, Any], key: str, default: str, fail: Callable[[str, str], ManifestError]) -> str:
+    """The manifest's `key` as a non-empty text (`default` when absent); a number, true/false,
+    list or mapping is an error naming the key."""
+    value = raw.get(key, default)
+    if not isinstance(value, str) or not value.strip():
+        raise fail(key, f"must be a text, e.g. `{key}: {default}`, not {kind_of(value)}")
+    return value.strip()
 
 
 def require_manifest(data_file: Path, what_to_write: str) -> Path:
@@ -60,7 +85,8 @@ def require_manifest(data_file: Path, what_to_write: str) -> Path:
 
 def channel(raw: dict[str, Any], where: str) -> str:
     """The manifest's `channel` (default sms), one of CHANNELS."""
-    value = str(raw.get("channel", "sms")).lower()
+    value = raw.get("channel", "sms")
+    value = value.lower() if isinstance(value, str) else None
     if value not in CHANNELS:
         raise ManifestError(f"{where}: `channel` must be one of {CHANNELS}")
     return value
@@ -75,9 +101,13 @@ def check_texts(raw: dict[str, Any], keys: Iterable[str], where: str) -> None:
 
 def default_country(raw: dict[str, Any], where: str) -> str:
     """The manifest's `default_country` (default US), a region phonenumbers knows."""
-    country = str(raw.get("default_country", "US")).upper()
+    value = raw.get("default_country", "US")
+    if not isinstance(value, str):
+        raise ManifestError(f"{where}: `default_country` must be an ISO region code (US, CA, GB, ...), "
+                            f"not {kind_of(value)}")
+    country = value.strip().upper()
     if country not in phonenumbers.SUPPORTED_REGIONS:
-        raise ManifestError(f"{where}: `default_country` is {country!r}, not an ISO region phonenumbers knows "
+        raise ManifestError(f"{where}: `default_country` is {country[:20]!r}, not an ISO region phonenumbers knows "
                             "(US, CA, GB, ...)")
     return country
 
@@ -237,26 +267,31 @@ def file_settings(raw: dict, fail: Callable[[str, str], ManifestError], fields: 
     """How to read the file, as every kind of manifest says it: header, delimiter, encoding,
     date order, and `columns:` (a field of `fields` -> a header name or a 1-based number)."""
     header = raw.get("header", "auto")
-    if header not in ("auto", True, False):
+    if not (isinstance(header, bool) or header == "auto"):
         raise fail("header", "must be true, false or auto")
     delimiter = raw.get("delimiter", "auto")
-    if delimiter != "auto" and delimiter not in DELIMITERS:
+    if not isinstance(delimiter, str) or (delimiter != "auto" and delimiter not in DELIMITERS):
         raise fail("delimiter", f"must be auto or one of {sorted(DELIMITERS)}")
-    encoding = str(raw.get("encoding", "auto")).lower().replace("windows-1252", "cp1252").replace("utf8", "utf-8")
+    encoding = raw.get("encoding", "auto")
+    encoding = encoding.lower().replace("windows-1252", "cp1252").replace("utf8", "utf-8") \
+        if isinstance(encoding, str) else None
     if encoding not in ENCODINGS:
         raise fail("encoding", f"must be one of {ENCODINGS}")
-    date_order = str(raw.get("date_order", "auto")).lower()
+    date_order = raw.get("date_order", "auto")
+    date_order = date_order.lower() if isinstance(date_order, str) else None
     if date_order not in DATE_ORDERS:
         raise fail("date_order", f"must be one of {DATE_ORDERS}")
     columns = raw.get("columns", {}) or {}
     if not isinstance(columns, dict):
-        raise fail("columns", "must map fields to a header name or a 1-based column number")
-    bad = set(columns) - set(fields)
+        raise fail("columns", "must map fields to a header name or a 1-based column number, "
+                   "e.g. `columns: {phone: \"Cell #\"}`")
+    bad = [key for key in columns if not isinstance(key, str) or key not in set(fields)]
     if bad:
-        raise fail("columns", f"names unknown fields {sorted(bad)}; fields are {sorted(fields)}")
+        raise fail("columns", f"names unknown fields {sorted(map(str, bad))}; fields are {sorted(fields)}")
     for key, value in columns.items():
-        if not (isinstance(value, str) or (isinstance(value, int) and not isinstance(value, bool) and value >= 1)):
-            raise fail(f"columns.{key}", "must be a header name or a column number from 1")
+        if not ((isinstance(value, str) and value.strip())
+                or (isinstance(value, int) and not isinstance(value, bool) and value >= 1)):
+            raise fail(f"columns.{key}", f"must be a header name or a column number from 1, not {kind_of(value)}")
     return {"header": None if header == "auto" else bool(header),
             "delimiter": None if delimiter == "auto" else DELIMITERS[delimiter],
             "encoding": encoding, "date_order": date_order, "columns": dict(columns)}
@@ -268,11 +303,16 @@ def parse_manifest(raw: Any, source: Path | None = None) -> Manifest:
     fail = key_error(where)
     check_mapping(raw, where, _KEYS)
 
-    lists = raw.get("lists", raw.get("list"))
+    if "lists" in raw and "list" in raw:
+        raise fail("list", "and `lists` are both given; keep one, e.g. `lists: [Spring Promo]`")
+    key = "list" if "list" in raw else "lists"
+    lists = raw.get(key)
     if isinstance(lists, str):
         lists = [lists]
-    if not lists or not all(isinstance(x, str) and x.strip() for x in lists):
-        raise fail("lists", "must name at least one list, e.g. `lists: [Spring Promo]`")
+    if not isinstance(lists, list) or not lists or not all(isinstance(x, str) and x.strip() for x in lists):
+        given = kind_of(lists) if not isinstance(lists, list) or not lists else \
+            "a list of " + ", ".join(sorted({kind_of(x) for x in lists}))
+        raise fail(key, f"must name at least one list, e.g. `lists: [Spring Promo]` (a list of texts), not {given}")
 
     country = default_country(raw, where)
 
@@ -281,18 +321,34 @@ def parse_manifest(raw: Any, source: Path | None = None) -> Manifest:
     tags = raw.get("tags", [])
     if isinstance(tags, str):
         tags = [tags]
-    if not isinstance(tags, list) or not all(isinstance(t, (str, int)) for t in tags):
-        raise fail("tags", "must be a list of tag names")
+    if not isinstance(tags, list) or not all(isinstance(t, (str, int)) and not isinstance(t, bool) for t in tags):
+        raise fail("tags", "must be a list of tag names, e.g. `tags: [spring-2026]`")
 
     consent = raw.get("consent", {}) or {}
     if not isinstance(consent, dict) or set(consent) - {"source", "method"}:
         raise fail("consent", "must be a mapping with `source` and `method`")
+    for part in ("source", "method"):
+        value = consent.get(part)
+        if value is not None and not isinstance(value, str):
+            raise fail(f"consent.{part}", f"must be a text, not {kind_of(value)}")
 
     reading = file_settings(raw, fail, FIELDS)
 
+    policy = text_setting(raw, "policy", "default", fail)
     overrides = raw.get("policy_overrides", {}) or {}
     if not isinstance(overrides, dict):
-        raise fail("policy_overrides", "must be a mapping of policy settings")
+        raise fail("policy_overrides", "must be a mapping of policy settings, e.g. `policy_overrides: {min_age: 21}`, "
+                   f"not {kind_of(overrides)}")
+    not_names = [key for key in overrides if not isinstance(key, str)]
+    if not_names:
+        raise fail("policy_overrides", f"has keys that are not setting names ({sorted(map(str, not_names))}); "
+                   "see expectations/policies/default.yaml for the settings")
+
+    sheet = raw.get("sheet")
+    if isinstance(sheet, int) and not isinstance(sheet, bool):
+        sheet = str(sheet)  # `sheet: 2026` is the sheet named 2026
+    if sheet is not None and not (isinstance(sheet, str) and sheet.strip()):
+        raise fail("sheet", f"must be the name of a sheet, e.g. `sheet: Contacts`, not {kind_of(sheet)}")
 
     return Manifest(
         lists=tuple(x.strip() for x in lists),
@@ -302,8 +358,8 @@ def parse_manifest(raw: Any, source: Path | None = None) -> Manifest:
         consent_source=str(consent.get("source") or "file import"),
         consent_method=str(consent.get("method") or "import"),
         **reading,
-        policy=str(raw.get("policy", "default")),
+        policy=policy,
         policy_overrides=dict(overrides),
-        sheet=raw.get("sheet"),
+        sheet=sheet,
         path=str(source) if source else None,
     )

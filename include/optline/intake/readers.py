@@ -3,7 +3,9 @@
 Every reader yields `(line_number, cells)` for every data record, blank ones included, so
 that nothing read can vanish. A file that cannot be read as a whole (bad bytes, a broken
 quote, a binary file under a text name) raises `MalformedFileError` naming the file, the
-line and the cause, before anything is written.
+line and the cause, before anything is written. An XLSX is read within `FileLimits` (from the
+list's policy, `file_limits:`): the uncompressed size its zip directory declares, checked before
+anything is parsed, and the rows of its sheet, counted while reading.
 """
 
 from __future__ import annotations
@@ -33,6 +35,52 @@ class MalformedFileError(ValueError):
         self.file_name, self.line, self.cause = file_name, line, cause
         where = f"{file_name}, line {line}" if line else file_name
         super().__init__(f"{where}: {cause}. Nothing from this file was loaded; fix the file and drop it again.")
+
+
+@dataclass(frozen=True)
+class FileLimits:
+    """How much one file may take in, from the policy's `file_limits:` (the defaults here are
+    optline.contacts.policy.FILE_LIMITS'). An XLSX is a zip: a 2 MB one can inflate to GBs of
+    XML, and openpyxl holds its shared strings (every distinct text cell) in memory whole."""
+    max_uncompressed_mb: int = 1024  # every part of an XLSX together, as the zip's directory declares
+    # The parts held in memory whole, together: everything but the worksheets (which are streamed),
+    # the shared strings above all. 64 MB of short strings peaks at ~470 MB (bench/xlsx_limits.py).
+    max_shared_strings_mb: int = 64
+    max_rows_per_sheet: int = 1_048_576  # rows of the sheet read (Excel's own maximum)
+
+
+def _raise_it(key: str) -> str:
+    return (f"raise `file_limits.{key}` in the list's policy (expectations/policies/<policy>.yaml, or "
+            "`policy_overrides` where the policy allows loosening it) to import it as it is")
+
+
+def check_xlsx_size(path: Path, limits: FileLimits) -> None:
+    """Refuse an XLSX whose parts declare more than `limits.max_uncompressed_mb` uncompressed, or
+    whose parts held in memory whole (all but the worksheets: shared strings, styles, ...) more than
+    `max_shared_strings_mb`, from the zip's directory alone (nothing is inflated). The declared
+    sizes are a real bound: zipfile never inflates a part past its declared size (one that would
+    is cut there and fails its CRC check: refused as unreadable)."""
+    import zipfile
+
+    try:
+        with zipfile.ZipFile(path) as book:
+            parts = book.infolist()
+    except (zipfile.BadZipFile, OSError, ValueError) as exc:
+        raise MalformedFileError(path.name, None, f"not a readable XLSX workbook ({exc})") from exc
+    held = [part for part in parts if not part.filename.startswith("xl/worksheets/")]
+    for chosen, key, limit in ((held, "max_shared_strings_mb", limits.max_shared_strings_mb),
+                               (parts, "max_uncompressed_mb", limits.max_uncompressed_mb)):
+        total = sum(part.file_size for part in chosen)
+        if not chosen or total <= limit * 1024 * 1024:
+            continue
+        what = "inflates to" if chosen is parts else "holds, in parts read into memory whole,"
+        biggest = max(chosen, key=lambda part: part.file_size)
+        shared = " (its shared strings: the text of every text cell)" \
+            if biggest.filename.endswith("sharedStrings.xml") else ""
+        raise MalformedFileError(
+            path.name, None, f"the workbook {what} {total / 2**20:,.1f} MB uncompressed ({biggest.filename}{shared} "
+            f"alone {biggest.file_size / 2**20:,.1f} MB), over the policy's limit of {limit:,} MB; "
+            f"save the rows as CSV, split the workbook, or {_raise_it(key)}")
 
 
 @dataclass(frozen=True)
@@ -169,8 +217,17 @@ def _xlsx_text(cell) -> str | None:
     return str(value)
 
 
-def read_xlsx(path: Path, sheet: str | None = None) -> Iterator[tuple[int, list[str | None]]]:
-    """Rows of the first (or named) sheet; numbers as Excel shows them, dates as ISO."""
+def read_xlsx(path: Path, sheet: str | None = None,
+              limits: FileLimits | None = None) -> Iterator[tuple[int, list[str | None]]]:
+    """Rows of the first (or named) sheet; numbers as Excel shows them, dates as ISO. The size
+    check (`check_xlsx_size`) runs here, before the workbook is opened; the rows are counted as
+    they are read, and the row past `max_rows_per_sheet` is refused."""
+    limits = limits or FileLimits()
+    check_xlsx_size(path, limits)
+    return _xlsx_rows(path, sheet, limits)
+
+
+def _xlsx_rows(path: Path, sheet: str | None, limits: FileLimits) -> Iterator[tuple[int, list[str | None]]]:
     from zipfile import BadZipFile
 
     import openpyxl  # imported here: only XLSX imports pay for it
@@ -184,6 +241,10 @@ def read_xlsx(path: Path, sheet: str | None = None) -> Iterator[tuple[int, list[
             raise MalformedFileError(path.name, None, f"no sheet {sheet!r}; sheets: {book.sheetnames}")
         ws = book[sheet] if sheet else book.worksheets[0]
         for number, row in enumerate(ws.iter_rows(min_row=1), start=1):
+            if number > limits.max_rows_per_sheet:
+                raise MalformedFileError(
+                    path.name, number, f"sheet {ws.title!r} has more than {limits.max_rows_per_sheet:,} rows, the "
+                    f"policy's limit; split it, save it as CSV, or {_raise_it('max_rows_per_sheet')}")
             yield number, [_xlsx_text(c) for c in row]
     finally:
         book.close()
@@ -198,11 +259,12 @@ def clean_cell(cell: object) -> str | None:
 
 
 def open_records(path: Path, fmt: str, *, encoding: str = "auto", delimiter: str | None = None,
-                 sheet: str | None = None) -> tuple[Iterator[tuple[int, list]], dict]:
+                 sheet: str | None = None, limits: FileLimits | None = None) -> tuple[Iterator[tuple[int, list]], dict]:
     """A file's records, streamed (never held in memory whole), and how it was read:
-    `{"encoding": ..., "delimiter": ...}`. A text file without a delimiter is one value per line."""
+    `{"encoding": ..., "delimiter": ...}`. A text file without a delimiter is one value per line.
+    An XLSX is read within `limits` (default FileLimits()); its size is checked here, at once."""
     if fmt == "xlsx":
-        return read_xlsx(path, sheet), {"encoding": None, "delimiter": None}
+        return read_xlsx(path, sheet, limits), {"encoding": None, "delimiter": None}
     chosen = detect_encoding(path, encoding)
     if fmt != "text" or delimiter is not None:
         with open_text(path, chosen) as fh:
