@@ -29,7 +29,7 @@ from pathlib import Path
 
 import duckdb
 
-from optline import access, demo, warehouse
+from optline import access, demo, failpoints, warehouse
 from optline.config import ConfigError, paths
 from optline.contacts import gate, pipeline
 from optline.contacts.batch import BatchNotFoundError, load_batch
@@ -57,7 +57,9 @@ def cmd_import(args: argparse.Namespace) -> int:
     override = {"clock_override_by": f"{access.os_account()} (optline import --as-of)",
                 "real_time": dt.datetime.now(dt.UTC)} if args.as_of else {}
     run = RunContext(as_of=as_of if as_of.tzinfo else as_of.replace(tzinfo=dt.UTC), dag_id="cli", **override)
+    failpoints.reached("before_migrate")
     conn = warehouse.connect()
+    failpoints.reached("after_migrate")
     try:
         summaries = [pipeline.import_file(conn, f, run, paths().reports) for f in files]
     finally:
@@ -108,8 +110,9 @@ def cmd_review(args: argparse.Namespace) -> int:
         note = _review_note(args)
         refusal = access.four_eyes_refusal(conn, batch.batch_id, batch.policy.four_eyes, who) if args.approve else None
         if refusal:
-            gate.record_decision(conn, batch, "awaiting_review", who, f"approval refused: {refusal}", dag_id="cli",
-                                 decided_by_id=who)
+            held = gate.record_decision(conn, batch, "awaiting_review", who, f"approval refused: {refusal}",
+                                        dag_id="cli", decided_by_id=who)
+            pipeline.write_review_report(conn, held, paths().reports)  # else the batch looks behind its report
             print(f"optline: batch {args.batch}: {refusal} (it stays awaiting review)", file=sys.stderr)
             return 2
         decision = "approved" if args.approve else "refused"

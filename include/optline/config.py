@@ -21,6 +21,7 @@ Every `OPTLINE_*` variable is read here and only here, at call time (never at im
 | OPTLINE_NOTIFICATIONS_CONFIG | <project>/config/notifications.yaml      | `reports.notices` (who is told)  |
 | OPTLINE_HMAC_KEY            | (none) the key for number HMACs           | `hmac_key()`                     |
 | OPTLINE_HMAC_KEY_FILE       | $OPTLINE_DATA_DIR/secrets/number_hmac.key | `hmac_key()`; `optline init-key` |
+| OPTLINE_CRASH_AT            | (none) TEST ONLY: a crash point's name    | `failpoints` (the kill tests)    |
 | AIRFLOW_CONN_<ID>           | (none) a connection, Airflow's JSON form  | `airflow_connection()` (CLI)     |
 
 The number HMAC key pseudonymizes numbers in the consent ledger: back it up with the warehouse.
@@ -105,6 +106,12 @@ def notifications_config_file() -> Path | None:
     config/notifications.yaml, if any (see `optline.reports.notices.settings_path`)."""
     value = os.environ.get("OPTLINE_NOTIFICATIONS_CONFIG")
     return Path(value).expanduser().resolve() if value else None
+
+
+def crash_at() -> str | None:
+    """OPTLINE_CRASH_AT, test-only: the crash point (`optline.failpoints`) at which this process
+    kills itself with SIGKILL. Never set it in a deployment."""
+    return os.environ.get("OPTLINE_CRASH_AT") or None
 
 
 class ConfigError(RuntimeError):

@@ -14,7 +14,7 @@ from typing import Any
 
 import duckdb
 
-from optline import warehouse
+from optline import failpoints, warehouse
 from optline.contacts.batch import Batch
 from optline.contacts.policy import Policy
 from optline.quality.suites import load_suite, run_suite, store_results
@@ -72,6 +72,7 @@ def validate_batch(conn: duckdb.DuckDBPyConnection, batch: Batch, *, suite_name:
     verdict = Verdict(batch.batch_id, decision, critical, review, len(results))
     with warehouse.transaction(conn):
         store_results(conn, batch.batch_id, suite_name, results)
+        failpoints.reached("during_validate")
         _append_decision(conn, batch.batch_id, decision, "gate", verdict.reason, dag_id, run_id)
     log.info("batch %d: %d expectations, %d critical and %d review failures: %s", batch.batch_id, len(results),
              len(critical), len(review), decision)

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 import duckdb
 
-from optline import warehouse
+from optline import failpoints, warehouse
 from optline.contacts.batch import Batch
 
 log = logging.getLogger(__name__)
@@ -69,6 +69,7 @@ def merge_batch(conn: duckdb.DuckDBPyConnection, batch: Batch) -> MergeResult:
     with warehouse.transaction(conn):
         for step in STEPS:
             warehouse.run(conn, step, **params)
+        failpoints.reached("during_merge")
         new, merged = warehouse.run(conn, "merge/batch_mark_merged", batch_id=batch_id).fetchone()
         for step in CLEANUP:
             warehouse.run(conn, step)

@@ -3,23 +3,32 @@
 The Airflow DAG runs each step as its own task, each loading the `Batch` once from its id;
 `import_file` runs them in a row (CLI, tests, benchmarks), loading it once and moving it on
 with each step's result. Every step is idempotent: re-running it on a finished batch is a no-op.
+
+A step commits, then writes its report. A process killed in between (kill -9, the OOM killer,
+a lost worker) leaves a batch whose status is ahead of its report: a merged batch whose
+report still says validated, a held or rejected batch with no report. The next run finds such
+a batch behind (`report_behind`) and finishes it: staging hands it on as not yet imported,
+each step finds it past itself and (re)writes its report from the committed status, and the
+Airflow merge and review-request tasks succeed for it (so their Asset events are emitted).
 """
 
 from __future__ import annotations
 
 import logging
 import time
+from dataclasses import replace
 from pathlib import Path
 
 import duckdb
 
-from optline import warehouse
-from optline.config import hmac_key
+from optline import failpoints, warehouse
+from optline.config import hmac_key, paths
 from optline.contacts import gate, rules
 from optline.contacts.batch import Batch, hand_over_policy, load_batch
 from optline.contacts.merge import MERGEABLE, merge_batch
 from optline.contacts.policy import Policy, PolicyError, PolicyFileError, load_policy
 from optline.contacts.staging import StageResult, stage_file
+from optline.intake.discovery import require_inside
 from optline.intake.errors import INPUT_ERRORS
 from optline.intake.identity import import_key, sha256_of
 from optline.intake.manifest import Manifest, ManifestError, load_manifest
@@ -33,11 +42,31 @@ log = logging.getLogger(__name__)
 def stage(conn: duckdb.DuckDBPyConnection, path: Path, run: RunContext) -> StageResult:
     """Stage the file once its manifest's policy (and the run's clock) are known to be allowed."""
     hmac_key()  # the configuration first: a ConfigError before the file is read
+    require_inside(path, paths().inbox)  # no link out of its folder, no named pipe: before anything opens it
     manifest = load_manifest(path)
     policy = checked_policy(manifest, run, path)
-    staged = stage_file(conn, path, manifest, run, loosened=[entry.as_dict() for entry in policy.loosened])
+    staged = stage_file(conn, path, manifest, run, loosened=[entry.as_dict() for entry in policy.loosened],
+                        file_limits=policy.file_limits)
+    failpoints.reached("after_stage_commit")
     hand_over_policy(staged.batch_id, policy)
+    if staged.already_imported and report_behind(conn, staged.batch_id):
+        log.warning("%s: batch %s is %s but the step that made it so was interrupted before its report: "
+                    "this run finishes it", path.name, staged.batch_id, staged.status)
+        staged = replace(staged, already_imported=False)
     return staged
+
+
+# Past the gate: a status that has a review report.
+PAST_THE_GATE = ("validated", "awaiting_review", "approved", "refused", "rejected", "merged")
+# Statuses an import run takes up again (staging.DONE_STATUSES are the others).
+RESUMABLE = ("staged", "checked", "validated", "approved")
+
+
+def report_behind(conn: duckdb.DuckDBPyConnection, batch_id: int) -> bool:
+    """A batch past the gate whose review report is missing or older than its latest status
+    change: the step that changed it was interrupted after its commit, before its report."""
+    row = warehouse.fetch_dicts(conn, "reports/batch_report_behind", batch_id=batch_id)[0]
+    return row["status"] in PAST_THE_GATE and bool(row["behind"])
 
 
 def checked_policy(manifest: Manifest, run: RunContext, path: Path) -> Policy:
@@ -60,16 +89,22 @@ def checked_policy(manifest: Manifest, run: RunContext, path: Path) -> Policy:
 
 
 def check(conn: duckdb.DuckDBPyConnection, batch: Batch, reports_dir: Path) -> rules.CheckResult:
+    """Apply the row rules; write rejects.csv when they rejected rows (now, or in a run that was
+    interrupted before writing it)."""
     result = rules.check_batch(conn, batch)
-    if result.rows_rejected:
+    failpoints.reached("after_check_commit")
+    written = reports.batch_dir(reports_dir, batch.batch_id) / "rejects.csv"
+    if result.rows_rejected and (batch.status == "staged" or not written.exists()):
         reports.write_rejects_csv(conn, batch.batch_id, reports_dir)
     return result
 
 
 def validate(conn: duckdb.DuckDBPyConnection, batch: Batch, reports_dir: Path, *,
              dag_id: str | None = None, run_id: str | None = None) -> gate.Verdict:
-    """Run the expectation suite and the gate; write the review report."""
+    """Run the expectation suite and the gate; write the review report (from the committed
+    status: a batch already past the gate gets its report rewritten as it stands)."""
     verdict = gate.validate_batch(conn, batch, dag_id=dag_id, run_id=run_id)
+    failpoints.reached("after_validate_commit")
     write_review_report(conn, batch, reports_dir)
     return verdict
 
@@ -79,7 +114,9 @@ def write_review_report(conn: duckdb.DuckDBPyConnection, batch: Batch, reports_d
 
 
 def merge(conn: duckdb.DuckDBPyConnection, batch: Batch, reports_dir: Path) -> reports.FileSummary:
+    """Merge a validated or approved batch (a merged one is left as it is) and write its report."""
     merge_batch(conn, batch)
+    failpoints.reached("after_merge_commit")
     write_review_report(conn, batch, reports_dir)
     return reports.batch_summary(conn, batch.batch_id, reports_dir=reports_dir)
 
@@ -102,7 +139,7 @@ def import_file(conn: duckdb.DuckDBPyConnection, path: Path, run: RunContext,
     batch = load_batch(conn, staged.batch_id)
     batch = batch.moved_to(check(conn, batch, reports_dir).status)
     batch = batch.moved_to(validate(conn, batch, reports_dir, dag_id=run.dag_id, run_id=run.run_id).decision)
-    if not is_mergeable(batch):
+    if not is_mergeable(batch):  # held, rejected, or merged by a run interrupted before its report
         return reports.batch_summary(conn, batch.batch_id, reports_dir=reports_dir)
     summary = merge(conn, batch, reports_dir)
     log.info("%s: imported in %.1f s", path.name, time.perf_counter() - started)
@@ -124,5 +161,21 @@ def file_summary(conn: duckdb.DuckDBPyConnection, path: Path, run_id: str | None
     summary = reports.batch_summary(conn, batch_id, already_imported=run_id is not None and batch_run != run_id,
                                     reports_dir=reports_dir)
     if summary.status not in reports.FINAL_STATUSES:
-        summary.error = f"batch {batch_id} stopped at status {summary.status}; the next run resumes it"
+        summary.error = why_stopped(conn, batch_id, summary.status)
+    elif report_behind(conn, batch_id):
+        summary.error = (f"batch {batch_id} is {found[0]['status']} but the step that made it so was interrupted "
+                         "before its report was written; the next run finishes it")
     return summary
+
+
+def why_stopped(conn: duckdb.DuckDBPyConnection, batch_id: int, status: str) -> str:
+    """What a batch that did not reach a final status is waiting for; "the next run resumes it"
+    only when an import run will take it up and can load it."""
+    if status not in RESUMABLE:
+        return f"batch {batch_id} stopped at status {status}, which no import run resumes: see its tasks' logs"
+    try:
+        load_batch(conn, batch_id)
+    except (PolicyError, *INPUT_ERRORS) as exc:
+        return (f"batch {batch_id} stopped at status {status}: {exc}; no run can resume it until that is "
+                "fixed (or the batch is deleted)")
+    return f"batch {batch_id} stopped at status {status}; the next run resumes it"

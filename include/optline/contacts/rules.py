@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 import duckdb
 
-from optline import phones, warehouse
+from optline import failpoints, phones, warehouse
 from optline.contacts.batch import Batch
 from optline.intake.errors import ReconciliationError
 from optline.intake.manifest import effective_date_order
@@ -84,6 +84,7 @@ def check_batch(conn: duckdb.DuckDBPyConnection, batch: Batch) -> CheckResult:
     parameters = rule_parameters(batch)
     with warehouse.transaction(conn):
         phones.normalize_batch(conn, batch_id, batch.default_country)
+        failpoints.reached("during_normalize")
         warehouse.run(conn, "rules/row_outcomes_insert", batch_id=batch_id, as_of=batch.as_of, **parameters)
         result = summarize_check(conn, batch.moved_to("checked"))
         if result.rows_loaded + result.rows_rejected != result.lines_read:

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import duckdb
 
-from optline import access, warehouse
+from optline import access, failpoints, warehouse
 from optline.intake.chunks import staged_chunks
 from optline.intake.columns import is_header, resolve_columns, shown_headers
 from optline.intake.fields import FIELDS
@@ -130,6 +130,7 @@ def stage_file(conn: duckdb.DuckDBPyConnection, path: Path, manifest: Manifest, 
             warehouse.run(conn, "staging/contact_rows_insert_chunk")
             conn.unregister("staging_chunk")
             read += chunk.num_rows
+            failpoints.reached("during_stage")
             log.info("%s: staged %d rows so far", path.name, read)
         warehouse.run(conn, "staging/batch_set_lines_read", batch_id=batch_id, lines_read=read)
         stored = warehouse.run(conn, "staging/batch_staged_row_count", batch_id=batch_id).fetchone()[0]

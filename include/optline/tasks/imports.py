@@ -51,7 +51,7 @@ def check_batch(batch: dict) -> dict:
         result = pipeline.check(conn, load_batch(conn, batch["batch_id"]), paths().reports)
     log.info("%s: %d read, %d loaded, %d rejected %s", batch["file_name"], result.lines_read,
              result.rows_loaded, result.rows_rejected, result.rejected_by_reason)
-    return {**batch, "status": "checked"}
+    return {**batch, "status": result.status}  # checked, or where a resumed batch already is
 
 
 def validate_batch(batch: dict, context: dict[str, Any]) -> dict:
@@ -98,12 +98,21 @@ def request_review(batch: dict) -> dict:
 
 
 def merge_batch(batch: dict) -> dict:
-    """Merge a validated or approved batch; skip (no Asset event) for anything else."""
+    """Merge a validated or approved batch; skip (no Asset event) for anything else.
+
+    A batch this import finds merged already was merged by this import: by an earlier try of
+    this task (killed after its commit, then retried), or by an earlier run killed before its
+    merge's report (staging hands such a batch on as not yet imported). The task then succeeds,
+    finishing the report, so the Assets that feed messaging get the event the killed try never
+    emitted."""
     if batch["already_imported"]:
         raise AirflowSkipException(f"{batch['file_name']}: already imported as batch {batch['batch_id']}")
     with open_warehouse() as conn:
         loaded = load_batch(conn, batch["batch_id"])
-        if not pipeline.is_mergeable(loaded):
+        if loaded.status == "merged":
+            log.info("%s: batch %s was merged by an interrupted try of this import; finishing it",
+                     batch["file_name"], batch["batch_id"])
+        elif not pipeline.is_mergeable(loaded):
             raise AirflowSkipException(f"{batch['file_name']}: batch {batch['batch_id']} is {loaded.status}; "
                                        "nothing merges")
         summary = pipeline.merge(conn, loaded, paths().reports)
