@@ -20,7 +20,7 @@ export AIRFLOW_CONN_OPTLINE_WAREHOUSE = {"conn_type": "duckdb", "host": "$(OPTLI
 unexport PYTHONDONTWRITEBYTECODE
 export PYTHONPYCACHEPREFIX := $(CURDIR)/$(VENV)/pycache
 
-.PHONY: help venv demo test test-deps lint airflow airflow-db bench lock clean
+.PHONY: help venv demo test test-deps lint airflow airflow-db airflow-check bench lock clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -35,12 +35,14 @@ $(VENV)/.installed: pyproject.toml requirements.lock
 	$(BIN)/uv pip install --python $(BIN)/python --quiet --no-deps -e .
 	@touch $@
 
-airflow-db: $(AIRFLOW_HOME)/.ready ## Prepare Airflow's SQLite metadata database and the duckdb_writer pool
+airflow-db: $(AIRFLOW_HOME)/.ready ## Prepare Airflow's SQLite metadata database and the pools (config/airflow_pools.json)
 
-$(AIRFLOW_HOME)/.ready: $(VENV)/.installed
+# The pools come right after the metadata database, from one file (compose imports the same one):
+# without `duckdb_writer` the scheduler never runs the writing tasks, and says so only in its log.
+$(AIRFLOW_HOME)/.ready: $(VENV)/.installed config/airflow_pools.json
 	@mkdir -p $(AIRFLOW_HOME)
 	$(BIN)/airflow db migrate > $(AIRFLOW_HOME)/db-migrate.log 2>&1 || { tail -20 $(AIRFLOW_HOME)/db-migrate.log; exit 1; }
-	$(BIN)/airflow pools set duckdb_writer 1 "DuckDB has one writer: writing tasks take turns" > /dev/null
+	$(BIN)/airflow pools import config/airflow_pools.json > /dev/null
 	$(BIN)/optline init-key
 	@touch $@
 
@@ -61,7 +63,10 @@ test-deps: ## Install what the tests need outside Python: Chromium (Debian packa
 	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
 	  else echo "chromium is missing and cannot be installed here: the browser test will be skipped"; fi; }
 
-airflow: venv airflow-db ## Start the Airflow UI and scheduler (airflow standalone) on localhost:8080
+airflow-check: venv airflow-db ## Fail on a DAG import error, a DAG warning or a missing pool (also run by make airflow)
+	$(BIN)/python -m optline.tasks.airflow_check
+
+airflow: venv airflow-db airflow-check ## Start the Airflow UI and scheduler (airflow standalone) on localhost:8080
 	@echo "Airflow UI on http://localhost:8080 (user admin; the password is printed below and kept in .airflow/)"
 	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/airflow standalone
 

@@ -431,8 +431,27 @@ def test_airflow_commands(services: dict[str, Any]) -> None:
             assert command_text(services[name]).split() == subcommand.split(), name
     init = command_text(services["airflow-init"])
     assert re.search(r"\bairflow db migrate\b", init)
-    assert re.search(r"\bairflow pools set duckdb_writer 1 \"DuckDB has one writer\"", init)
-    assert init.index("airflow db migrate") < init.index("airflow pools set")
+
+
+POOLS_FILE = ROOT / "config" / "airflow_pools.json"
+
+
+def test_init_creates_the_pools_from_the_one_pools_file_then_fails_on_any_dag_problem(
+        services: dict[str, Any]) -> None:
+    """The pools come from config/airflow_pools.json (the Makefile imports the same file) right
+    after the metadata database is migrated, then `optline.tasks.airflow_check` fails the init,
+    and so the stack's start, on a DAG import error, a DAG warning or a missing pool."""
+    init = command_text(services["airflow-init"])
+    mounted = f"{PROJECT_MOUNT}/{POOLS_FILE.relative_to(ROOT)}"
+    assert f"airflow pools import {mounted}" in init
+    assert "airflow pools set" not in init  # one source for the pools: the file
+    assert init.index("airflow db migrate") < init.index("airflow pools import") \
+        < init.index("python -m optline.tasks.airflow_check")
+    assert "set -euo pipefail" in init  # a failing step fails the init
+    pools = json.loads(POOLS_FILE.read_text(encoding="utf-8"))
+    assert pools["duckdb_writer"]["slots"] == 1
+    makefile = (ROOT / "Makefile").read_text(encoding="utf-8")
+    assert "airflow pools import config/airflow_pools.json" in makefile
 
 
 def test_airflow3_settings(services: dict[str, Any], common_env: dict[str, str], raw: dict[str, Any]) -> None:

@@ -53,7 +53,13 @@ def run(conn: duckdb.DuckDBPyConnection, name: str, **params: Any) -> duckdb.Duc
     missing = wanted - params.keys()
     if missing:
         raise WarehouseError(f"sql/{name}.sql needs parameters {sorted(missing)}")
-    return conn.execute(text, {k: v for k, v in params.items() if k in wanted} or None)
+    try:
+        return conn.execute(text, {k: v for k, v in params.items() if k in wanted} or None)
+    except duckdb.OutOfMemoryException as exc:
+        raise WarehouseError(
+            f"sql/{name}.sql ran out of the warehouse's memory ({exc}); its transaction was rolled back "
+            "and the batch stays at its last committed step. "
+            "Free memory on this machine (other processes) or split the file, then run again") from exc
 
 
 def connect(database: str | Path | None = None, *, read_only: bool = False,
@@ -73,17 +79,70 @@ def connect(database: str | Path | None = None, *, read_only: bool = False,
         conn = duckdb.connect(
             str(target),
             read_only=read_only,
-            config={"autoinstall_known_extensions": False},
+            config={"autoinstall_known_extensions": False, **connection_settings(target)},
         )
     except duckdb.IOException as exc:
-        raise WarehouseError(
-            f"cannot open {target}: {exc}. DuckDB allows one writing process; "
-            "close other clients (or open read-only) and retry."
-        ) from exc
-    conn.execute("set TimeZone = 'UTC'")
+        raise cannot_open(target, exc, then="Run the command again once it has finished.") from exc
+    session_settings(conn)
     if migrate_schema and not read_only:
         migrate(conn)
     return conn
+
+
+MEMORY_LIMIT = "1GiB"
+"""DuckDB's memory limit for the warehouse (its buffer pool: tables, hash tables, sorts; DuckDB's own
+default is 80 % of the machine's RAM). Above it DuckDB spills to `TEMP_SUFFIX`. Sized so that with
+the Python process (~300 MiB once Great Expectations is imported) and the phone-parsing workers
+(~60 MiB PSS each) an import fits in 2 GiB: 1.6 GiB peak at 1M rows (bench/import_bench.py). Not
+covered by it: what DuckDB holds for rows inserted in a still-open transaction (~250 MiB per
+million rows), so a step that inserts millions of rows in one transaction needs committing in
+chunks to stay bounded (bench/README.md, "The 1 GB file")."""
+MAX_THREADS = 4
+"""DuckDB's threads: the machine's cores, at most this many (each thread needs its share of the
+memory limit for joins and sorts; more threads than that buys little for one import)."""
+TEMP_SUFFIX = ".tmp"
+"""Where DuckDB spills what does not fit in `MEMORY_LIMIT`: `<warehouse>.tmp/` beside the database
+file, under the data folder (created by DuckDB when it first spills, owner-only like the file)."""
+
+
+def connection_settings(database: Path) -> dict[str, Any]:
+    """DuckDB's database-wide settings for bounded memory: `MEMORY_LIMIT`, the spill folder
+    (`TEMP_SUFFIX`) and `MAX_THREADS`."""
+    return {
+        "memory_limit": MEMORY_LIMIT,
+        "temp_directory": str(database.with_name(database.name + TEMP_SUFFIX)),
+        "threads": max(1, min(os.cpu_count() or 1, MAX_THREADS)),
+    }
+
+
+def session_settings(conn: duckdb.DuckDBPyConnection) -> None:
+    """Per connection: UTC, and no progress bar (DuckDB draws it on stderr, into every log)."""
+    conn.execute("set TimeZone = 'UTC'")
+    conn.execute("set enable_progress_bar = false")
+
+
+def apply_settings(conn: duckdb.DuckDBPyConnection, database: Path) -> None:
+    """`connection_settings` on a connection opened elsewhere (DuckDBHook's)."""
+    for name, value in connection_settings(database).items():
+        literal = "'" + str(value).replace("'", "''") + "'" if isinstance(value, str) else str(value)
+        conn.execute(f"set {name} = {literal}")
+
+
+_LOCK_HOLDER = re.compile(r"Conflicting lock is held in (?P<program>.+?) \(PID (?P<pid>\d+)\)")
+
+
+def cannot_open(database: str | Path, exc: duckdb.IOException, *, then: str) -> WarehouseError:
+    """What to say when DuckDB cannot open the warehouse file: for a lock another process holds
+    (DuckDB names its program and PID), who holds it and what to do, not DuckDB's own text (which
+    points at the DuckDB shell's -readonly flag). `then` says what happens next, and where."""
+    held = _LOCK_HOLDER.search(str(exc))
+    if held is None:
+        return WarehouseError(f"cannot open the warehouse {database}: {exc}. {then}")
+    return WarehouseError(
+        f"the warehouse {database} is busy: another process (PID {held['pid']}, {held['program']}) "
+        f"holds it open, and while it does DuckDB lets no other process write the file. {then} "
+        f"If this keeps happening, see what that process is (`ps -fp {held['pid']}`) and close it: a DuckDB "
+        "shell, notebook or `optline` command left open on the warehouse (read it between runs).")
 
 
 def prepare(conn: duckdb.DuckDBPyConnection) -> duckdb.DuckDBPyConnection:
@@ -91,7 +150,8 @@ def prepare(conn: duckdb.DuckDBPyConnection) -> duckdb.DuckDBPyConnection:
     its database file becomes owner-only (`owner_only`)."""
     for (path,) in run(conn, "migrate/database_file").fetchall():
         owner_only(Path(path))
-    conn.execute("set TimeZone = 'UTC'")
+        apply_settings(conn, Path(path))
+    session_settings(conn)
     migrate(conn)
     return conn
 

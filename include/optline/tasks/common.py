@@ -16,6 +16,7 @@ from airflow.sdk.exceptions import AirflowNotFoundException
 from optline import warehouse
 from optline.intake.discovery import discover
 from optline.runs import RunContext
+from optline.warehouse import cannot_open
 
 log = logging.getLogger(__name__)
 
@@ -23,9 +24,16 @@ WAREHOUSE_CONN_ID = "optline_warehouse"
 WRITER_POOL = "duckdb_writer"
 
 
+BUSY_IN_AIRFLOW = (f"Airflow retries this task (with backoff). Every task that writes the warehouse must run "
+                   f"in the pool {WRITER_POOL!r} (1 slot), and only one Airflow deployment may use this file.")
+
+
 @contextmanager
 def open_warehouse() -> Iterator[duckdb.DuckDBPyConnection]:
-    """The warehouse from the Airflow connection `optline_warehouse` if defined, else OPTLINE_WAREHOUSE."""
+    """The warehouse from the Airflow connection `optline_warehouse` if defined, else OPTLINE_WAREHOUSE.
+
+    A warehouse another process holds open raises `WarehouseError` saying who holds it: the
+    task fails and keeps its retries (the other process usually finishes)."""
     try:
         hook = DuckDBHook(duckdb_conn_id=WAREHOUSE_CONN_ID)
         database = hook.get_database()
@@ -33,7 +41,14 @@ def open_warehouse() -> Iterator[duckdb.DuckDBPyConnection]:
         hook, database = None, None
     if hook is not None and database == ":memory:":
         raise ValueError(f"Airflow connection {WAREHOUSE_CONN_ID!r} has no host: set it to the warehouse file path")
-    conn = warehouse.prepare(hook.get_conn()) if hook is not None else warehouse.connect()
+    if hook is None:
+        conn = warehouse.connect()
+    else:
+        try:
+            opened = hook.get_conn()
+        except duckdb.IOException as exc:
+            raise cannot_open(database, exc, then=BUSY_IN_AIRFLOW) from exc
+        conn = warehouse.prepare(opened)
     try:
         yield conn
     finally:
