@@ -54,7 +54,7 @@ def test_an_import_leaves_the_warehouse_its_wal_and_every_report_owner_only(data
     reports = data_dir / "reports"
     files = [p for p in reports.rglob("*") if p.is_file()]
     folders = [reports, *(p for p in reports.rglob("*") if p.is_dir())]
-    assert {p.name for p in files} == {"report.html", "rejects.csv", "modes.json"}
+    assert {p.name for p in files} == {"report.html", "rejects.csv", "rejects_summary.json", "modes.json"}
     assert {str(p.relative_to(data_dir)): oct(mode(p)) for p in files if mode(p) != 0o600} == {}
     assert {str(p.relative_to(data_dir)): oct(mode(p)) for p in folders if mode(p) != 0o700} == {}
 

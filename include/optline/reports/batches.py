@@ -9,6 +9,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import json
+import re
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -23,6 +24,13 @@ from optline.masking import neutralize_formula, safe_value
 # Where a batch can end: merged, held for a reviewer, refused or rejected by the gate.
 FINAL_STATUSES = ("merged", "already imported", "awaiting_review", "refused", "rejected")
 REJECTS_HEADER = ["row_number", "line_number", "column", "reason_code", "message", "all_reasons", "value"]
+REJECTS_MAX_ROWS = 100_000
+"""rejects.csv holds at most this many rows (the first rejected, by row number): a file people can
+open in a spreadsheet. `rejects_summary.json` and the summary count the rows left out and give the
+query that lists all of them from the warehouse."""
+REJECTS_NOTE = "rejects_summary.json"
+FETCH_ROWS = 10_000
+"""Rows brought from DuckDB to Python at a time while a report is written."""
 
 
 @dataclass
@@ -40,6 +48,8 @@ class FileSummary:
     rows_warned: int = 0
     rejected_by_reason: dict[str, int] = field(default_factory=dict)
     rejects_csv: str | None = None
+    rejects_in_csv: int | None = None  # rows rejects.csv holds (it stops at REJECTS_MAX_ROWS)
+    rejects_query: str | None = None  # when it left rows out: the command that lists them all
     error: str | None = None
     clock_override: str | None = None  # "clock overridden to ... (real time ...) by ...", when it was
 
@@ -57,21 +67,69 @@ def report_url(batch_id: int, base_url: str = "") -> str:
     return f"{base_url.rstrip('/')}/optline/batches/{int(batch_id)}/report"
 
 
-def write_rejects_csv(conn: duckdb.DuckDBPyConnection, batch_id: int, reports_dir: Path) -> Path:
-    """`reports/batches/<id>/rejects.csv`: every rejected row, its reason, a masked value."""
-    out = batch_dir(reports_dir, batch_id) / "rejects.csv"
-    out.parent.mkdir(parents=True, exist_ok=True)
-    rows = warehouse.run(conn, "reports/batch_rejects", batch_id=batch_id).fetchall()
+def write_rejects_csv(conn: duckdb.DuckDBPyConnection, batch_id: int, reports_dir: Path,
+                      max_rows: int | None = None) -> Path:
+    """`reports/batches/<id>/rejects.csv`: the first `max_rows` (default `REJECTS_MAX_ROWS`)
+    rejected rows, by row number, each with its reason and a masked value; and beside it
+    `rejects_summary.json` (`rejects_note`): how many rows the batch rejected, how many the CSV
+    holds, how many it left out, and the read-only query that lists them all from the warehouse.
+
+    Memory stays bounded whatever the batch's size: the cap is applied inside DuckDB before the
+    join (`sql/reports/batch_rejects.sql`), and the rows come to Python `FETCH_ROWS` at a time.
+    The masking stays in Python (`optline.masking`, the one definition reports share)."""
+    cap = REJECTS_MAX_ROWS if max_rows is None else max_rows
+    folder = batch_dir(reports_dir, batch_id)
+    folder.mkdir(parents=True, exist_ok=True)
+    out = folder / "rejects.csv"
+    (rejected,) = warehouse.run(conn, "reports/batch_rejects_count", batch_id=batch_id).fetchone()
+    cur = warehouse.run(conn, "reports/batch_rejects", batch_id=batch_id, max_rows=cap)
+    written = 0
     tmp = out.with_suffix(".csv.tmp")
     with tmp.open("w", newline="", encoding="utf-8-sig") as fh:
         writer = csv.writer(fh)
         writer.writerow(REJECTS_HEADER)
-        for row_number, line_number, column, code, message, reasons, raw_row in rows:
-            value = (raw_row or {}).get(FIELDS.get(column or "", ""), None) if column else None
-            writer.writerow([row_number, line_number, column or "", code, neutralize_formula(message),
-                             " ".join(reasons), safe_value(column, value)])
+        while chunk := cur.fetchmany(FETCH_ROWS):
+            for row_number, line_number, column, code, message, reasons, raw_row in chunk:
+                value = (raw_row or {}).get(FIELDS.get(column or "", ""), None) if column else None
+                writer.writerow([row_number, line_number, column or "", code, neutralize_formula(message),
+                                 " ".join(reasons), safe_value(column, value)])
+            written += len(chunk)
+    note = rejects_note(batch_id, rows_rejected=rejected, rows_in_csv=written)
+    note_tmp = folder / f"{REJECTS_NOTE}.tmp"
+    note_tmp.write_text(json.dumps(note, indent=2) + "\n", encoding="utf-8")
+    note_tmp.replace(folder / REJECTS_NOTE)  # the note first: it is read only beside a rejects.csv
     tmp.replace(out)
     return out
+
+
+def all_rejects_query(batch_id: int) -> str:
+    """`sql/reports/batch_rejects_all.sql` on one line with the batch id filled in: for people to
+    run with `optline query` (it shows no value, only row, line, column and reason)."""
+    text = "\n".join(line for line in warehouse.sql_text("reports/batch_rejects_all").splitlines()
+                     if not line.lstrip().startswith("--"))
+    return " ".join(re.sub(r"\$batch_id\b", str(int(batch_id)), text).split())
+
+
+def rejects_note(batch_id: int, *, rows_rejected: int, rows_in_csv: int) -> dict:
+    """What `rejects_summary.json` says: the counts, and where to get every rejected row."""
+    query = all_rejects_query(batch_id)
+    return {
+        "batch_id": int(batch_id),
+        "rows_rejected": int(rows_rejected),
+        "rows_in_csv": int(rows_in_csv),
+        "rows_left_out": int(rows_rejected) - int(rows_in_csv),
+        "csv": "rejects.csv",
+        "warehouse_query": query,
+        "command": f'optline query "{query}" --max-rows {int(rows_rejected)}',
+    }
+
+
+def read_rejects_note(folder: Path) -> dict | None:
+    """The batch folder's `rejects_summary.json`, or None (none written, or unreadable)."""
+    try:
+        return json.loads((folder / REJECTS_NOTE).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
 
 
 def _utc(value: dt.datetime) -> str:
@@ -104,6 +162,7 @@ def batch_summary(conn: duckdb.DuckDBPyConnection, batch_id: int, *, already_imp
     row = warehouse.fetch_dicts(conn, "reports/batch_summary", batch_id=batch_id)[0]
     by_reason = dict(warehouse.run(conn, "rules/batch_rejects_by_reason", batch_id=batch_id).fetchall())
     rejects = batch_dir(reports_dir, batch_id) / "rejects.csv" if reports_dir else None
+    note = read_rejects_note(rejects.parent) if rejects and rejects.exists() else None
     clock_override, _ = batch_overrides(conn, batch_id)
     return FileSummary(
         file_name=row["file_name"],
@@ -118,8 +177,20 @@ def batch_summary(conn: duckdb.DuckDBPyConnection, batch_id: int, *, already_imp
         rows_warned=row["rows_warned"] or 0,
         rejected_by_reason=by_reason,
         rejects_csv=str(rejects) if rejects and rejects.exists() else None,
+        rejects_in_csv=note["rows_in_csv"] if note else None,
+        rejects_query=note["command"] if note and note["rows_left_out"] > 0 else None,
         clock_override=clock_override,
     )
+
+
+def rejected_rows_line(s: FileSummary) -> str:
+    """"rejected rows: 7 in <path>", or, when rejects.csv stopped at its cap, "rejected rows:
+    280,000 (first 100,000 in <path>; all 280,000 in the warehouse: optline query "..." ...)"."""
+    in_csv = s.rows_rejected if s.rejects_in_csv is None else s.rejects_in_csv
+    if s.rejects_query and in_csv < s.rows_rejected:
+        return (f"rejected rows: {s.rows_rejected:,} (first {in_csv:,} in {s.rejects_csv}; "
+                f"all {s.rows_rejected:,} in the warehouse: {s.rejects_query})")
+    return f"rejected rows: {s.rows_rejected:,} in {s.rejects_csv}"
 
 
 def format_summary(summaries: list[FileSummary]) -> str:
@@ -138,5 +209,5 @@ def format_summary(summaries: list[FileSummary]) -> str:
             reasons = ", ".join(f"{code} {n}" for code, n in s.rejected_by_reason.items())
             lines.append(f"\n{s.file_name}: rejected by reason: {reasons}")
             if s.rejects_csv:
-                lines.append(f"  rejected rows: {s.rejects_csv}")
+                lines.append(f"  {rejected_rows_line(s)}")
     return "\n".join(lines)

@@ -249,7 +249,8 @@ def test_a_held_batch_approved_after_a_deletion_merges_none_of_the_deleted_peopl
     pipeline.merge(conn, decided, data_dir / "reports")
     names = sorted(n for (n,) in conn.execute("select first_name from core.contacts").fetchall())
     assert names == ([] if kind == "all" else ["Boris", "Eli"])
-    assert "Annabel" not in str(warehouse.run(conn, "reports/batch_rejects", batch_id=held.batch_id).fetchall())
+    rejects = warehouse.run(conn, "reports/batch_rejects", batch_id=held.batch_id, max_rows=1_000_000).fetchall()
+    assert "Annabel" not in str(rejects)
 
 
 def test_deleting_one_number_records_its_hmac_and_who_asked(conn, data_dir):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import json
 import re
 
 from optline import samples
@@ -66,3 +67,42 @@ def test_summary_table_has_a_line_per_file_and_the_reasons():
     assert lines[2].split()[:5] == ["a.csv", "merged", "1", "3", "2"]
     assert "a.csv: rejected by reason: invalid_number 1" in text
     assert "b.csv: FAILED: b.csv, line 2: not valid CSV" in text
+
+
+def _file_with_rejects(data_dir, accepted: int, rejected: int):
+    """A CSV whose first `accepted` rows are fine and whose next `rejected` rows each hold a
+    toll-free number (rejected as `not_mobile`)."""
+    rows = [["phone", "first_name", "dob", "opt_in"]]
+    rows += [[f"(415) 555-{101 + i:04d}", f"P{i}", "1990-01-01", "2026-10-01"] for i in range(accepted)]
+    rows += [[f"+1 800 555 {i:04d}", f"T{i}", "1990-01-01", "2026-10-01"] for i in range(rejected)]
+    return write_csv(data_dir / "inbox" / "many.csv", rows)
+
+
+def test_rejects_csv_stops_at_the_cap_and_its_note_counts_the_rows_left_out(conn, data_dir, monkeypatch):
+    monkeypatch.setattr(reports, "REJECTS_MAX_ROWS", 4, raising=False)
+    summary = pipeline.import_file(conn, _file_with_rejects(data_dir, 3, 7), RUN, data_dir / "reports")
+    folder = reports.batch_dir(data_dir / "reports", summary.batch_id)
+    rows = read_rejects(folder / "rejects.csv")
+    assert summary.rows_rejected == 7
+    assert [r["row_number"] for r in rows] == ["4", "5", "6", "7"]          # the first 4 rejected rows, in order
+    note = json.loads((folder / "rejects_summary.json").read_text(encoding="utf-8"))
+    assert (note["rows_rejected"], note["rows_in_csv"], note["rows_left_out"]) == (7, 4, 3)
+    # the query the note gives for all of them really returns every rejected row, without values
+    everything = conn.execute(note["warehouse_query"]).fetchall()
+    assert [r[0] for r in everything] == [4, 5, 6, 7, 8, 9, 10]
+    assert note["command"] == f'optline query "{note["warehouse_query"]}" --max-rows 7'
+    text = reports.format_summary([summary])
+    assert f"rejected rows: 7 (first 4 in {folder / 'rejects.csv'}; all 7 in the warehouse: " in text
+    assert note["command"] in text
+
+
+def test_rejects_csv_under_the_cap_holds_every_rejected_row_and_says_none_was_left_out(conn, data_dir, monkeypatch):
+    monkeypatch.setattr(reports, "REJECTS_MAX_ROWS", 4, raising=False)
+    summary = pipeline.import_file(conn, _file_with_rejects(data_dir, 3, 4), RUN, data_dir / "reports")
+    folder = reports.batch_dir(data_dir / "reports", summary.batch_id)
+    assert len(read_rejects(folder / "rejects.csv")) == 4
+    note = json.loads((folder / "rejects_summary.json").read_text(encoding="utf-8"))
+    assert (note["rows_rejected"], note["rows_in_csv"], note["rows_left_out"]) == (4, 4, 0)
+    text = reports.format_summary([summary])
+    assert f"rejected rows: 4 in {folder / 'rejects.csv'}" in text
+    assert "warehouse" not in text
