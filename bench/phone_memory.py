@@ -127,8 +127,7 @@ def _measure(workdir: Path, batch: int, chunk_size: int | None) -> dict:
         pass
     sampler.start()
     start = time.perf_counter()
-    with warehouse.transaction(conn):
-        parsed = phones.normalize_batch(conn, batch, "US", **kwargs)
+    parsed = phones.normalize_batch(conn, batch, "US", **kwargs)
     seconds = time.perf_counter() - start
     sampler.stop()
     conn.close()

@@ -23,9 +23,9 @@ from optline.config import ConfigError, crash_at
 POINTS: dict[str, str] = {
     "before_migrate": "`optline import`, before the warehouse is opened (a new warehouse: no file yet)",
     "after_migrate": "`optline import`, the warehouse opened and migrated, nothing staged",
-    "during_stage": "staging, after its first chunk of rows, before its commit",
+    "during_stage": "staging, its first chunk of rows committed (batch status staging), the rest not yet",
     "after_stage_commit": "staging committed (status staged), before the row rules",
-    "during_normalize": "the row rules' transaction, phones parsed, before the verdicts and the commit",
+    "during_normalize": "the row rules, phones parsed and committed, before the verdicts",
     "after_check_commit": "the row rules committed (status checked), before rejects.csv is written",
     "during_validate": "the gate's transaction, results stored, before its decision and commit",
     "after_validate_commit": "the gate's decision committed, before the review report is written",

@@ -3,7 +3,8 @@
 Parsing is the one step SQL cannot do, so it runs once per *distinct* raw value of a batch
 (`normalize_batch`), spread over the machine's cores when there are many, and the result
 is joined back to the rows in SQL. A batch's values are read, parsed and inserted
-NORMALIZE_CHUNK at a time, so a 14M-row file needs no more memory than a 100k-row one. The
+NORMALIZE_CHUNK at a time, each chunk committed, so a 14M-row file needs no more memory than
+a 100k-row one. The
 parsing workers end with the process that started them, however it ends (`_end_with_parent`).
 """
 
@@ -161,19 +162,25 @@ def normalize_batch(conn: duckdb.DuckDBPyConnection, batch_id: int, default_regi
     """Fill `staging.phone_parses` for the batch's distinct raw values. Returns how many.
 
     The values are read, parsed and inserted `chunk_size` (default NORMALIZE_CHUNK) at a time,
-    so memory stays bounded whatever the batch's size; the pool's workers serve every chunk.
+    each chunk in its own commit, so memory stays bounded whatever the batch's size (an open
+    DuckDB transaction holds what it inserted in memory); the pool's workers serve every chunk.
+    Call it outside a transaction.
     """
     key = hmac_key()
     size = chunk_size or NORMALIZE_CHUNK
     done = 0
-    # On an error the caller's transaction rolls the scratch table back (or the next run replaces it).
+    # The values not parsed yet (a re-run after an interruption takes up where it stopped).
     warehouse.run(conn, "staging/phone_raws_to_parse_create", batch_id=batch_id)
-    with _Parser() as parse:
-        while raws := [r[0] for r in warehouse.run(conn, "staging/phone_raws_to_parse_page",
-                                                   after=done, size=size).fetchall()]:
-            _insert_parses(conn, batch_id, raws, parse(raws, default_region), key)
-            done += len(raws)
-    warehouse.run(conn, "staging/phone_raws_to_parse_drop")
+    try:
+        with _Parser() as parse:
+            while raws := [r[0] for r in warehouse.run(conn, "staging/phone_raws_to_parse_page",
+                                                       after=done, size=size).fetchall()]:
+                parsed = parse(raws, default_region)
+                with warehouse.transaction(conn):
+                    _insert_parses(conn, batch_id, raws, parsed, key)
+                done += len(raws)
+    finally:
+        warehouse.run(conn, "staging/phone_raws_to_parse_drop")
     log.info("batch %d: parsed %d distinct phone values", batch_id, done)
     return done
 

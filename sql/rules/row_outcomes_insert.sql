@@ -1,5 +1,7 @@
--- The verdict on every staged row of a batch: which row rules it fails, in order of
--- importance, and whether it is accepted. One row out for every row in: nothing vanishes.
+-- The verdict on the staged rows $first_row..$last_row of a batch: which row rules each fails,
+-- in order of importance, and whether it is accepted. One row out for every row in: nothing
+-- vanishes. The check runs the ranges in order, each its own commit: a duplicate of a row of
+-- an earlier range is found through that row's verdict (accepted: the first of its copies).
 insert into staging.row_outcomes (
     batch_id, row_number, accepted, reason_code, reason_column, reason_detail, reasons, warnings,
     e164, first_name, last_name, email, dob, opted_in_at, last_contact_at
@@ -9,7 +11,20 @@ with
 rows as (
     select *
     from staging.contact_rows
-    where batch_id = $batch_id
+    where batch_id = $batch_id and row_number between $first_row and $last_row
+),
+
+-- the first copy of each number and name among the rows of the earlier ranges
+earlier_copies as (
+    select
+        outcomes.e164,
+        lower(trim(coalesce(outcomes.first_name, '')))
+        || chr(31)
+        || lower(trim(coalesce(outcomes.last_name, ''))) as name_key,
+        min(outcomes.row_number) as first_copy_row
+    from staging.row_outcomes as outcomes
+    where outcomes.batch_id = $batch_id and outcomes.row_number < $first_row and outcomes.accepted
+    group by all
 ),
 
 parsed as (
@@ -206,25 +221,40 @@ checked as (
     from measured
 ),
 
-deduplicated as (
+with_earlier as (
     select
         checked.*,
+        earlier_copies.first_copy_row as earlier_copy_row
+    from checked
+    left join earlier_copies
+        on checked.e164 is not distinct from earlier_copies.e164 and checked.name_key = earlier_copies.name_key
+),
+
+deduplicated as (
+    select
+        with_earlier.*,
         case
-            when len(checked.failures) = 0
+            when len(with_earlier.failures) = 0
                 then
                     row_number()
                         over (
-                            partition by len(checked.failures) = 0, checked.e164, checked.name_key
-                            order by checked.row_number
+                            partition by len(with_earlier.failures) = 0, with_earlier.e164, with_earlier.name_key
+                            order by with_earlier.row_number
                         )
+                    + case when with_earlier.earlier_copy_row is null then 0 else 1 end
         end as copy_number,
         case
-            when len(checked.failures) = 0
+            when len(with_earlier.failures) = 0
                 then
-                    min(checked.row_number)
-                        over (partition by len(checked.failures) = 0, checked.e164, checked.name_key)
+                    coalesce(
+                        with_earlier.earlier_copy_row,
+                        min(with_earlier.row_number)
+                            over (
+                                partition by len(with_earlier.failures) = 0, with_earlier.e164, with_earlier.name_key
+                            )
+                    )
         end as first_copy_row
-    from checked
+    from with_earlier
 ),
 
 final as (

@@ -1,7 +1,8 @@
 """Row rules: give every staged row of a batch a verdict, and check nothing went missing.
 
 The rules themselves are SQL (`sql/rules/row_outcomes_insert.sql`); this module feeds them
-the batch's policy and reconciles the counts: lines read = rows loaded + rows rejected.
+the batch's policy, a range of row numbers at a time, and reconciles the counts: lines read =
+rows loaded + rows rejected.
 """
 
 from __future__ import annotations
@@ -18,6 +19,8 @@ from optline.intake.errors import ReconciliationError
 from optline.intake.manifest import effective_date_order
 
 log = logging.getLogger(__name__)
+
+CHECK_RANGE_ROWS = 1_000_000  # rows given their verdicts (and committed) at a time
 
 # Stable reason codes, in the order the rules rank them, with what each means.
 REASONS: dict[str, str] = {
@@ -76,27 +79,53 @@ def rule_parameters(batch: Batch) -> dict:
 
 
 def check_batch(conn: duckdb.DuckDBPyConnection, batch: Batch) -> CheckResult:
-    """Normalize phones and apply the row rules to a staged batch (all-or-nothing)."""
+    """Normalize phones and apply the row rules to a staged batch.
+
+    The phone parses are committed a page at a time (a re-run parses only what is left), then
+    the verdicts CHECK_RANGE_ROWS rows at a time, in row order, each range its own commit (an
+    open DuckDB transaction holds its inserted rows in memory beyond the memory limit). The last
+    range's commit reconciles the counts and moves the batch to `checked`; a check stopped
+    part-way leaves the batch `staged` with a prefix of its rows checked, and the next check
+    goes on from the first row without a verdict."""
     batch_id = batch.batch_id
     if batch.status != "staged":
         log.info("batch %d is %s: rules already applied", batch_id, batch.status)
         return summarize_check(conn, batch)
     parameters = rule_parameters(batch)
-    with warehouse.transaction(conn):
-        phones.normalize_batch(conn, batch_id, batch.default_country)
-        failpoints.reached("during_normalize")
-        warehouse.run(conn, "rules/row_outcomes_insert", batch_id=batch_id, as_of=batch.as_of, **parameters)
-        result = summarize_check(conn, batch.moved_to("checked"))
-        if result.rows_loaded + result.rows_rejected != result.lines_read:
-            raise ReconciliationError(
-                f"batch {batch_id}: lines read {result.lines_read} != loaded {result.rows_loaded} "
-                f"+ rejected {result.rows_rejected}; the batch is not merged")
-        warehouse.run(conn, "rules/batch_mark_checked", batch_id=batch_id, rows_loaded=result.rows_loaded,
-                      rows_rejected=result.rows_rejected, rows_warned=result.rows_warned,
-                      duplicates_removed=result.rejected_by_reason.get("duplicate_in_file", 0),
-                      rule_parameters=json.dumps(parameters))
+    phones.normalize_batch(conn, batch_id, batch.default_country)
+    failpoints.reached("during_normalize")
+    last_row, checked_through = warehouse.run(conn, "rules/batch_check_progress", batch_id=batch_id).fetchone()
+    first = (checked_through or 0) + 1
+    if checked_through:
+        log.info("batch %d: rows up to %d already checked; going on from row %d", batch_id, checked_through, first)
+    while True:
+        through = first + CHECK_RANGE_ROWS - 1
+        final = last_row is None or through >= last_row
+        with warehouse.transaction(conn):
+            warehouse.run(conn, "rules/row_outcomes_insert", batch_id=batch_id, as_of=batch.as_of,
+                          first_row=first, last_row=through, **parameters)
+            if final:
+                result = _mark_checked(conn, batch, parameters)
+        if final:
+            break
+        log.info("batch %d: rows up to %d checked", batch_id, through)
+        first = through + 1
     log.info("batch %d: %d loaded, %d rejected %s", batch_id, result.rows_loaded, result.rows_rejected,
              result.rejected_by_reason)
+    return result
+
+
+def _mark_checked(conn: duckdb.DuckDBPyConnection, batch: Batch, parameters: dict) -> CheckResult:
+    """Reconcile the batch's counts and move it to `checked` (inside the last range's transaction)."""
+    result = summarize_check(conn, batch.moved_to("checked"))
+    if result.rows_loaded + result.rows_rejected != result.lines_read:
+        raise ReconciliationError(
+            f"batch {batch.batch_id}: lines read {result.lines_read} != loaded {result.rows_loaded} "
+            f"+ rejected {result.rows_rejected}; the batch is not merged")
+    warehouse.run(conn, "rules/batch_mark_checked", batch_id=batch.batch_id, rows_loaded=result.rows_loaded,
+                  rows_rejected=result.rows_rejected, rows_warned=result.rows_warned,
+                  duplicates_removed=result.rejected_by_reason.get("duplicate_in_file", 0),
+                  rule_parameters=json.dumps(parameters))
     return result
 
 

@@ -1,6 +1,9 @@
 """Stage one inbox file into `staging.contact_rows`: every record as text, with lineage.
 
-Staging is one transaction: a file that fails to read leaves no trace in the warehouse.
+Staging commits CHUNK_ROWS rows at a time (a status `staging` batch until the last commit moves
+it to `staged`), yet is all-or-nothing: a file that fails to read has what was committed of it
+deleted, leaving no trace in the warehouse; a run killed part-way leaves a `staging` batch that
+the next run of the file stages again from scratch.
 A file already imported with the same settings (same import key) is not read again.
 """
 
@@ -24,7 +27,10 @@ from optline.runs import RunContext
 
 log = logging.getLogger(__name__)
 
-CHUNK_ROWS = 100_000
+CHUNK_ROWS = 100_000  # rows inserted (and committed) at a time
+# A batch whose staging has not finished (its rows are committed chunk by chunk): a run that
+# finds one for its file deletes its partial rows and stages the file again.
+STAGING = "staging"
 # A batch in one of these states needs nothing more from an import run (a held batch
 # waits for its reviewer, in the batch_review DAG).
 DONE_STATUSES = ("merged", "rejected", "refused", "awaiting_review")
@@ -78,6 +84,44 @@ def map_columns(header: list[str | None] | None, manifest: Manifest, first_row: 
                      len(header) if header else None)
 
 
+def _stage_chunks(conn: duckdb.DuckDBPyConnection, data, batch_id: int, cmap: ColumnMap, file_name: str) -> int:
+    """Insert the records CHUNK_ROWS at a time, each chunk in its own transaction (DuckDB holds
+    an open transaction's inserted rows in memory beyond its memory limit); the last commit
+    records the count and moves the batch to `staged`. Returns the rows read."""
+    read = 0
+    for chunk in staged_chunks(data, batch_id=batch_id, data_columns=list(FIELDS.values()),
+                               by_column=cmap.by_column, width=cmap.width, names=cmap.names,
+                               chunk_rows=CHUNK_ROWS):
+        with warehouse.transaction(conn):
+            conn.register("staging_chunk", chunk)
+            try:
+                warehouse.run(conn, "staging/contact_rows_insert_chunk")
+            finally:
+                conn.unregister("staging_chunk")
+        read += chunk.num_rows
+        failpoints.reached("during_stage")
+        log.info("%s: staged %d rows so far", file_name, read)
+    with warehouse.transaction(conn):
+        stored = warehouse.run(conn, "staging/batch_staged_row_count", batch_id=batch_id).fetchone()[0]
+        if stored != read:
+            raise RuntimeError(f"{file_name}: read {read} rows but staged {stored}; batch abandoned")
+        warehouse.run(conn, "staging/batch_mark_staged", batch_id=batch_id, lines_read=read)
+    return read
+
+
+def _abandon(conn: duckdb.DuckDBPyConnection, batch_id: int, file_name: str) -> None:
+    """Staging failed part-way: delete what it committed (its rows, then its batch row) so the
+    warehouse is as before. If even that fails, the batch stays `staging` and the next run of
+    the file stages it again from scratch."""
+    try:
+        with warehouse.transaction(conn):
+            warehouse.run(conn, "staging/contact_rows_delete_batch", batch_id=batch_id)
+            warehouse.run(conn, "staging/batch_delete_staging", batch_id=batch_id)
+    except Exception:  # noqa: BLE001 - the original error is the one to report
+        log.exception("%s: could not remove the part-staged batch %d; the next run stages it again",
+                      file_name, batch_id)
+
+
 def stage_file(conn: duckdb.DuckDBPyConnection, path: Path, manifest: Manifest, run: RunContext,
                loosened: list[dict] | None = None, file_limits: dict[str, int] | None = None) -> StageResult:
     """Stage `path` (all-or-nothing). Returns the batch; an already imported file is not read again.
@@ -88,7 +132,12 @@ def stage_file(conn: duckdb.DuckDBPyConnection, path: Path, manifest: Manifest, 
     file_sha = sha256_of(path)
     key = import_key(file_sha, manifest)
     existing = warehouse.fetch_dicts(conn, "batches/batch_by_import_key", import_key=key)
-    if existing:
+    restage = None
+    if existing and existing[0]["status"] == STAGING:
+        restage = existing[0]["batch_id"]
+        log.warning("%s: batch %s was left part-staged by an interrupted run; staging it again from scratch",
+                    path.name, restage)
+    elif existing:
         batch_id, status, lines = existing[0]["batch_id"], existing[0]["status"], existing[0]["lines_read"]
         log.info("%s: already imported as batch %s (status %s); not read again", path.name, batch_id, status)
         return StageResult(batch_id, path.name, status, status in DONE_STATUSES, lines)
@@ -109,32 +158,29 @@ def stage_file(conn: duckdb.DuckDBPyConnection, path: Path, manifest: Manifest, 
     # Blank lines above a header are not rows; above data they are (rejected as blank_row).
     data = records if has_header else prepend([*leading_blank, first], records)
 
+    batch_fields = dict(
+        file_name=path.name, file_path=str(path),
+        file_bytes=path.stat().st_size, file_format=fmt, encoding=how["encoding"],
+        delimiter=how["delimiter"], has_header=has_header, manifest_path=manifest.path,
+        manifest=json.dumps(manifest.settings()), policy_name=manifest.policy,
+        list_names=list(manifest.lists), channel=manifest.channel,
+        default_country=manifest.default_country, dag_id=run.dag_id, run_id=run.run_id,
+        as_of=run.as_of,
+        clock_override_by=run.clock_override_by, clock_real_time=run.real_time,
+        policy_loosened=json.dumps(loosened or []), imported_by=access.importer(run),
+    )
     with warehouse.transaction(conn):
-        batch_id = warehouse.run(
-            conn, "staging/batch_insert",
-            import_key=key, file_name=path.name, file_path=str(path), file_sha256=file_sha,
-            file_bytes=path.stat().st_size, file_format=fmt, encoding=how["encoding"],
-            delimiter=how["delimiter"], has_header=has_header, manifest_path=manifest.path,
-            manifest=json.dumps(manifest.settings()), policy_name=manifest.policy,
-            list_names=list(manifest.lists), channel=manifest.channel,
-            default_country=manifest.default_country, dag_id=run.dag_id, run_id=run.run_id,
-            as_of=run.as_of,
-            clock_override_by=run.clock_override_by, clock_real_time=run.real_time,
-            policy_loosened=json.dumps(loosened or []), imported_by=access.importer(run),
-        ).fetchone()[0]
-        read = 0
-        for chunk in staged_chunks(data, batch_id=batch_id, data_columns=list(FIELDS.values()),
-                                   by_column=cmap.by_column, width=cmap.width, names=cmap.names,
-                                   chunk_rows=CHUNK_ROWS):
-            conn.register("staging_chunk", chunk)
-            warehouse.run(conn, "staging/contact_rows_insert_chunk")
-            conn.unregister("staging_chunk")
-            read += chunk.num_rows
-            failpoints.reached("during_stage")
-            log.info("%s: staged %d rows so far", path.name, read)
-        warehouse.run(conn, "staging/batch_set_lines_read", batch_id=batch_id, lines_read=read)
-        stored = warehouse.run(conn, "staging/batch_staged_row_count", batch_id=batch_id).fetchone()[0]
-        if stored != read:
-            raise RuntimeError(f"{path.name}: read {read} rows but staged {stored}; batch abandoned")
+        if restage is not None:
+            batch_id = restage
+            warehouse.run(conn, "staging/contact_rows_delete_batch", batch_id=batch_id)
+            warehouse.run(conn, "staging/batch_restage", batch_id=batch_id, **batch_fields)
+        else:
+            batch_id = warehouse.run(conn, "staging/batch_insert", import_key=key, file_sha256=file_sha,
+                                     **batch_fields).fetchone()[0]
+    try:
+        read = _stage_chunks(conn, data, batch_id, cmap, path.name)
+    except BaseException:
+        _abandon(conn, batch_id, path.name)
+        raise
     log.info("%s: staged as batch %d: %d rows (%s, header=%s)", path.name, batch_id, read, fmt, has_header)
     return StageResult(batch_id, path.name, "staged", False, read)
