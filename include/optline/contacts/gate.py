@@ -38,6 +38,10 @@ class Verdict:
         return "failed: " + "; ".join(failed) if failed else None
 
 
+class ExpectationsNotEvaluated(warehouse.WarehouseError):
+    """Some expectations raised instead of answering: the gate cannot decide on the batch."""
+
+
 def suite_parameters(policy: Policy) -> dict[str, float]:
     """The values of every `$PARAMETER` the contact-list suite uses, from the policy."""
     limits = {f"limit_{k}": v for k, v in policy.field_limits.items()}
@@ -68,6 +72,15 @@ def validate_batch(conn: duckdb.DuckDBPyConnection, batch: Batch, *, suite_name:
         log.info("batch %d is %s: already validated", batch.batch_id, batch.status)
         return Verdict(batch.batch_id, batch.status, (), (), 0)
     results = run_suite(conn, batch.batch_id, load_suite(suite_name), suite_parameters(batch.policy))
+    not_evaluated = [r for r in results if r.get("error")]
+    if not_evaluated:
+        # An expectation that could not run (out of memory, a broken view) is no verdict on the
+        # data: fail the step (retried; the batch stays checked), never reject the batch for it.
+        raise ExpectationsNotEvaluated(
+            f"batch {batch.batch_id}: {len(not_evaluated)} expectation(s) could not be evaluated, so the gate "
+            "decides nothing and the batch stays checked: "
+            + "; ".join(f"{r['expectation_type']} on {r['column_name']}: {r['error']}" for r in not_evaluated[:3])
+            + ". Fix the cause, then run the import again")
     decision, critical, review = decide(results)
     verdict = Verdict(batch.batch_id, decision, critical, review, len(results))
     with warehouse.transaction(conn):

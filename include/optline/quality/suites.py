@@ -102,6 +102,7 @@ def run_suite(conn: duckdb.DuckDBPyConnection, batch_id: int, suite: dict[str, A
                 "unexpected_count": outcome.unexpected_count,
                 "unexpected_percent": outcome.unexpected_percent,
                 "kwargs": outcome.kwargs,
+                "error": outcome.error,  # not stored: the gate refuses to decide on it
             })
     return results
 

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import datetime as dt
 
+import pytest
+
+from optline import warehouse
 from optline.contacts import gate, pipeline
 from optline.contacts.batch import load_batch
 from optline.contacts.policy import load_policy
@@ -53,3 +56,25 @@ def test_recording_a_decision_moves_the_batch_and_returns_it_moved(conn, data_di
     last = conn.execute("select decision, decided_by, reason from ops.batch_decisions where batch_id = ? "
                         "order by decided_at desc limit 1", [summary.batch_id]).fetchone()
     assert last == ("refused", "Dana", "not our list")
+
+
+def test_expectations_that_cannot_run_fail_the_step_and_leave_the_batch_checked_never_rejected(conn, data_dir):
+    """At 14M rows the row-level expectations ran out of DuckDB's memory, and the gate rejected
+    the batch for it (an error counted as a failed critical expectation). A view that raises
+    when read stands in for any such error here."""
+    path = write_csv(data_dir / "inbox" / "a.csv", [["phone", "dob", "opt_in"], ["(415) 555-0101", "1990-01-01",
+                                                                                 "2026-10-01"]])
+    staged = pipeline.stage(conn, path, RUN)
+    pipeline.check(conn, load_batch(conn, staged.batch_id), data_dir / "reports")
+    conn.execute("create table accepted_copy as select * from quality.accepted_rows")
+    conn.execute("create or replace view quality.accepted_rows as "
+                 "select * replace (error('the view is broken')::varchar as e164) from accepted_copy")
+
+    with pytest.raises(gate.ExpectationsNotEvaluated, match="could not be evaluated.*stays checked"):
+        gate.validate_batch(conn, load_batch(conn, staged.batch_id))
+
+    assert load_batch(conn, staged.batch_id).status == "checked"
+    decisions = conn.execute("select count(*) from ops.batch_decisions where batch_id = ?", [staged.batch_id])
+    assert decisions.fetchone() == (0,)
+    warehouse.migrate(conn)  # views are re-created on every migrate: the retry finds the real one
+    assert gate.validate_batch(conn, load_batch(conn, staged.batch_id)).decision == "validated"
