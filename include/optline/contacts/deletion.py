@@ -131,7 +131,7 @@ def _rewrite_reports(conn: duckdb.DuckDBPyConnection, touched: dict[str, list[in
 
     written = 0
     for batch_id in touched["batches"]:
-        if (batches.batch_dir(reports_dir, batch_id) / "rejects.csv").exists():
+        if batches.rejects_csv_path(reports_dir, batch_id).exists():
             batches.write_rejects_csv(conn, batch_id, reports_dir)
             written += 1
     for batch_id in touched["optouts"]:

@@ -93,8 +93,8 @@ def check(conn: duckdb.DuckDBPyConnection, batch: Batch, reports_dir: Path) -> r
     interrupted before writing it)."""
     result = rules.check_batch(conn, batch)
     failpoints.reached("after_check_commit")
-    written = reports.batch_dir(reports_dir, batch.batch_id) / "rejects.csv"
-    if result.rows_rejected and (batch.status == "staged" or not written.exists()):
+    if result.rows_rejected and (batch.status == "staged"
+                                 or not reports.rejects_csv_path(reports_dir, batch.batch_id).exists()):
         reports.write_rejects_csv(conn, batch.batch_id, reports_dir)
     return result
 

@@ -29,6 +29,7 @@ REJECTS_MAX_ROWS = 100_000
 open in a spreadsheet. `rejects_summary.json` and the summary count the rows left out and give the
 query that lists all of them from the warehouse."""
 REJECTS_NOTE = "rejects_summary.json"
+REJECTS_CSV = "rejects.csv"
 FETCH_ROWS = 10_000
 """Rows brought from DuckDB to Python at a time while a report is written."""
 
@@ -67,6 +68,11 @@ def report_url(batch_id: int, base_url: str = "") -> str:
     return f"{base_url.rstrip('/')}/optline/batches/{int(batch_id)}/report"
 
 
+def rejects_csv_path(reports_dir: Path, batch_id: int) -> Path:
+    """Where a batch's rejects.csv is (or would be) written."""
+    return batch_dir(reports_dir, batch_id) / REJECTS_CSV
+
+
 def write_rejects_csv(conn: duckdb.DuckDBPyConnection, batch_id: int, reports_dir: Path,
                       max_rows: int | None = None) -> Path:
     """`reports/batches/<id>/rejects.csv`: the first `max_rows` (default `REJECTS_MAX_ROWS`)
@@ -80,7 +86,7 @@ def write_rejects_csv(conn: duckdb.DuckDBPyConnection, batch_id: int, reports_di
     cap = REJECTS_MAX_ROWS if max_rows is None else max_rows
     folder = batch_dir(reports_dir, batch_id)
     folder.mkdir(parents=True, exist_ok=True)
-    out = folder / "rejects.csv"
+    out = rejects_csv_path(reports_dir, batch_id)
     (rejected,) = warehouse.run(conn, "reports/batch_rejects_count", batch_id=batch_id).fetchone()
     cur = warehouse.run(conn, "reports/batch_rejects", batch_id=batch_id, max_rows=cap)
     written = 0
@@ -118,7 +124,7 @@ def rejects_note(batch_id: int, *, rows_rejected: int, rows_in_csv: int) -> dict
         "rows_rejected": int(rows_rejected),
         "rows_in_csv": int(rows_in_csv),
         "rows_left_out": int(rows_rejected) - int(rows_in_csv),
-        "csv": "rejects.csv",
+        "csv": REJECTS_CSV,
         "warehouse_query": query,
         "command": f'optline query "{query}" --max-rows {int(rows_rejected)}',
     }
@@ -161,7 +167,7 @@ def batch_summary(conn: duckdb.DuckDBPyConnection, batch_id: int, *, already_imp
                   reports_dir: Path | None = None) -> FileSummary:
     row = warehouse.fetch_dicts(conn, "reports/batch_summary", batch_id=batch_id)[0]
     by_reason = dict(warehouse.run(conn, "rules/batch_rejects_by_reason", batch_id=batch_id).fetchall())
-    rejects = batch_dir(reports_dir, batch_id) / "rejects.csv" if reports_dir else None
+    rejects = rejects_csv_path(reports_dir, batch_id) if reports_dir else None
     note = read_rejects_note(rejects.parent) if rejects and rejects.exists() else None
     clock_override, _ = batch_overrides(conn, batch_id)
     return FileSummary(
