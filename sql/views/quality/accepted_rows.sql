@@ -20,6 +20,19 @@ accepted as (
     where outcomes.accepted
 ),
 
+-- the batch's numbers the ledger suppresses on its channel: driven from the (small) ledger, so
+-- the plan stays hash joins that spill (a correlated exists here ran out of memory at 14M rows)
+suppressed_numbers as (
+    select distinct
+        parses.batch_id,
+        parses.e164
+    from staging.phone_parses as parses
+    inner join ops.batches as batches on parses.batch_id = batches.batch_id
+    inner join core.consent_state as consent
+        on parses.number_hmac = consent.number_hmac and batches.channel = consent.channel
+    where consent.suppressed and parses.e164 is not null
+),
+
 parses as (
     select
         batch_id,
@@ -42,6 +55,15 @@ with_batch as (
     from accepted
     inner join ops.batches as batches on accepted.batch_id = batches.batch_id
     left join parses on accepted.batch_id = parses.batch_id and accepted.e164 = parses.e164
+),
+
+flagged as (
+    select
+        with_batch.*,
+        suppressed_numbers.e164 is not null as previously_opted_out
+    from with_batch
+    left join suppressed_numbers
+        on with_batch.batch_id = suppressed_numbers.batch_id and with_batch.e164 = suppressed_numbers.e164
 )
 
 select
@@ -57,10 +79,5 @@ select
     last_name,
     email,
     lower(trim(coalesce(first_name, ''))) || chr(31) || lower(trim(coalesce(last_name, ''))) as name_key,
-    exists(
-        select 1 from core.consent_state as consent
-        where
-            consent.number_hmac = with_batch.number_hmac and consent.channel = with_batch.channel
-            and consent.suppressed
-    ) as previously_opted_out
-from with_batch
+    previously_opted_out
+from flagged

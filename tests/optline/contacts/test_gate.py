@@ -7,6 +7,7 @@ import datetime as dt
 import pytest
 
 from optline import warehouse
+from optline.consent import ledger as consent
 from optline.contacts import gate, pipeline
 from optline.contacts.batch import load_batch
 from optline.contacts.policy import load_policy
@@ -78,3 +79,19 @@ def test_expectations_that_cannot_run_fail_the_step_and_leave_the_batch_checked_
     assert decisions.fetchone() == (0,)
     warehouse.migrate(conn)  # views are re-created on every migrate: the retry finds the real one
     assert gate.validate_batch(conn, load_batch(conn, staged.batch_id)).decision == "validated"
+
+
+def test_a_number_opted_out_between_check_and_validate_fails_the_ledger_expectation(conn, data_dir):
+    """The rules refuse numbers the ledger suppresses at check time; the expectation reads the
+    ledger again at validate time, so an opt-out that lands in between still stops the batch."""
+    rows = [["phone", "dob", "opt_in"], ["(415) 555-0101", "1990-01-01", "2026-10-01"],
+            ["(415) 555-0102", "1990-01-01", "2026-10-01"]]
+    staged = pipeline.stage(conn, write_csv(data_dir / "inbox" / "a.csv", rows), RUN)
+    pipeline.check(conn, load_batch(conn, staged.batch_id), data_dir / "reports")
+    flagged = "select count(*) filter (where previously_opted_out) from quality.accepted_rows where batch_id = ?"
+    assert conn.execute(flagged, [staged.batch_id]).fetchone() == (0,)
+
+    consent.append(conn, [consent.Event("+14155550102", "all", "opt_out", RUN.as_of, "inbound", "STOP")])
+    assert conn.execute(flagged, [staged.batch_id]).fetchone() == (1,)
+    verdict = gate.validate_batch(conn, load_batch(conn, staged.batch_id))
+    assert verdict.decision == "rejected" and "opted out before" in (verdict.reason or "")
