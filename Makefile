@@ -6,7 +6,9 @@ BIN := $(VENV)/bin
 ROWS ?= 1000000
 MESSAGES ?= 20000
 
-# The embedded default: DuckDB file + Airflow on SQLite, all inside the project.
+# The embedded default: a DuckLake (SQLite catalog data/warehouse.sqlite, Parquet files in
+# data/warehouse.files/) + Airflow on SQLite, all inside the project. The tasks and the CLI open
+# the same warehouse (OPTLINE_WAREHOUSE, else the default; no `optline_warehouse` connection).
 export AIRFLOW_HOME := $(CURDIR)/.airflow
 export AIRFLOW__CORE__DAGS_FOLDER := $(CURDIR)/dags
 export AIRFLOW__CORE__PLUGINS_FOLDER := $(CURDIR)/plugins
@@ -14,7 +16,6 @@ export AIRFLOW__CORE__LOAD_EXAMPLES := False
 export AIRFLOW__CORE__DAGS_ARE_PAUSED_AT_CREATION := False
 export AIRFLOW__LOGGING__LOGGING_LEVEL ?= INFO
 export OPTLINE_DATA_DIR ?= $(CURDIR)/data
-export AIRFLOW_CONN_OPTLINE_WAREHOUSE = {"conn_type": "duckdb", "host": "$(OPTLINE_DATA_DIR)/warehouse.duckdb"}
 # Keep compiled bytecode (in .venv/pycache, out of the tree) even where the shell says not to:
 # without it every process recompiles Airflow and phonenumbers' 19 MB geocoder (~4 s each).
 unexport PYTHONDONTWRITEBYTECODE
@@ -27,11 +28,14 @@ help: ## List the targets
 
 venv: $(VENV)/.installed ## Create .venv with the pinned dependencies (requirements.lock)
 
-$(VENV)/.installed: pyproject.toml requirements.lock
+$(VENV)/.installed: pyproject.toml requirements.lock docker/requirements.lock
 	@command -v $(PYTHON) >/dev/null || { echo "need $(PYTHON) (3.11)"; exit 1; }
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check uv==0.13.9
 	$(BIN)/uv pip install --python $(BIN)/python --quiet -r requirements.lock
+	# the Celery stack's providers, pinned as in the image (the scale-out test runs them)
+	$(BIN)/uv pip install --python $(BIN)/python --quiet -c docker/requirements.lock \
+	  apache-airflow-providers-celery apache-airflow-providers-postgres apache-airflow-providers-redis celery
 	$(BIN)/uv pip install --python $(BIN)/python --quiet --no-deps -e .
 	@touch $@
 
@@ -56,7 +60,8 @@ lint: venv ## ruff (with Airflow's AIR rules) over the Python, sqlfluff (DuckDB 
 	$(BIN)/ruff check --quiet .
 	PYTHONWARNINGS="ignore::UserWarning:multiprocessing.resource_tracker" $(BIN)/sqlfluff lint --disable-progress-bar --nocolor --processes 2 sql
 
-test-deps: ## Install what the tests need outside Python: Chromium (Debian package) for the report test
+test-deps: ## Install what the tests need outside Python: Chromium for the report test, PostgreSQL and Redis (Debian packages)
+	@scripts/servers.sh install || echo "postgresql/redis-server cannot be installed here: the PostgreSQL-backend and scale-out tests will be skipped"
 	@command -v chromium >/dev/null || { \
 	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
 	    echo "installing chromium (Debian package) for the report test"; \

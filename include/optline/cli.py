@@ -16,6 +16,7 @@
     optline revocations          list undecided possible revocations, or --decide BATCH:ROW one
     optline init-key             write the number HMAC key file (if none is configured)
     optline migrate              bring the warehouse schema up to date
+    optline analyst-sql          what to type in any DuckDB client to read the warehouse (a lake)
 """
 
 from __future__ import annotations
@@ -29,7 +30,7 @@ from pathlib import Path
 
 import duckdb
 
-from optline import access, demo, failpoints, warehouse
+from optline import access, demo, failpoints, lake, warehouse
 from optline.config import ConfigError, paths
 from optline.contacts import gate, pipeline
 from optline.contacts.batch import BatchNotFoundError, load_batch
@@ -224,6 +225,23 @@ def cmd_migrate(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_analyst_sql(args: argparse.Namespace) -> int:
+    where = lake.location()
+    if where is None:
+        print("optline: the warehouse is one DuckDB file (OPTLINE_WAREHOUSE_FORMAT=duckdb): while a run writes it "
+              "no other process can open it; read it with `optline query` between runs, or set "
+              "OPTLINE_WAREHOUSE_FORMAT=ducklake (README, \"Querying the warehouse\")", file=sys.stderr)
+        return 2
+    text = lake.analyst_sql(where, alias=args.alias)
+    if args.init_file:
+        Path(args.init_file).write_text(text, encoding="utf-8")
+        print(f"wrote {args.init_file}: run `duckdb -init {args.init_file}` (DuckDB {duckdb.__version__}), or run "
+              "its lines in a notebook's DuckDB connection")
+    else:
+        print(text, end="")
+    return 0
+
+
 def cmd_demo(args: argparse.Namespace) -> int:
     return demo.run()
 
@@ -395,6 +413,12 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("migrate", help="bring the warehouse schema up to date (imports do this too)")
     p.set_defaults(func=cmd_migrate)
 
+    p = sub.add_parser("analyst-sql", help="print what to type in any DuckDB 1.5.5 client (shell, notebook, BI "
+                       "tool) to read the warehouse while runs write it (read-only, committed batches only)")
+    p.add_argument("--alias", default="optline", help="the catalog name to attach it as (default optline)")
+    p.add_argument("--init-file", metavar="PATH", help="write it to PATH, for `duckdb -init PATH`")
+    p.set_defaults(func=cmd_analyst_sql)
+
     p = sub.add_parser("query", help="run one read-only SQL query against the warehouse")
     p.add_argument("sql", help='e.g. "select * from ops.batches"')
     p.add_argument("--max-rows", type=int, default=40)
@@ -408,7 +432,7 @@ def main(argv: list[str] | None = None) -> int:
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     try:
         return args.func(args)
-    except (warehouse.WarehouseError, FileNotFoundError, ConfigError, ProviderAuthError,
+    except (warehouse.WarehouseError, lake.LakeError, FileNotFoundError, ConfigError, ProviderAuthError,
             *INPUT_ERRORS) as exc:
         print(f"optline: {exc}", file=sys.stderr)
         return 2

@@ -11,7 +11,9 @@ Every `OPTLINE_*` variable is read here and only here, at call time (never at im
 | OPTLINE_CONFIRMATIONS_INBOX | $OPTLINE_DATA_DIR/confirmations           | `consent.confirmations.inbox()`  |
 | OPTLINE_DELIVERY_INBOX      | $OPTLINE_DATA_DIR/delivery                | `messaging.delivery.inbox()`     |
 | OPTLINE_TOUCHUP_INBOX       | $OPTLINE_DATA_DIR/touchups                | `contacts.listops.inbox()`       |
-| OPTLINE_WAREHOUSE           | $OPTLINE_DATA_DIR/warehouse.duckdb        | `warehouse.connect()`            |
+| OPTLINE_WAREHOUSE           | $OPTLINE_DATA_DIR/warehouse.sqlite (.duckdb: one file) | `warehouse.connect()`  |
+| OPTLINE_WAREHOUSE_FORMAT    | ducklake (a lake); duckdb: one file       | `lake.location()`, new warehouses |
+| OPTLINE_LAKE_CATALOG        | sqlite (at $OPTLINE_WAREHOUSE); postgres:<libpq DSN> | `lake.location()`     |
 | OPTLINE_REPORTS             | $OPTLINE_DATA_DIR/reports                 | every report (tasks, CLI)        |
 | OPTLINE_POLICY_DIR          | <project>/expectations/policies           | import policies, quiet hours     |
 | OPTLINE_SQL_DIR             | <project>/sql                             | `warehouse.run()`, migrations    |
@@ -70,11 +72,23 @@ def paths() -> Paths:
         confirmations_inbox=_path("OPTLINE_CONFIRMATIONS_INBOX", data_dir / "confirmations"),
         delivery_inbox=_path("OPTLINE_DELIVERY_INBOX", data_dir / "delivery"),
         touchup_inbox=_path("OPTLINE_TOUCHUP_INBOX", data_dir / "touchups"),
-        warehouse=_path("OPTLINE_WAREHOUSE", data_dir / "warehouse.duckdb"),
+        warehouse=_path("OPTLINE_WAREHOUSE", _default_warehouse(data_dir)),
         reports=_path("OPTLINE_REPORTS", data_dir / "reports"),
         policy_dir=_path("OPTLINE_POLICY_DIR", PROJECT_DIR / "expectations" / "policies"),
         sql_dir=sql_dir(),
     )
+
+
+def _default_warehouse(data_dir: Path) -> Path:
+    """`warehouse.sqlite` (a lake) or `warehouse.duckdb` (one file), by OPTLINE_WAREHOUSE_FORMAT;
+    unless that is set, a data folder holding only the other kind keeps using it."""
+    chosen = warehouse_format()
+    preferred = data_dir / WAREHOUSE_FILES[chosen]
+    if not os.environ.get("OPTLINE_WAREHOUSE_FORMAT"):
+        (other,) = (data_dir / name for kind, name in WAREHOUSE_FILES.items() if kind != chosen)
+        if other.exists() and not preferred.exists():
+            return other
+    return preferred
 
 
 def sql_dir() -> Path:
@@ -106,6 +120,32 @@ def notifications_config_file() -> Path | None:
     config/notifications.yaml, if any (see `optline.reports.notices.settings_path`)."""
     value = os.environ.get("OPTLINE_NOTIFICATIONS_CONFIG")
     return Path(value).expanduser().resolve() if value else None
+
+
+WAREHOUSE_FORMATS = ("duckdb", "ducklake")
+DEFAULT_FORMAT = "ducklake"
+WAREHOUSE_FILES = {"duckdb": "warehouse.duckdb", "ducklake": "warehouse.sqlite"}
+"""The default OPTLINE_WAREHOUSE in the data folder, by format (a lake: its SQLite catalog)."""
+
+
+def warehouse_format() -> str:
+    """OPTLINE_WAREHOUSE_FORMAT, for a new warehouse: `ducklake` (the default: a DuckLake, its
+    catalog in SQLite at OPTLINE_WAREHOUSE or in PostgreSQL, its data as Parquet) or `duckdb` (one
+    DuckDB file, one process at a time). An existing warehouse file is what it is."""
+    value = (os.environ.get("OPTLINE_WAREHOUSE_FORMAT") or DEFAULT_FORMAT).strip().lower()
+    if value not in WAREHOUSE_FORMATS:
+        raise ConfigError(f"OPTLINE_WAREHOUSE_FORMAT must be one of {', '.join(WAREHOUSE_FORMATS)}, not {value!r}")
+    return value
+
+
+def lake_catalog() -> str:
+    """OPTLINE_LAKE_CATALOG: `sqlite` (the catalog is the SQLite file OPTLINE_WAREHOUSE names: one
+    machine) or `postgres:<libpq connection string>` (workers on several hosts)."""
+    value = (os.environ.get("OPTLINE_LAKE_CATALOG") or "sqlite").strip()
+    if value != "sqlite" and not value.startswith("postgres:"):
+        raise ConfigError("OPTLINE_LAKE_CATALOG must be `sqlite` or `postgres:<libpq connection string>` "
+                          "(e.g. postgres:host=db dbname=optline user=optline)")
+    return value
 
 
 def crash_at() -> str | None:

@@ -15,7 +15,7 @@ import sys
 import time
 from pathlib import Path
 
-from optline import samples, warehouse
+from optline import lake, samples, warehouse
 from optline.config import PROJECT_DIR, Paths, paths
 from optline.contacts import pipeline
 from optline.intake.discovery import discover
@@ -164,9 +164,12 @@ def print_inbound_summaries(p: Paths) -> None:
 
 
 def print_where_to_look(p: Paths) -> None:
+    where = lake.location()
+    kind = f"DuckLake, data in {where.data_path}" if where else "one DuckDB file"
     print(f"""
 Where to look
-  warehouse (DuckDB):  {p.warehouse}
+  warehouse:           {p.warehouse}  ({kind})
+  query it yourself:   .venv/bin/optline analyst-sql   (any DuckDB client, even while runs write)
   review reports:      {p.reports / 'batches'}/<batch>/report.html
   rejected rows (CSV): {p.reports / 'batches'}/<batch>/rejects.csv
   opt-out reports:     {p.reports / 'optouts'}/<batch>/

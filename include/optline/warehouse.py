@@ -1,20 +1,22 @@
-"""The DuckDB warehouse: open it, bring its schema up to date, run named SQL files.
+"""The warehouse: open it (a DuckLake, `optline.lake`, or one DuckDB file), bring its schema up
+to date, run named SQL files.
 
 Every SQL statement lives in `sql/<stage>/<name>.sql`, one statement per file, and is
 run by name: `run(conn, "merge/lists_insert_new", batch_id=3)`. Parameters are
 DuckDB named parameters (`$batch_id`); only the ones a file uses are passed to it.
 
-The schema (see `migrate` and sql/README.md): tables, sequences and schemas come from the numbered
+The schema (see `migrate` and sql/README.md): tables and schemas come from the numbered
 migrations in `sql/schema/` (`000_baseline/` first), each applied once; macros (`sql/macros/`) and
 views (`sql/views/`) hold today's definitions and are re-created by every migrate.
 """
 
 from __future__ import annotations
 
+import hashlib
 import os
 import re
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass
 from functools import cache
 from graphlib import CycleError, TopologicalSorter
@@ -23,7 +25,7 @@ from typing import Any
 
 import duckdb
 
-from optline import config
+from optline import config, lake
 from optline.config import paths
 
 _PARAM = re.compile(r"\$([a-z_][a-z0-9_]*)")
@@ -46,15 +48,19 @@ def sql_text(name: str) -> str:
     return _sql_text(config.sql_dir(), name)
 
 
-def run(conn: duckdb.DuckDBPyConnection, name: str, **params: Any) -> duckdb.DuckDBPyConnection:
+def run(conn: duckdb.DuckDBPyConnection, name: str, /, **params: Any) -> duckdb.DuckDBPyConnection:
     """Execute `sql/<name>.sql` with the named parameters it refers to."""
     text = sql_text(name)
     wanted = set(_PARAM.findall(text))
     missing = wanted - params.keys()
     if missing:
         raise WarehouseError(f"sql/{name}.sql needs parameters {sorted(missing)}")
+    where = lake.of(conn)
     try:
-        return conn.execute(text, {k: v for k, v in params.items() if k in wanted} or None)
+        if where is None or in_transaction(conn):
+            return conn.execute(text, {k: v for k, v in params.items() if k in wanted} or None)
+        with lake.writer_turn(where):  # an autocommit statement on a writing lake connection
+            return conn.execute(text, {k: v for k, v in params.items() if k in wanted} or None)
     except duckdb.OutOfMemoryException as exc:
         raise WarehouseError(
             f"sql/{name}.sql ran out of the warehouse's memory ({exc}); its transaction was rolled back "
@@ -69,6 +75,16 @@ def connect(database: str | Path | None = None, *, read_only: bool = False,
     Extensions are never downloaded: `autoinstall_known_extensions` is off. The ones Optline
     uses (icu for time zones, json) are linked into the duckdb wheel.
     """
+    where = lake.location(database)
+    if where is not None:
+        if not read_only:
+            owner_only(where.path)
+            lake.create_from_template(where, schema_digest())
+        conn = lake.connect(where, read_only=read_only, settings=connection_settings(where.path))
+        session_settings(conn)
+        if migrate_schema and not read_only and migrate(conn, definitions_always=False):
+            lake.keep_template(where, schema_digest())
+        return conn
     target = Path(database) if database else paths().warehouse
     if not read_only:
         target.parent.mkdir(parents=True, exist_ok=True)
@@ -85,7 +101,7 @@ def connect(database: str | Path | None = None, *, read_only: bool = False,
         raise cannot_open(target, exc, then="Run the command again once it has finished.") from exc
     session_settings(conn)
     if migrate_schema and not read_only:
-        migrate(conn)
+        migrate(conn, definitions_always=False)
     return conn
 
 
@@ -152,7 +168,7 @@ def prepare(conn: duckdb.DuckDBPyConnection) -> duckdb.DuckDBPyConnection:
         owner_only(Path(path))
         apply_settings(conn, Path(path))
     session_settings(conn)
-    migrate(conn)
+    migrate(conn, definitions_always=False)
     return conn
 
 
@@ -174,7 +190,7 @@ def owner_only(database: Path) -> None:
 SCHEMA_DIR = "schema"
 """`sql/schema/`: the numbered migrations. `NNN_name.sql` is one statement; a folder `NNN_name/`
 holds several (`NNN_step.sql`), applied in order in one transaction. Each is recorded once, by
-name, in `ops.schema_migrations`. `000_baseline/` creates today's schemas, sequences and tables."""
+name, in `ops.schema_migrations`. `000_baseline/` creates today's schemas and tables."""
 
 DEFINITION_DIRS = ("macros", "views")
 """`sql/macros/<schema>/<name>.sql`, `sql/views/<schema>/<name>.sql`: one `create or replace` each,
@@ -251,20 +267,41 @@ def definitions(sql_dir: Path | None = None) -> list[str]:
     return order
 
 
-def migrate(conn: duckdb.DuckDBPyConnection) -> list[str]:
+def migrate(conn: duckdb.DuckDBPyConnection, *, definitions_always: bool = True) -> list[str]:
     """Bring the schema up to date; returns the names of the migrations recorded.
 
     1. Each migration not yet in `ops.schema_migrations` is applied, in order, in its own
        transaction, and recorded. A squashing migration (`000_baseline`) is not applied to a
        warehouse that has the migrations it replaces: they made the same tables, so it is only
-       recorded (in their place) — all of them must be there.
-    2. Every macro and view is re-created from its file (one transaction).
+       recorded (in their place) — all of them must be there. A new warehouse gets all of them
+       in one transaction (one commit: a DuckLake commit costs 20-90 ms).
+    2. Every macro and view is re-created from its file (one transaction), and the files' digest
+       recorded in `ops.schema_definitions`. With `definitions_always=False` (what `connect`
+       does) only when a migration ran or the files changed since the last time.
     3. If anything was recorded, a checkpoint writes it to the database file, so no schema change
        lives only in the WAL (DuckDB 1.5.5 cannot replay some `alter table` from the WAL).
     """
     sql_dir = config.sql_dir()
     bookkeeping(conn)
     done = {name for (name,) in run(conn, "migrate/schema_migrations_names").fetchall()}
+    order = definitions(sql_dir)
+    digest = definitions_digest(sql_dir, order)
+    if not done:
+        with transaction(conn):
+            recorded = _apply_migrations(conn, sql_dir, done)
+            _apply_definitions(conn, order, digest)
+    else:
+        recorded = _apply_migrations(conn, sql_dir, done)
+        last = run(conn, "migrate/schema_definitions_digest").fetchone()
+        if definitions_always or recorded or last is None or last[0] != digest:
+            with transaction(conn):
+                _apply_definitions(conn, order, digest)
+    if recorded and lake.of(conn) is None:
+        conn.execute("checkpoint")
+    return recorded
+
+
+def _apply_migrations(conn: duckdb.DuckDBPyConnection, sql_dir: Path, done: set[str]) -> list[str]:
     recorded = []
     for migration in _migrations(sql_dir):
         if migration.name in done:
@@ -272,18 +309,38 @@ def migrate(conn: duckdb.DuckDBPyConnection) -> list[str]:
         if migration.replaces & done:
             _adopt(conn, migration, done)
         else:
-            with transaction(conn):
+            with atomic(conn):
                 for statement in migration.statements:
                     _apply(conn, statement)
                 run(conn, "migrate/schema_migrations_insert", migration=migration.name)
         done = (done - migration.replaces) | {migration.name}
         recorded.append(migration.name)
-    with transaction(conn):
-        for name in definitions(sql_dir):
-            _apply(conn, name)
-    if recorded:
-        conn.execute("checkpoint")
     return recorded
+
+
+def _apply_definitions(conn: duckdb.DuckDBPyConnection, order: list[str], digest: str) -> None:
+    for name in order:
+        _apply(conn, name)
+    run(conn, "migrate/schema_definitions_insert", digest=digest)
+
+
+def schema_digest(sql_dir: Path | None = None) -> str:
+    """A digest of everything a fresh migrate applies (sql/schema, sql/migrate, macros, views)."""
+    root = sql_dir or config.sql_dir()
+    h = hashlib.sha256()
+    for folder in (SCHEMA_DIR, "migrate", *DEFINITION_DIRS):
+        for path in sorted((root / folder).rglob("*")):
+            if path.is_file():
+                h.update(str(path.relative_to(root)).encode() + b"\0" + path.read_bytes() + b"\0")
+    return h.hexdigest()
+
+
+def definitions_digest(sql_dir: Path, order: list[str]) -> str:
+    """A digest of the macro and view files (names and text), in the order they apply."""
+    h = hashlib.sha256()
+    for name in order:
+        h.update(name.encode() + b"\0" + (sql_dir / f"{name}.sql").read_bytes() + b"\0")
+    return h.hexdigest()
 
 
 def _adopt(conn: duckdb.DuckDBPyConnection, migration: Migration, done: set[str]) -> None:
@@ -296,7 +353,7 @@ def _adopt(conn: duckdb.DuckDBPyConnection, migration: Migration, done: set[str]
             "migrate it with a checkout from before the squash first, or start a new warehouse"
         )
     replaced = sorted(migration.replaces)
-    with transaction(conn):
+    with atomic(conn):
         run(conn, "migrate/schema_migrations_adopt", migration=migration.name, replaced=replaced)
         run(conn, "migrate/schema_migrations_forget", replaced=replaced)
 
@@ -313,21 +370,76 @@ def bookkeeping(conn: duckdb.DuckDBPyConnection) -> None:
     """The `ops` schema and `ops.schema_migrations`, which exist before any migration."""
     run(conn, "migrate/ops_schema_create")
     run(conn, "migrate/schema_migrations_create")
+    run(conn, "migrate/schema_definitions_create")
+
+
+_IN_TRANSACTION: set[int] = set()
+"""`id()` of the connections inside a `transaction` block (DuckDB's Python client cannot say,
+and a `begin` inside a transaction aborts it)."""
 
 
 @contextmanager
 def transaction(conn: duckdb.DuckDBPyConnection) -> Iterator[duckdb.DuckDBPyConnection]:
-    """All-or-nothing: commit when the block ends, roll back if it raises."""
-    conn.execute("begin transaction")
+    """All-or-nothing: commit when the block ends, roll back if it raises. On a lake the
+    writer holds its turn (`lake.writer_turn`) from begin to commit."""
+    where = lake.of(conn)
+    with lake.writer_turn(where) if where is not None else nullcontext():
+        conn.execute("begin transaction")
+        _IN_TRANSACTION.add(id(conn))
+        try:
+            if where is not None and where.postgres_dsn and _has_write_guard(conn):
+                run(conn, "lake/write_guard_take")
+            yield conn
+        except BaseException:
+            _IN_TRANSACTION.discard(id(conn))
+            conn.execute("rollback")
+            raise
+        _IN_TRANSACTION.discard(id(conn))
+        try:
+            conn.execute("commit")
+        except duckdb.Error:
+            _rollback_quietly(conn)
+            raise
+
+
+def _has_write_guard(conn: duckdb.DuckDBPyConnection) -> bool:
+    """Whether the schema has `ops.write_guard` yet (not while the first migrations run)."""
+    return bool(run(conn, "lake/write_guard_exists").fetchone()[0])
+
+
+def forget_history(conn: duckdb.DuckDBPyConnection) -> None:
+    """After a deletion of people: on a lake, expire the history that still holds them
+    (`lake.forget_history`); a DuckDB file keeps no readable history."""
+    where = lake.of(conn)
+    if where is not None:
+        lake.forget_history(conn, where)
+
+
+def _rollback_quietly(conn: duckdb.DuckDBPyConnection) -> None:
+    """After a failed commit (a DuckLake conflict), leave the connection usable."""
     try:
-        yield conn
-    except BaseException:
         conn.execute("rollback")
-        raise
-    conn.execute("commit")
+    except duckdb.Error:
+        pass
 
 
-def fetch_dicts(conn: duckdb.DuckDBPyConnection, name: str, **params: Any) -> list[dict[str, Any]]:
+def in_transaction(conn: duckdb.DuckDBPyConnection) -> bool:
+    """Whether `conn` is inside a `transaction` block."""
+    return id(conn) in _IN_TRANSACTION
+
+
+@contextmanager
+def atomic(conn: duckdb.DuckDBPyConnection) -> Iterator[duckdb.DuckDBPyConnection]:
+    """A block that must commit as one: part of the caller's `transaction` if there is one,
+    else its own."""
+    if in_transaction(conn):
+        yield conn
+        return
+    with transaction(conn):
+        yield conn
+
+
+def fetch_dicts(conn: duckdb.DuckDBPyConnection, name: str, /, **params: Any) -> list[dict[str, Any]]:
     """Run a named query and return its rows as dicts."""
     cur = run(conn, name, **params)
     cols = [d[0] for d in cur.description]

@@ -18,6 +18,20 @@ winning as (
     inner join staging.web_confirmations as web_rows
         on matches.batch_id = web_rows.batch_id and matches.row_number = web_rows.row_number
     where matches.batch_id = $batch_id and matches.nth = 1 and web_rows.outcome = 'confirmed'
+),
+
+-- a membership confirms once: one confirmed before keeps its first confirmation
+unconfirmed as (
+    select winning.*
+    from winning
+    where not exists (
+        select 1
+        from core.confirmations as earlier
+        where
+            earlier.list_id = winning.list_id
+            and earlier.contact_id = winning.contact_id
+            and earlier.channel = winning.channel
+    )
 )
 
 select
@@ -31,5 +45,5 @@ select
     batch_id,
     row_number,
     $as_of
-from winning
+from unconfirmed
 order by list_id, contact_id, channel

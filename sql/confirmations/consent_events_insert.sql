@@ -1,8 +1,9 @@
 -- Each confirmed row is the number's own opt-in: an `opt_in` event on the batch's channel at
 -- the confirmation time, keyed by the number's HMAC, with the contact it confirmed (the
--- lowest id when several share the number). An opt_in never lifts an opt-out.
+-- lowest id when several share the number). An opt_in never lifts an opt-out. Numbered from
+-- $first_id by row (optline.ids, `consent_event_id`).
 insert into core.consent_events (
-    number_hmac, scope, kind, effective_at, source, method, contact_id, batch_id, row_number, dag_id, run_id
+    event_id, number_hmac, scope, kind, effective_at, source, method, contact_id, batch_id, row_number, dag_id, run_id
 )
 with
 
@@ -16,6 +17,7 @@ confirmed_contacts as (
 )
 
 select
+    $first_id + row_number() over (order by web_rows.row_number) - 1,
     web_rows.number_hmac,
     batches.channel,
     'opt_in',

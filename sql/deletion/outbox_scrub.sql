@@ -1,6 +1,7 @@
 -- The outbox keeps what it did for a deleted number or contact (key, status, provider id,
 -- times) but not the number or the text. A claim whose outcome is still unknown keeps both
--- until the dispatcher has reconciled it with the provider. Returns the scrubbed messages.
+-- until the dispatcher has reconciled it with the provider. How many it scrubs is counted
+-- first (deletion/outbox_scrub_count).
 update msg.outbox
 set
     e164 = '',
@@ -14,4 +15,3 @@ where
         e164 in (select doomed_numbers.e164 from doomed_numbers)
         or contact_id in (select doomed_contacts.contact_id from doomed_contacts)
     )
-returning outbox_id

@@ -77,6 +77,13 @@ select
     row_number,
     applied_at
 from matched
-where nth = 1
+where
+    nth = 1
+    and not exists (
+        select 1 from core.confirmations as confirmed
+        where
+            confirmed.list_id = matched.list_id
+            and confirmed.contact_id = matched.contact_id
+            and confirmed.channel = matched.channel
+    )
 order by list_id, contact_id, channel
-on conflict do nothing

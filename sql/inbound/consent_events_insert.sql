@@ -1,7 +1,8 @@
 -- The ledger gets the batch's opt-outs and resubscribes (START on a suppressed or pending
--- number, and every keyword join), each at the time the message was received.
+-- number, and every keyword join), each at the time the message was received, numbered from
+-- $first_id in the order they apply (optline.ids, `consent_event_id`).
 insert into core.consent_events (
-    number_hmac, scope, kind, effective_at, source, method, contact_id, batch_id, row_number, dag_id, run_id
+    event_id, number_hmac, scope, kind, effective_at, source, method, contact_id, batch_id, row_number, dag_id, run_id
 )
 with
 
@@ -14,6 +15,7 @@ earliest_contacts as (
 )
 
 select
+    $first_id + row_number() over (order by outcomes.apply_order, outcomes.row_number) - 1,
     messages.number_hmac,
     outcomes.scope,
     case when outcomes.action = 'opt_out' then 'opt_out' else 'resubscribe' end,
@@ -31,4 +33,4 @@ inner join staging.inbound_messages as messages
 inner join ops.inbound_batches as batches on outcomes.batch_id = batches.batch_id
 left join earliest_contacts on messages.e164 = earliest_contacts.e164
 where outcomes.batch_id = $batch_id and outcomes.action in ('opt_out', 'resubscribe', 'join')
-order by outcomes.apply_order
+order by outcomes.apply_order, outcomes.row_number

@@ -1,4 +1,5 @@
--- The joining number's contact (the earliest at the number) is reachable on the batch's channel.
+-- The joining number's contact (the earliest at the number) is reachable on the batch's channel
+-- (once: a channel it already has is left as it is).
 insert into core.contact_channels (contact_id, channel, first_batch_id)
 with
 
@@ -31,5 +32,9 @@ select
 from joined_numbers
 inner join earliest_contacts on joined_numbers.e164 = earliest_contacts.e164
 cross join batch
+where
+    not exists (
+        select 1 from core.contact_channels as existing
+        where existing.contact_id = earliest_contacts.contact_id and existing.channel = batch.channel
+    )
 order by earliest_contacts.contact_id
-on conflict do nothing

@@ -1,5 +1,6 @@
--- A number that joined by keyword and has no contact yet becomes a contact without names.
-insert into core.contacts (e164, first_name, last_name, name_key, first_batch_id, last_batch_id)
+-- A number that joined by keyword and has no contact yet becomes a contact without names,
+-- numbered from $first_id by number (optline.ids, `contact_id`).
+insert into core.contacts (contact_id, e164, first_name, last_name, name_key, first_batch_id, last_batch_id)
 with
 
 joined_numbers as (
@@ -11,6 +12,7 @@ joined_numbers as (
 )
 
 select
+    $first_id + row_number() over (order by e164) - 1,
     e164,
     null,
     null,

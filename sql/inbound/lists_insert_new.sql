@@ -1,5 +1,6 @@
--- Lists named by the keywords joined in this batch that do not exist yet (unique, case-insensitive).
-insert into core.lists (name, name_key, first_batch_id)
+-- Lists named by the keywords joined in this batch that do not exist yet (unique, case-insensitive),
+-- numbered from $first_id by name (optline.ids, `list_id`).
+insert into core.lists (list_id, name, name_key, first_batch_id)
 with
 
 wanted as (
@@ -20,6 +21,7 @@ new_lists as (
 )
 
 select
+    $first_id + row_number() over (order by name_key) - 1,
     name,
     name_key,
     $batch_id

@@ -1,7 +1,9 @@
 -- Queue the batch's replies: one help reply per HELP message, one welcome per first-ever
--- keyword join. A key already in the outbox is skipped, so each reply is queued once.
+-- keyword join. A key already in the outbox (or twice in the batch: the first in apply order
+-- goes) is skipped, so each reply is queued once. Numbered from $first_id in apply order
+-- (optline.ids, `outbox_id`).
 insert into msg.outbox (
-    idempotency_key, kind, e164, number_hmac, channel, list_id, template, body, status, not_before, batch_id,
+    outbox_id, idempotency_key, kind, e164, number_hmac, channel, list_id, template, body, status, not_before, batch_id,
     row_number
 )
 with
@@ -30,9 +32,21 @@ replies as (
     inner join ops.inbound_batches as batches on outcomes.batch_id = batches.batch_id
     left join core.lists as lists on lists.name_key = lower(trim(messages.list_name))
     where outcomes.batch_id = $batch_id and (outcomes.action = 'help_reply' or outcomes.welcome)
+),
+
+new_replies as (
+    select *
+    from replies
+    where
+        not exists (
+            select 1 from msg.outbox as queued
+            where queued.idempotency_key = replies.idempotency_key
+        )
+    qualify row_number() over (partition by idempotency_key order by apply_order, row_number) = 1
 )
 
 select
+    $first_id + row_number() over (order by apply_order, row_number) - 1,
     idempotency_key,
     kind,
     e164,
@@ -45,6 +59,5 @@ select
     $applied_at,
     batch_id,
     row_number
-from replies
-order by apply_order
-on conflict do nothing
+from new_replies
+order by apply_order, row_number

@@ -1,9 +1,10 @@
 -- Each applied add_member row with opt-in evidence is an `opt_in` event in the ledger, per
 -- channel it joined (not suppressed), at the evidence's time, with its source, keyed by the
 -- number's HMAC, with the lowest contact id at the number on that channel. An opt_in never
--- lifts an opt-out (core.consent_state).
+-- lifts an opt-out (core.consent_state). Numbered from $first_id by row and channel
+-- (optline.ids, `consent_event_id`).
 insert into core.consent_events (
-    number_hmac, scope, kind, effective_at, source, method, contact_id, batch_id, row_number, dag_id, run_id
+    event_id, number_hmac, scope, kind, effective_at, source, method, contact_id, batch_id, row_number, dag_id, run_id
 )
 with
 
@@ -42,6 +43,7 @@ evidence as (
 )
 
 select
+    $first_id + row_number() over (order by evidence.row_number, evidence.channel) - 1,
     evidence.number_hmac,
     evidence.channel,
     'opt_in',

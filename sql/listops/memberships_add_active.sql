@@ -1,10 +1,8 @@
 -- An applied add_member row with opt-in evidence (a time and a source): every contact at the
 -- number is an active member of the list on each of its channels the ledger does not
 -- suppress; a pending membership becomes active. Its opt_in events: listops/consent_events_insert.
-insert into core.memberships (list_id, contact_id, channel, status, first_batch_id)
-with
-
-joining as (
+merge into core.memberships as memberships
+using (
     select distinct
         lists.list_id,
         contacts.contact_id,
@@ -22,14 +20,12 @@ joining as (
         and touchup_rows.action = 'add_member'
         and touchup_rows.opted_in_at is not null
         and not coalesce(consent.suppressed, false)
-)
-
-select
-    list_id,
-    contact_id,
-    channel,
-    'active',
-    $batch_id
-from joining
-order by list_id, contact_id, channel
-on conflict (list_id, contact_id, channel) do update set status = 'active'
+) as joining
+    on
+        memberships.list_id = joining.list_id
+        and memberships.contact_id = joining.contact_id
+        and memberships.channel = joining.channel
+when matched then update set status = 'active'
+when not matched then
+    insert (list_id, contact_id, channel, status, first_batch_id)
+    values (joining.list_id, joining.contact_id, joining.channel, 'active', $batch_id)

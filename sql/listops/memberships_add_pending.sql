@@ -31,5 +31,12 @@ select
     'pending',
     $batch_id
 from joining
+where
+    not exists (
+        select 1 from core.memberships as existing
+        where
+            existing.list_id = joining.list_id
+            and existing.contact_id = joining.contact_id
+            and existing.channel = joining.channel
+    )
 order by list_id, contact_id, channel
-on conflict do nothing

@@ -1,3 +1,4 @@
+-- The batch is merged, with what it brought (read back by merge/batch_merged_counts).
 update ops.batches
 set
     status = 'merged',
@@ -13,4 +14,3 @@ set
         where contacts.first_batch_id <> $batch_id
     )
 where batch_id = $batch_id
-returning new_contacts, merged_contacts

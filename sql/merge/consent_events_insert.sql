@@ -1,6 +1,7 @@
--- The consent ledger gets one opt-in event per accepted row, with its evidence.
+-- The consent ledger gets one opt-in event per accepted row, with its evidence, numbered from
+-- $first_id by row (optline.ids, `consent_event_id`).
 insert into core.consent_events (
-    number_hmac, scope, kind, effective_at, source, method, contact_id, batch_id, row_number, dag_id, run_id
+    event_id, number_hmac, scope, kind, effective_at, source, method, contact_id, batch_id, row_number, dag_id, run_id
 )
 with
 
@@ -13,6 +14,7 @@ numbers as (
 )
 
 select
+    $first_id + row_number() over (order by outcomes.row_number) - 1,
     numbers.number_hmac,
     batches.channel,
     'opt_in',

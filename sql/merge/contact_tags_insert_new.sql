@@ -1,3 +1,4 @@
+-- The batch's contacts get the manifest's tags and their rows' tags (a tag a contact has is kept).
 insert into core.contact_tags (contact_id, tag_id, first_batch_id)
 with
 
@@ -23,5 +24,9 @@ select distinct
     $batch_id
 from row_tags
 inner join core.tags as tags on row_tags.name_key = tags.name_key
+where
+    not exists (
+        select 1 from core.contact_tags as existing
+        where existing.contact_id = row_tags.contact_id and existing.tag_id = tags.tag_id
+    )
 order by 1, 2
-on conflict do nothing

@@ -1,9 +1,11 @@
--- Contacts with a name that no existing contact at the same number has.
+-- Contacts with a name that no existing contact at the same number has, numbered from $first_id
+-- by number and names (optline.ids, `contact_id`).
 insert into core.contacts (
-    e164, first_name, last_name, name_key, email, dob, title, address_line1, address_line2,
+    contact_id, e164, first_name, last_name, name_key, email, dob, title, address_line1, address_line2,
     city, state, postcode, company, alternate_phone, first_batch_id, last_batch_id
 )
 select
+    $first_id + row_number() over (order by incoming.e164, incoming.name_key) - 1,
     incoming.e164,
     incoming.first_name,
     incoming.last_name,

@@ -1,10 +1,12 @@
 -- A number without names becomes a contact only when no contact has that number yet
--- (otherwise it merges into the earliest contact at the number).
+-- (otherwise it merges into the earliest contact at the number), numbered from $first_id by
+-- number (optline.ids, `contact_id`).
 insert into core.contacts (
-    e164, first_name, last_name, name_key, email, dob, title, address_line1, address_line2,
+    contact_id, e164, first_name, last_name, name_key, email, dob, title, address_line1, address_line2,
     city, state, postcode, company, alternate_phone, first_batch_id, last_batch_id
 )
 select
+    $first_id + row_number() over (order by incoming.e164) - 1,
     incoming.e164,
     null,
     null,

@@ -1,5 +1,6 @@
--- Named lists the batch targets that do not exist yet (names are unique, case-insensitive).
-insert into core.lists (name, name_key, first_batch_id)
+-- Named lists the batch targets that do not exist yet (names are unique, case-insensitive),
+-- numbered from $first_id by name (optline.ids, `list_id`).
+insert into core.lists (list_id, name, name_key, first_batch_id)
 with
 
 wanted as (
@@ -18,6 +19,7 @@ new_lists as (
 )
 
 select
+    $first_id + row_number() over (order by name_key) - 1,
     name,
     name_key,
     $batch_id

@@ -1,4 +1,5 @@
--- Every contact of the batch joins every list the batch targets, pending confirmation.
+-- Every contact of the batch joins every list the batch targets, pending confirmation (a
+-- membership it has is kept as it is).
 insert into core.memberships (list_id, contact_id, channel, first_batch_id)
 with
 
@@ -19,5 +20,12 @@ select distinct
     $batch_id
 from contact_matches as matches
 cross join batch_lists
+where
+    not exists (
+        select 1 from core.memberships as existing
+        where
+            existing.list_id = batch_lists.list_id
+            and existing.contact_id = matches.contact_id
+            and existing.channel = batch_lists.channel
+    )
 order by 1, 2
-on conflict do nothing

@@ -1,5 +1,6 @@
--- Tags named by the manifest or by a row's tags cell (split on , ; |) that are new.
-insert into core.tags (name, name_key)
+-- Tags named by the manifest or by a row's tags cell (split on , ; |) that are new,
+-- numbered from $first_id by name (optline.ids, `tag_id`).
+insert into core.tags (tag_id, name, name_key)
 with
 
 named as (
@@ -22,6 +23,7 @@ new_tags as (
 )
 
 select
+    $first_id + row_number() over (order by name_key) - 1,
     name,
     name_key
 from new_tags

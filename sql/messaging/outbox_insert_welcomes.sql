@@ -1,10 +1,26 @@
 -- Queue the rendered welcomes (registered by optline.outbox as `welcomes_rendered`). A key
--- already in the outbox is skipped: each welcome is queued once.
+-- already in the outbox (or twice in the registered rows: the first in order goes) is skipped:
+-- each welcome is queued once. Numbered from $first_id by batch, list and contact (optline.ids,
+-- `outbox_id`).
 insert into msg.outbox (
-    idempotency_key, kind, e164, number_hmac, channel, list_id, contact_id, template, body, status,
+    outbox_id, idempotency_key, kind, e164, number_hmac, channel, list_id, contact_id, template, body, status,
     not_before, created_at, updated_at, batch_id
 )
+with
+
+new_welcomes as (
+    select *
+    from welcomes_rendered as rendered
+    where
+        not exists (
+            select 1 from msg.outbox as queued
+            where queued.idempotency_key = rendered.idempotency_key
+        )
+    qualify row_number() over (partition by idempotency_key order by batch_id, list_id, contact_id) = 1
+)
+
 select
+    $first_id + row_number() over (order by batch_id, list_id, contact_id, idempotency_key) - 1,
     idempotency_key,
     'welcome',
     e164,
@@ -19,6 +35,5 @@ select
     $now,
     $now,
     batch_id
-from welcomes_rendered
-order by batch_id, list_id, contact_id
-on conflict do nothing
+from new_welcomes
+order by batch_id, list_id, contact_id, idempotency_key

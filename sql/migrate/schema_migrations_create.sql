@@ -1,5 +1,5 @@
 -- Each migration applied (sql/schema/NNN_name[.sql]), by name, once.
 create table if not exists ops.schema_migrations (
-    name       varchar primary key,
+    name       varchar not null,  -- once: migrate records a name only where it is missing
     applied_at timestamptz not null default current_timestamp
 )

@@ -1,7 +1,8 @@
 -- One opt-out event per number and scope of the file (the first row that names it), with
--- the contact when exactly one matched contact has that number.
+-- the contact when exactly one matched contact has that number. Numbered from $first_id by row,
+-- scope and number (optline.ids, `consent_event_id`).
 insert into core.consent_events (
-    number_hmac, scope, kind, effective_at, source, method, contact_id, batch_id, row_number, dag_id, run_id
+    event_id, number_hmac, scope, kind, effective_at, source, method, contact_id, batch_id, row_number, dag_id, run_id
 )
 with
 
@@ -31,6 +32,7 @@ with_contact as (
 )
 
 select
+    $first_id + row_number() over (order by with_contact.row_number, with_contact.scope, with_contact.e164) - 1,
     numbers.number_hmac,
     with_contact.scope,
     'opt_out',
@@ -46,4 +48,4 @@ from with_contact
 inner join staging.optout_numbers as numbers
     on with_contact.batch_id = numbers.batch_id and with_contact.e164 = numbers.e164
 inner join ops.optout_batches as batches on with_contact.batch_id = batches.batch_id
-order by with_contact.row_number, with_contact.scope
+order by with_contact.row_number, with_contact.scope, with_contact.e164

@@ -13,5 +13,6 @@ select
     last_name,
     email,
     name_key,
-    previously_opted_out
+    previously_opted_out,
+    repeated_in_batch
 from quality.accepted_rows

@@ -1,8 +1,9 @@
 -- A possible revocation decided `opt_out`: an opt_out event in the ledger for the message's
 -- number (by its HMAC, which survives a deletion) on the channel it came in on, effective at
--- the decision time. The event names the message by batch and row.
+-- the decision time. The event names the message by batch and row; its id is $first_id
+-- (optline.ids, `consent_event_id`).
 insert into core.consent_events (
-    number_hmac, scope, kind, effective_at, source, method, contact_id, batch_id, row_number, dag_id, run_id
+    event_id, number_hmac, scope, kind, effective_at, source, method, contact_id, batch_id, row_number, dag_id, run_id
 )
 with
 
@@ -15,6 +16,7 @@ earliest_contacts as (
 )
 
 select
+    $first_id + row_number() over (order by outcomes.row_number) - 1,
     messages.number_hmac,
     outcomes.scope,
     'opt_out',

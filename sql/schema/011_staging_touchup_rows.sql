@@ -2,6 +2,7 @@
 -- what became of it: applied, or rejected with a reason. Holds no phone number: the number's
 -- HMAC (core.phone_numbers maps it) and a masked form for the report.
 -- lines read = applied + rejected.
+-- key: (batch_id, row_number) (no constraint: DuckLake has none; the statements that write keep it)
 create table if not exists staging.touchup_rows (
     batch_id        bigint not null,
     row_number      bigint not null,   -- 1-based data row (header excluded)
@@ -19,6 +20,5 @@ create table if not exists staging.touchup_rows (
     source          varchar,           -- opt-in evidence: where the consent was given
     outcome         varchar,           -- applied | rejected
     reason          varchar,           -- why rejected
-    reason_detail   varchar,
-    primary key (batch_id, row_number)
+    reason_detail   varchar
 )

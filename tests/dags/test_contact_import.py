@@ -13,9 +13,9 @@ from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
-import duckdb
 import pytest
 
+from optline import warehouse
 from tests.dags import dagrun
 from tests.helpers import OPEN_GATE, warehouse_snapshot, write_csv, write_manifest
 
@@ -41,7 +41,7 @@ def run_dag(inbox: Path | None = None):
 
 
 def read_warehouse(data_dir: Path):
-    return duckdb.connect(str(data_dir / "warehouse.duckdb"), read_only=True)
+    return warehouse.connect(data_dir / "warehouse.duckdb", read_only=True)
 
 
 # --- the DAG's shape -------------------------------------------------------------------------

@@ -18,9 +18,9 @@ import subprocess
 import sys
 from pathlib import Path
 
-import duckdb
 import pytest
 
+from optline import warehouse
 from tests.conftest import PROJECT
 from tests.helpers import OPEN_GATE, write_csv
 
@@ -58,7 +58,7 @@ def write_list(inbox: Path, held: bool) -> None:
 
 
 def batch_and_report(data_dir: Path) -> tuple[str, str | None]:
-    with duckdb.connect(str(data_dir / "warehouse.duckdb"), read_only=True) as conn:
+    with warehouse.connect(data_dir / "warehouse.duckdb", read_only=True) as conn:
         ((batch_id, status),) = conn.execute("select batch_id, status from ops.batches").fetchall()
     report = data_dir / "reports" / "batches" / f"{batch_id:06d}" / "report.html"
     if not report.exists():

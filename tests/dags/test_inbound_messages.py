@@ -7,9 +7,9 @@ import csv
 import datetime as dt
 import json
 
-import duckdb
 import pytest
 
+from optline import warehouse
 from optline.consent import inbound
 from tests.dags import dagrun
 from tests.helpers import warehouse_snapshot
@@ -40,7 +40,7 @@ def test_a_run_applies_the_sample_export_and_writes_its_report(airflow_db, data_
     dag_run = load_dag().test(run_conf={"as_of": AS_OF})
     assert str(dag_run.state) == "success"
 
-    with duckdb.connect(str(data_dir / "warehouse.duckdb"), read_only=True) as conn:
+    with warehouse.connect(data_dir / "warehouse.duckdb", read_only=True) as conn:
         batch = conn.execute("""select batch_id, status, lines_read, messages_applied, messages_ignored,
             messages_invalid, opt_outs, opt_outs_over_limit, dag_id, run_id from ops.inbound_batches""").fetchall()
         assert len(batch) == 1
@@ -66,7 +66,7 @@ def test_a_run_applies_the_sample_export_and_writes_its_report(airflow_db, data_
 
     again = load_dag().test(run_conf={"as_of": AS_OF})
     assert str(again.state) == "success"
-    with duckdb.connect(str(data_dir / "warehouse.duckdb"), read_only=True) as conn:
+    with warehouse.connect(data_dir / "warehouse.duckdb", read_only=True) as conn:
         assert warehouse_snapshot(conn) == before
 
 
@@ -77,6 +77,6 @@ def test_a_malformed_export_fails_the_run_and_applies_nothing(airflow_db, data_d
     (folder / "_manifest.yaml").write_text("channel: sms\n", encoding="utf-8")
     dag_run = load_dag().test(run_conf={"as_of": AS_OF})
     assert str(dag_run.state) == "failed"
-    with duckdb.connect(str(data_dir / "warehouse.duckdb"), read_only=True) as conn:
+    with warehouse.connect(data_dir / "warehouse.duckdb", read_only=True) as conn:
         assert conn.execute("select count(*) from ops.inbound_batches").fetchone()[0] == 0
         assert conn.execute("select count(*) from core.consent_events").fetchone()[0] == 0

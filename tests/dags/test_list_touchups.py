@@ -9,7 +9,6 @@ import re
 import sqlite3
 from pathlib import Path
 
-import duckdb
 import pytest
 
 from optline import samples, warehouse
@@ -39,7 +38,7 @@ def run_dag(inbox: Path | None = None):
 
 
 def read_warehouse(data_dir: Path):
-    return duckdb.connect(str(data_dir / "warehouse.duckdb"), read_only=True)
+    return warehouse.connect(data_dir / "warehouse.duckdb", read_only=True)
 
 
 @pytest.fixture

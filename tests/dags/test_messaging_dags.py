@@ -9,10 +9,10 @@ import datetime as dt
 import json
 from pathlib import Path
 
-import duckdb
 import pytest
 import yaml
 
+from optline import warehouse
 from tests.dags import dagrun
 from tests.helpers import PEOPLE_HEADER, person, write_csv
 from tests.optline.messaging.messaging_setup import (
@@ -100,7 +100,7 @@ def test_import_to_welcome_to_confirmation_and_the_conversion_report(airflow_db,
         assert len(twilio.received) == 3  # confirmations send nothing more, and nothing went twice
         received = twilio.received
 
-    with duckdb.connect(str(data_dir / "warehouse.duckdb"), read_only=True) as conn:
+    with warehouse.connect(data_dir / "warehouse.duckdb", read_only=True) as conn:
         members = conn.execute("""select c.e164, m.status from core.memberships m join core.contacts c
             using (contact_id) order by c.e164""").fetchall()
         assert members == [(NUMBERS[0], "active"), (NUMBERS[1], "active"), (NUMBERS[2], "active"),
@@ -158,7 +158,7 @@ def test_the_demos_sample_data_from_import_to_welcome_to_confirmation(airflow_db
     run("web_confirmations", **clock)
     run("message_dispatch", provider="sandbox", **clock)
 
-    with duckdb.connect(str(data_dir / "warehouse.duckdb"), read_only=True) as conn:
+    with warehouse.connect(data_dir / "warehouse.duckdb", read_only=True) as conn:
         conversion = conn.execute("""select file_name, imported, waiting, messaged, not_messaged, confirmed
             from marts.import_conversion""").fetchall()
         # 10 numbers x 2 lists; the opt-out file suppressed 3 of them before their welcomes went

@@ -17,11 +17,11 @@ import socket
 from pathlib import Path
 from typing import Any
 
-import duckdb
 import pytest
 import yaml
 from aiosmtpd.controller import Controller
 
+from optline import warehouse
 from optline.consent import inbound
 from optline.reports import notices
 from tests.dags import dagrun
@@ -121,7 +121,7 @@ def write_imports(data_dir: Path) -> None:
 
 
 def batch_ids(data_dir: Path) -> dict[str, int]:
-    with duckdb.connect(str(data_dir / "warehouse.duckdb"), read_only=True) as conn:
+    with warehouse.connect(data_dir / "warehouse.duckdb", read_only=True) as conn:
         return dict(conn.execute("select file_name, batch_id from ops.batches").fetchall())
 
 
@@ -216,7 +216,7 @@ def test_undecided_possible_revocations_past_the_limit_are_told_once_with_counts
     assert len(inbox.messages) == 1 and "optline revocations" in html_text(inbox.messages[0])
     everything = json.dumps(sent) + html_text(inbox.messages[0]) + inbox.messages[0]["Subject"]
     assert "5550177" not in re.sub(r"\D", "", everything) and "interested" not in everything
-    with duckdb.connect(str(data_dir / "warehouse.duckdb"), read_only=True) as conn:
+    with warehouse.connect(data_dir / "warehouse.duckdb", read_only=True) as conn:
         assert conn.execute("select clock from ops.revocation_reminders").fetchall() == [("over_limit",)]
 
 
@@ -229,7 +229,7 @@ def test_a_mail_server_and_webhook_that_are_down_do_not_fail_the_import(
             dag_run = dagrun.load_dag("contact_import").test(run_conf={"as_of": AS_OF})
         posted = len(hook.received)
     assert str(dag_run.state) == "success"
-    with duckdb.connect(str(data_dir / "warehouse.duckdb"), read_only=True) as conn:
+    with warehouse.connect(data_dir / "warehouse.duckdb", read_only=True) as conn:
         statuses = dict(conn.execute("select file_name, status from ops.batches").fetchall())
     assert statuses == {"held.csv": "awaiting_review", "bad.csv": "rejected", "pass.csv": "merged"}
     assert posted == 2  # both were tried

@@ -8,7 +8,6 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
-import duckdb
 import pytest
 import yaml
 
@@ -29,17 +28,17 @@ def good(n: int, first: str = "Ann") -> list[str]:
 
 
 def statuses(data_dir: Path) -> dict[str, str]:
-    with duckdb.connect(str(data_dir / "warehouse.duckdb"), read_only=True) as conn:
+    with warehouse.connect(data_dir / "warehouse.duckdb", read_only=True) as conn:
         return dict(conn.execute("select file_name, status from ops.batches").fetchall())
 
 
 def contacts(data_dir: Path) -> set[str]:
-    with duckdb.connect(str(data_dir / "warehouse.duckdb"), read_only=True) as conn:
+    with warehouse.connect(data_dir / "warehouse.duckdb", read_only=True) as conn:
         return {r[0] for r in conn.execute("select first_name from core.contacts").fetchall()}
 
 
 def decisions(data_dir: Path, file_name: str) -> list[tuple[str, str]]:
-    with duckdb.connect(str(data_dir / "warehouse.duckdb"), read_only=True) as conn:
+    with warehouse.connect(data_dir / "warehouse.duckdb", read_only=True) as conn:
         return conn.execute("""select d.decision, d.decided_by from ops.batch_decisions d
             join ops.batches b using (batch_id) where b.file_name = ? order by d.decided_at""", [file_name]).fetchall()
 
@@ -75,7 +74,7 @@ def test_one_run_passes_one_batch_holds_one_and_rejects_one(airflow_db, data_dir
     assert statuses(data_dir) == {"pass.csv": "merged", "held.csv": "awaiting_review", "bad.csv": "rejected"}
     assert contacts(data_dir) == {f"Pass{n}" for n in range(1, 11)}
     assert decisions(data_dir, "bad.csv") == [("rejected", "gate")]
-    with duckdb.connect(str(data_dir / "warehouse.duckdb"), read_only=True) as conn:
+    with warehouse.connect(data_dir / "warehouse.duckdb", read_only=True) as conn:
         failed = conn.execute("""select r.severity, r.column_name from ops.expectation_results r
             join ops.batches b using (batch_id) where b.file_name = 'bad.csv' and not r.success
             order by 1, 2""").fetchall()
@@ -195,7 +194,7 @@ def assign_reviewers(tmp_path: Path, monkeypatch, *user_ids: str) -> None:
 
 
 def decided_by_ids(data_dir: Path, file_name: str) -> list[tuple[str, str, str | None]]:
-    with duckdb.connect(str(data_dir / "warehouse.duckdb"), read_only=True) as conn:
+    with warehouse.connect(data_dir / "warehouse.duckdb", read_only=True) as conn:
         return conn.execute("""select d.decision, d.decided_by, d.decided_by_id from ops.batch_decisions d
             join ops.batches b using (batch_id) where b.file_name = ? order by d.decided_at""", [file_name]).fetchall()
 
@@ -243,7 +242,7 @@ def test_four_eyes_the_importer_cannot_approve_and_the_batch_stays_held(airflow_
     assert dagrun.task_states(dag_run)["review_batch.record"] == ["failed"]
     assert statuses(data_dir) == {"held.csv": "awaiting_review"}
     assert contacts(data_dir) == set()
-    with duckdb.connect(str(data_dir / "warehouse.duckdb"), read_only=True) as conn:
+    with warehouse.connect(data_dir / "warehouse.duckdb", read_only=True) as conn:
         last = conn.execute("""select decision, decided_by, decided_by_id, reason from ops.batch_decisions
             order by decided_at desc limit 1""").fetchone()
     assert last[:3] == ("awaiting_review", reviewer.REVIEWER, reviewer.REVIEWER) and "four eyes" in last[3]

@@ -9,10 +9,10 @@ import os
 import pwd
 from pathlib import Path
 
-import duckdb
 import pytest
 import yaml
 
+from optline import warehouse
 from optline.cli import main
 from optline.contacts.policy import PolicyError, load_policy
 from tests.helpers import write_csv
@@ -37,12 +37,12 @@ def import_held(data_dir: Path, capsys: pytest.CaptureFixture, **gate) -> int:
     path = write_csv(data_dir / "inbox" / "held.csv", [HEADER, *rows], policy_overrides={"gate": gate})
     assert main(["import", str(path)]) == 0
     capsys.readouterr()
-    with duckdb.connect(str(data_dir / "warehouse.duckdb"), read_only=True) as conn:
+    with warehouse.connect(data_dir / "warehouse.duckdb", read_only=True) as conn:
         return conn.execute("select batch_id from ops.batches where file_name = 'held.csv'").fetchone()[0]
 
 
 def query(data_dir: Path, sql: str) -> list[tuple]:
-    with duckdb.connect(str(data_dir / "warehouse.duckdb"), read_only=True) as conn:
+    with warehouse.connect(data_dir / "warehouse.duckdb", read_only=True) as conn:
         return conn.execute(sql).fetchall()
 
 

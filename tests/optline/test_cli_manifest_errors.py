@@ -11,7 +11,6 @@ import subprocess
 import sys
 from pathlib import Path
 
-import duckdb
 import pytest
 
 from optline.contacts import pipeline
@@ -42,7 +41,7 @@ def _counts(warehouse: Path) -> tuple[int, int]:
     """(batches, staged rows) in the warehouse; a warehouse never created holds neither."""
     if not warehouse.exists():
         return 0, 0
-    with duckdb.connect(str(warehouse), read_only=True) as conn:
+    with warehouse.connect(warehouse, read_only=True) as conn:
         return (conn.execute("select count(*) from ops.batches").fetchone()[0],
                 conn.execute("select count(*) from staging.contact_rows").fetchone()[0])
 

@@ -143,16 +143,16 @@ KILLED_IMPORT = textwrap.dedent("""
         for migration in warehouse._migrations(warehouse.config.sql_dir()):
             for statement in migration.statements:
                 warehouse.run(conn, statement)
-    conn.execute('''insert into ops.batches (import_key, kind, file_name, file_path, file_sha256, file_bytes,
-        file_format, has_header, manifest, policy_name, list_names, channel, default_country, as_of, status,
-        lines_read) values ('k', 'contacts', 'a.csv', '/in/a.csv', 's', 1, 'csv', true, '{}', 'default', ['L'],
-        'sms', 'US', now(), 'staged', 1)''')
+    conn.execute('''insert into ops.batches (batch_id, import_key, kind, file_name, file_path, file_sha256,
+        file_bytes, file_format, has_header, manifest, policy_name, list_names, channel, default_country, as_of,
+        status, lines_read) values (1, 'k', 'contacts', 'a.csv', '/in/a.csv', 's', 1, 'csv', true, '{}', 'default',
+        ['L'], 'sms', 'US', now(), 'staged', 1)''')
     os._exit(0)  # killed: no close, no checkpoint
 """)
 
 
 def killed_first_import(sql: Path, database: Path, mode: str) -> None:
-    """A first import that adds a column to ops.batches (nextval and current_timestamp defaults),
+    """A first import that adds a column to ops.batches (current_timestamp defaults),
     writes a batch, and dies."""
     (sql / "schema" / "001_ops_batches_note.sql").write_text("alter table ops.batches add column note varchar\n")
     env = {**os.environ, "OPTLINE_SQL_DIR": str(sql)}

@@ -11,7 +11,8 @@ or `commit` only where a connection runs it (`conn.execute("checkpoint")`).
 Prose that starts with the same words ("select a provider", "delete one list's contacts",
 "Merge a checked batch into ...") lacks what follows and is left alone.
 
-Only the runner (`warehouse.py`) and Great Expectations' SQL runner (`quality/gx_duckdb.py`,
+Only the runners (`warehouse.py`, and `lake.py` which attaches a DuckLake) and Great Expectations'
+SQL runner (`quality/gx_duckdb.py`,
 which builds its expectation queries) may hold SQL text.
 """
 
@@ -26,7 +27,7 @@ import pytest
 from tests.conftest import PROJECT
 
 SCANNED = ("include/optline", "dags", "plugins")
-RUNNERS = frozenset({"include/optline/warehouse.py", "include/optline/quality/gx_duckdb.py"})
+RUNNERS = frozenset({"include/optline/warehouse.py", "include/optline/lake.py", "include/optline/quality/gx_duckdb.py"})
 
 _NAME = r"[\w.\"$]+"  # a table, column or parameter name, maybe qualified or quoted
 _OBJECT = r"(?:table|view|schema|sequence|macro|function|index|unique\s+index|type|secret|database)"

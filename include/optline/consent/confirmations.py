@@ -35,7 +35,7 @@ from typing import Any
 import duckdb
 import pyarrow as pa
 
-from optline import warehouse
+from optline import ids, warehouse
 from optline.config import hmac_key, paths
 from optline.intake import readers
 from optline.intake.bounds import FIELD_TOO_LONG, NAME_CHARS, PHONE_CHARS, TIME_CHARS, bounded
@@ -227,14 +227,14 @@ def apply_file(conn: duckdb.DuckDBPyConnection, path: Path, run: RunContext, rep
     export = read_export(path, manifest)
     rows = parse_rows(export.rows, manifest)
     with warehouse.transaction(conn):
-        batch_id = warehouse.run(
-            conn, "confirmations/batch_insert", import_key=key, file_name=path.name, file_path=str(path),
+        batch_id = ids.insert_one(
+            conn, "confirmations/batch_insert", "batch_id", import_key=key, file_name=path.name, file_path=str(path),
             file_sha256=file_sha, file_bytes=path.stat().st_size, encoding=export.encoding,
             delimiter=export.delimiter, manifest_path=manifest.path, manifest=json.dumps(manifest.settings()),
             channel=manifest.channel, default_country=manifest.default_country, list_name=manifest.list_name,
             source=manifest.source, dag_id=run.dag_id, run_id=run.run_id, as_of=run.as_of,
             lines_read=rows.num_rows,
-        ).fetchone()[0]
+        )
         with registered(conn, "web_confirmations_read", rows):
             warehouse.run(conn, "confirmations/rows_insert", batch_id=batch_id, as_of=run.as_of,
                           channel=manifest.channel, list_name=manifest.list_name,
@@ -244,7 +244,7 @@ def apply_file(conn: duckdb.DuckDBPyConnection, path: Path, run: RunContext, rep
         confirmed = warehouse.run(conn, "confirmations/confirmations_insert", batch_id=batch_id,
                                   as_of=run.as_of).fetchone()[0]
         activated = warehouse.run(conn, "confirmations/memberships_activate", batch_id=batch_id).fetchone()[0]
-        events = warehouse.run(conn, "confirmations/consent_events_insert", batch_id=batch_id).fetchone()[0]
+        events = len(ids.insert(conn, "confirmations/consent_events_insert", "consent_event_id", batch_id=batch_id))
         counts = outcome_counts(conn, batch_id)
         reconcile(path.name, rows.num_rows, counts, memberships_confirmed=confirmed, activated=activated,
                   events=events)

@@ -40,7 +40,7 @@ from typing import Any
 import duckdb
 import pyarrow as pa
 
-from optline import warehouse
+from optline import ids, warehouse
 from optline.config import hmac_key, paths
 from optline.consent.businessdays import FCC_OPT_OUT_LIMIT, business_days_between
 from optline.consent.keywords import (
@@ -298,8 +298,12 @@ def _classified(rows: list[dict[str, Any]], manifest: InboundManifest,
 
 _APPLY_STEPS = ("inbound/phone_numbers_insert_new", "inbound/lists_insert_new", "inbound/contacts_insert_new",
                 "inbound/contact_channels_insert_new", "inbound/confirmations_insert",
-                "confirmations/memberships_activate", "inbound/memberships_upsert",
+                "confirmations/memberships_activate", "inbound/memberships_activate_joined",
+                "inbound/memberships_insert_joined",
                 "inbound/consent_events_insert", "inbound/keyword_joins_insert")
+# The steps that insert rows with new ids, and the kind of id each numbers its rows with (optline.ids).
+_NUMBERED = {"inbound/lists_insert_new": "list_id", "inbound/contacts_insert_new": "contact_id",
+             "inbound/consent_events_insert": "consent_event_id"}
 
 
 def apply_file(conn: duckdb.DuckDBPyConnection, path: Path, run: RunContext, reports_dir: Path) -> InboundResult:
@@ -325,21 +329,24 @@ def apply_file(conn: duckdb.DuckDBPyConnection, path: Path, run: RunContext, rep
     messages = classify_rows(export.rows, manifest, revocation)
     applied_at = run.as_of
     with warehouse.transaction(conn):
-        batch_id = warehouse.run(
-            conn, "inbound/batch_insert", import_key=key, file_name=path.name, file_path=str(path),
+        batch_id = ids.insert_one(
+            conn, "inbound/batch_insert", "batch_id", import_key=key, file_name=path.name, file_path=str(path),
             file_sha256=file_sha, file_bytes=path.stat().st_size, encoding=export.encoding,
             delimiter=export.delimiter, manifest_path=manifest.path, manifest=json.dumps(manifest.settings()),
             channel=manifest.channel, default_country=manifest.default_country, source=manifest.source,
             dag_id=run.dag_id, run_id=run.run_id, as_of=applied_at, lines_read=messages.num_rows,
-        ).fetchone()[0]
+        )
         with registered(conn, "inbound_messages_read", messages):
             warehouse.run(conn, "inbound/messages_insert", batch_id=batch_id)
         warehouse.run(conn, "inbound/outcomes_insert", batch_id=batch_id, applied_at=applied_at,
                       date_order=manifest.effective_date_order())
         for step in _APPLY_STEPS:
-            warehouse.run(conn, step, batch_id=batch_id)
-        warehouse.run(conn, "inbound/outbox_insert", batch_id=batch_id, applied_at=applied_at,
-                      help_reply=manifest.help_reply, welcome_reply=manifest.welcome_reply)
+            if step in _NUMBERED:
+                ids.insert(conn, step, _NUMBERED[step], batch_id=batch_id)
+            else:
+                warehouse.run(conn, step, batch_id=batch_id)
+        ids.insert(conn, "inbound/outbox_insert", "outbox_id", batch_id=batch_id, applied_at=applied_at,
+                   help_reply=manifest.help_reply, welcome_reply=manifest.welcome_reply)
         reconcile_lines(path.name, messages.num_rows, outcome_counts(conn, batch_id), OUTCOMES)
         late = sum(1 for r in opt_out_rows(conn, batch_id) if r["over_limit"] is True)
         warehouse.run(conn, "inbound/batch_mark_applied", batch_id=batch_id, applied_at=applied_at,

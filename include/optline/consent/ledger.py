@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 import duckdb
 
-from optline import warehouse
+from optline import ids, warehouse
 from optline.config import hmac_key
 from optline.phones import number_hmac
 
@@ -43,13 +43,15 @@ class Event:
 
 
 def append(conn: duckdb.DuckDBPyConnection, events: list[Event]) -> int:
-    """Append events to the ledger (the numbers are HMAC'd here). Returns how many."""
+    """Append events to the ledger (the numbers are HMAC'd here), all or none, their ids in the
+    order given (`optline.ids`). Returns how many."""
     key = hmac_key()
-    for e in events:
-        warehouse.run(conn, "consent/consent_event_insert", number_hmac=number_hmac(e.e164, key), scope=e.scope,
-                      kind=e.kind, effective_at=e.effective_at, source=e.source, method=e.method,
-                      contact_id=e.contact_id, batch_id=e.batch_id, row_number=e.row_number,
-                      dag_id=e.dag_id, run_id=e.run_id)
+    with warehouse.atomic(conn):
+        for e in events:
+            ids.insert_one(conn, "consent/consent_event_insert", "consent_event_id",
+                           number_hmac=number_hmac(e.e164, key), scope=e.scope, kind=e.kind,
+                           effective_at=e.effective_at, source=e.source, method=e.method, contact_id=e.contact_id,
+                           batch_id=e.batch_id, row_number=e.row_number, dag_id=e.dag_id, run_id=e.run_id)
     return len(events)
 
 

@@ -23,7 +23,7 @@ from typing import Any
 import duckdb
 import pyarrow as pa
 
-from optline import warehouse
+from optline import ids, warehouse
 from optline.config import hmac_key, paths
 from optline.intake.chunks import registered, staged_chunks, table
 from optline.intake.columns import is_header, resolve_columns, shown_headers
@@ -245,15 +245,15 @@ def apply_file(conn: duckdb.DuckDBPyConnection, path: Path, run: RunContext, rep
     arrived = _arrival(path, run.as_of)
 
     with warehouse.transaction(conn):
-        batch_id = warehouse.run(
-            conn, "optouts/batch_insert",
+        batch_id = ids.insert_one(
+            conn, "optouts/batch_insert", "batch_id",
             import_key=key, file_name=path.name, file_path=str(path), file_sha256=file_sha,
             file_bytes=path.stat().st_size, file_format=fmt, encoding=how["encoding"], delimiter=how["delimiter"],
             has_header=has_header, manifest_path=manifest.path, manifest=json.dumps(manifest.settings()),
             scope=manifest.scope, default_country=manifest.default_country, source=manifest.source,
             method=manifest.method, default_opted_out_at=arrived, dag_id=run.dag_id,
             run_id=run.run_id, as_of=run.as_of,
-        ).fetchone()[0]
+        )
         read = 0
         for chunk in staged_chunks(data, batch_id=batch_id, data_columns=list(FIELDS.values()), by_column=cmap,
                                    width=len(header) if header else None, names=names, chunk_rows=CHUNK_ROWS):
@@ -265,7 +265,7 @@ def apply_file(conn: duckdb.DuckDBPyConnection, path: Path, run: RunContext, rep
                       default_opted_out_at=arrived, scope=manifest.scope,
                       default_country=manifest.default_country, as_of=run.as_of)
         _hmac_numbers(conn, batch_id)
-        events = warehouse.run(conn, "optouts/consent_events_insert", batch_id=batch_id).fetchone()[0]
+        events = len(ids.insert(conn, "optouts/consent_events_insert", "consent_event_id", batch_id=batch_id))
         counts = warehouse.fetch_dicts(conn, "optouts/outcome_counts", batch_id=batch_id)[0]
         staged = warehouse.run(conn, "optouts/staged_row_count", batch_id=batch_id).fetchone()[0]
         reconcile(path.name, read, staged, counts)

@@ -22,7 +22,7 @@ from typing import Any
 
 import duckdb
 
-from optline import access, warehouse
+from optline import access, ids, warehouse
 from optline.consent.businessdays import FCC_OPT_OUT_LIMIT, business_days_between
 from optline.consent.inbound import NEAR_LIMIT_DAYS, decide_by
 from optline.masking import mask_phone
@@ -137,8 +137,8 @@ def decide(conn: duckdb.DuckDBPyConnection, batch_id: int, row_number: int, deci
                       decision=decision, decided_by=decided_by, note=note, decided_at=decided_at)
         appended = 0
         if decision == "opt_out":
-            appended = warehouse.run(conn, "revocations/consent_event_insert", batch_id=batch_id,
-                                     row_number=row_number, decided_at=decided_at).fetchone()[0]
+            appended = len(ids.insert(conn, "revocations/consent_event_insert", "consent_event_id",
+                                      batch_id=batch_id, row_number=row_number, decided_at=decided_at))
     days = business_days_between(_clock_start(message["received_at"], message["applied_at"]), decided_at)
     log.info("possible revocation batch %d row %d decided %s by %s, %d business day(s) after receipt",
              batch_id, row_number, decision, decided_by, days)

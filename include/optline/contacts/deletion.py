@@ -12,7 +12,8 @@ outcome; the outbox keeps what it did. Scope all empties every one of them. The 
 every batch it touched are written again from what is left (rejects.csv, the opt-out files'
 rows.csv, the inbound opt_outs.csv, the web confirmations' summary.json).
 The consent ledger is not touched: it names numbers by keyed HMAC only, so a deleted number
-that opted out is still refused when it is imported again.
+that opted out is still refused when it is imported again. On a lake the deletion then expires
+the history that still held them (`warehouse.forget_history`): time travel to before it ends.
 """
 
 from __future__ import annotations
@@ -42,7 +43,15 @@ STEPS = (
     "deletion/contacts_delete",
     "deletion/staged_outcomes_delete",
 )
-# After the staged rows and the scrubs (which return what they touched).
+# The steps whose batches' reports are written again, each after the query naming the batches it
+# is about to touch (read first: no backend's RETURNING is needed), in order.
+TOUCHING = (
+    ("batches", "deletion/staged_rows_delete", "deletion/staged_rows_delete_batches"),
+    ("optouts", "deletion/optout_rows_scrub", "deletion/optout_rows_scrub_batches"),
+    ("inbound", "deletion/inbound_messages_scrub", "deletion/inbound_messages_scrub_batches"),
+    ("confirmations", "deletion/web_confirmations_scrub", "deletion/web_confirmations_scrub_batches"),
+)
+# After the staged rows and the scrubs.
 LATE_STEPS = (
     "deletion/phone_parses_delete",
     "deletion/optout_outcomes_scrub",
@@ -92,13 +101,12 @@ def delete_contacts(conn: duckdb.DuckDBPyConnection, *, list_name: str | None = 
         staged = _count(conn, "deletion/doomed_rows_count")
         for step in STEPS:
             warehouse.run(conn, step, **params)
-        touched = {
-            "batches": _returned(conn, "deletion/staged_rows_delete", params),
-            "optouts": _returned(conn, "deletion/optout_rows_scrub", params),
-            "inbound": _returned(conn, "deletion/inbound_messages_scrub", params),
-            "confirmations": _returned(conn, "deletion/web_confirmations_scrub", params),
-        }
-        scrubbed = len(_returned(conn, "deletion/outbox_scrub", params, distinct=False))
+        touched = {}
+        for kind, step, batches in TOUCHING:
+            touched[kind] = [row[0] for row in warehouse.run(conn, batches, **params).fetchall()]
+            warehouse.run(conn, step, **params)
+        scrubbed = _count(conn, "deletion/outbox_scrub_count")
+        warehouse.run(conn, "deletion/outbox_scrub", **params)
         scrubbed += sum(len(ids) for kind, ids in touched.items() if kind != "batches")
         for step in LATE_STEPS:
             warehouse.run(conn, step, **params)
@@ -109,17 +117,12 @@ def delete_contacts(conn: duckdb.DuckDBPyConnection, *, list_name: str | None = 
                       rows_scrubbed=scrubbed, reports_rewritten=rewritten)
         for step in CLEANUP:
             warehouse.run(conn, step)
+    warehouse.forget_history(conn)  # a lake's snapshots still hold them: expired, files rewritten
     return DeletionResult(contacts, numbers, staged, scrubbed, rewritten)
 
 
 def _count(conn: duckdb.DuckDBPyConnection, name: str) -> int:
     return warehouse.run(conn, name).fetchone()[0]
-
-
-def _returned(conn: duckdb.DuckDBPyConnection, name: str, params: dict, *, distinct: bool = True) -> list[int]:
-    """Run a step that returns one id per row it touched: the distinct ids (or every row's)."""
-    ids = [row[0] for row in warehouse.run(conn, name, **params).fetchall()]
-    return sorted(set(ids)) if distinct else ids
 
 
 def _rewrite_reports(conn: duckdb.DuckDBPyConnection, touched: dict[str, list[int]], reports_dir: Path) -> int:

@@ -36,7 +36,7 @@ from typing import Any
 import duckdb
 import pyarrow as pa
 
-from optline import warehouse
+from optline import ids, warehouse
 from optline.config import hmac_key, paths
 from optline.intake import readers
 from optline.intake.bounds import FIELD_TOO_LONG, NAME_CHARS, PHONE_CHARS, TIME_CHARS, bounded
@@ -108,9 +108,9 @@ _ROW_COLUMNS = ("row_number", "line_number", "read_issue", "action_raw", "list_r
                 "number_hmac", "parse_error", "opted_in_at_raw", "source_raw")
 _ROW_TYPES = {"row_number": pa.int64(), "line_number": pa.int64()}
 _MANIFEST_KEYS = {"default_country", "encoding", "delimiter", "date_order"}
-# the statements that apply a batch's applied rows, in order (after the lists and memberships)
-_APPLY_STEPS = ("listops/memberships_remove", "listops/tags_insert_new", "listops/contact_tags_add",
-                "listops/contact_tags_remove")
+# the statements that apply a batch's tag rows, in order (after the memberships removed and the
+# new tags inserted)
+_TAG_STEPS = ("listops/contact_tags_add", "listops/contact_tags_remove")
 
 
 def inbox() -> Path:
@@ -242,21 +242,23 @@ def apply_file(conn: duckdb.DuckDBPyConnection, path: Path, run: RunContext,
     rows = parse_rows(export.rows, manifest.default_country)
     date_order = manifest.effective_date_order()
     with warehouse.transaction(conn):
-        batch_id = warehouse.run(
-            conn, "listops/batch_insert", import_key=key, file_name=path.name, file_path=str(path),
+        batch_id = ids.insert_one(
+            conn, "listops/batch_insert", "batch_id", import_key=key, file_name=path.name, file_path=str(path),
             file_sha256=file_sha, file_bytes=path.stat().st_size, encoding=export.encoding,
             delimiter=export.delimiter, manifest_path=manifest.path, manifest=json.dumps(manifest.settings()),
             default_country=manifest.default_country, dag_id=run.dag_id, run_id=run.run_id, as_of=run.as_of,
             lines_read=rows.num_rows,
-        ).fetchone()[0]
+        )
         with registered(conn, "touchup_rows_read", rows):
             warehouse.run(conn, "listops/rows_insert", batch_id=batch_id, date_order=date_order)
         warehouse.run(conn, "listops/outcomes_set", batch_id=batch_id, as_of=run.as_of, date_order=date_order)
-        warehouse.run(conn, "listops/lists_insert_new", batch_id=batch_id)
+        ids.insert(conn, "listops/lists_insert_new", "list_id", batch_id=batch_id)
         pending = warehouse.run(conn, "listops/memberships_add_pending", batch_id=batch_id).fetchone()[0]
         active = warehouse.run(conn, "listops/memberships_add_active", batch_id=batch_id).fetchone()[0]
-        events = warehouse.run(conn, "listops/consent_events_insert", batch_id=batch_id).fetchone()[0]
-        for step in _APPLY_STEPS:
+        events = len(ids.insert(conn, "listops/consent_events_insert", "consent_event_id", batch_id=batch_id))
+        warehouse.run(conn, "listops/memberships_remove", batch_id=batch_id)
+        ids.insert(conn, "listops/tags_insert_new", "tag_id", batch_id=batch_id)
+        for step in _TAG_STEPS:
             warehouse.run(conn, step, batch_id=batch_id)
         warehouse.run(conn, "listops/number_status_events_insert", batch_id=batch_id, applied_at=run.as_of,
                       source=path.name)

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 import duckdb
 
-from optline import failpoints, warehouse
+from optline import failpoints, ids, warehouse
 from optline.contacts.batch import Batch
 
 log = logging.getLogger(__name__)
@@ -32,6 +32,14 @@ STEPS = (
     "merge/contact_tags_insert_new",
     "merge/consent_events_insert",
 )
+# The steps that insert rows with new ids, and the kind of id each numbers its rows with (optline.ids).
+NUMBERED = {
+    "merge/lists_insert_new": "list_id",
+    "merge/contacts_insert_new_named": "contact_id",
+    "merge/contacts_insert_new_nameless": "contact_id",
+    "merge/tags_insert_new": "tag_id",
+    "merge/consent_events_insert": "consent_event_id",
+}
 # The scratch tables the steps create, dropped once the batch is merged.
 CLEANUP = ("merge/incoming_contacts_drop", "merge/contact_matches_drop")
 
@@ -68,9 +76,13 @@ def merge_batch(conn: duckdb.DuckDBPyConnection, batch: Batch) -> MergeResult:
     }
     with warehouse.transaction(conn):
         for step in STEPS:
-            warehouse.run(conn, step, **params)
+            if step in NUMBERED:
+                ids.insert(conn, step, NUMBERED[step], **params)
+            else:
+                warehouse.run(conn, step, **params)
         failpoints.reached("during_merge")
-        new, merged = warehouse.run(conn, "merge/batch_mark_merged", batch_id=batch_id).fetchone()
+        warehouse.run(conn, "merge/batch_mark_merged", batch_id=batch_id)
+        new, merged = warehouse.run(conn, "merge/batch_merged_counts", batch_id=batch_id).fetchone()
         for step in CLEANUP:
             warehouse.run(conn, step)
     log.info("batch %d merged: %d new contacts, %d existing contacts updated", batch_id, new, merged)

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import duckdb
 
-from optline import access, failpoints, warehouse
+from optline import access, failpoints, ids, warehouse
 from optline.intake.chunks import staged_chunks
 from optline.intake.columns import is_header, resolve_columns, shown_headers
 from optline.intake.fields import FIELDS
@@ -175,8 +175,8 @@ def stage_file(conn: duckdb.DuckDBPyConnection, path: Path, manifest: Manifest, 
             warehouse.run(conn, "staging/contact_rows_delete_batch", batch_id=batch_id)
             warehouse.run(conn, "staging/batch_restage", batch_id=batch_id, **batch_fields)
         else:
-            batch_id = warehouse.run(conn, "staging/batch_insert", import_key=key, file_sha256=file_sha,
-                                     **batch_fields).fetchone()[0]
+            batch_id = ids.insert_one(conn, "staging/batch_insert", "batch_id", import_key=key,
+                                      file_sha256=file_sha, **batch_fields)
     try:
         read = _stage_chunks(conn, data, batch_id, cmap, path.name)
     except BaseException:

@@ -23,7 +23,7 @@ from typing import Any
 import duckdb
 import pyarrow as pa
 
-from optline import warehouse
+from optline import ids, warehouse
 from optline.messaging.settings import WelcomeSettings
 
 log = logging.getLogger(__name__)
@@ -78,7 +78,7 @@ def enqueue_welcomes(conn: duckdb.DuckDBPyConnection, welcome: WelcomeSettings, 
     with warehouse.transaction(conn):
         conn.register("welcomes_rendered", table)
         try:
-            warehouse.run(conn, "messaging/outbox_insert_welcomes", now=now)
+            ids.insert(conn, "messaging/outbox_insert_welcomes", "outbox_id", now=now)
         finally:
             conn.unregister("welcomes_rendered")
     log.info("queued %d welcome(s): %s", queued,

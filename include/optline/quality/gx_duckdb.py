@@ -77,6 +77,7 @@ from great_expectations.data_context.types.base import ProgressBarsConfig
 from great_expectations.expectations.expectation_configuration import ExpectationConfiguration
 from sqlalchemy.dialects import postgresql
 
+from optline import warehouse
 from optline.warehouse import WarehouseError
 
 try:
@@ -239,13 +240,15 @@ class _Cursor(duckdb_engine.CursorWrapper):
 class _Connection(duckdb_engine.ConnectionWrapper):
     """duckdb-engine's connection, handing out one real DuckDB cursor per DB-API cursor."""
 
-    def __init__(self, connection: duckdb.DuckDBPyConnection) -> None:
+    def __init__(self, connection: duckdb.DuckDBPyConnection, catalog: str) -> None:
         super().__init__(connection)
         self._duckdb_connection = connection
+        self._catalog = catalog
 
     def cursor(self) -> _Cursor:
         cursor = self._duckdb_connection.cursor()
         cursor.execute("set TimeZone = 'UTC'")  # session settings are per cursor in DuckDB
+        cursor.execute(f'use "{self._catalog}"')  # and so is the default catalog (a lake is attached)
         return _Cursor(cursor, self)
 
 
@@ -264,8 +267,7 @@ def _cursor_factory(
         if not path.is_file():
             raise WarehouseError(f"no warehouse at {path}")
         try:
-            base = duckdb.connect(str(path), read_only=read_only,
-                                  config={"autoinstall_known_extensions": False})
+            base = warehouse.connect(path, read_only=read_only, migrate_schema=False)
         except (duckdb.IOException, duckdb.ConnectionException) as exc:
             raise WarehouseError(
                 f"cannot open {path} {'read-only' if read_only else 'for writing'}: {exc}. Another "
@@ -274,9 +276,10 @@ def _cursor_factory(
             ) from exc
         owned, label = True, str(path)
     made: list[_Connection] = []
+    catalog = base.execute("select current_database()").fetchone()[0]
 
     def creator() -> _Connection:
-        connection = _Connection(base.cursor())
+        connection = _Connection(base.cursor(), catalog)
         made.append(connection)
         return connection
 

@@ -13,7 +13,7 @@ import duckdb
 from airflow.providers.duckdb.hooks.duckdb import DuckDBHook
 from airflow.sdk.exceptions import AirflowNotFoundException
 
-from optline import warehouse
+from optline import lake, warehouse
 from optline.intake.discovery import discover
 from optline.runs import RunContext
 from optline.warehouse import cannot_open
@@ -43,6 +43,8 @@ def open_warehouse() -> Iterator[duckdb.DuckDBPyConnection]:
         raise ValueError(f"Airflow connection {WAREHOUSE_CONN_ID!r} has no host: set it to the warehouse file path")
     if hook is None:
         conn = warehouse.connect()
+    elif lake.location(database) is not None:
+        conn = warehouse.connect(database)  # a lake: its catalog is the connection's host (DuckDBHook opens files)
     else:
         try:
             opened = hook.get_conn()

@@ -1,8 +1,9 @@
 -- One row per imported file (an import batch): what came in, from where, by which run,
 -- and how it ended. The counts are filled in when the batch is checked and merged.
+-- key: (batch_id); unique: (import_key) (no constraint: DuckLake has none; the statements that write keep it)
 create table if not exists ops.batches (
-    batch_id           bigint primary key default nextval('ops.batch_id_seq'),
-    import_key         varchar not null unique,   -- sha256 of file bytes + manifest settings
+    batch_id           bigint not null,
+    import_key         varchar not null,  -- sha256 of file bytes + manifest settings
     kind               varchar not null,          -- 'contacts'
     file_name          varchar not null,
     file_path          varchar not null,

@@ -1,9 +1,10 @@
 -- One row per bulk opt-out file applied to the consent ledger. The batch id comes from the
--- same sequence as ops.batches, so core.consent_events.batch_id names one file either way.
+-- same counter as ops.batches (ops.id_counters batch_id), so core.consent_events.batch_id names one file either way.
 -- A row exists only for a file applied whole (one transaction per file).
+-- key: (batch_id); unique: (import_key) (no constraint: DuckLake has none; the statements that write keep it)
 create table if not exists ops.optout_batches (
-    batch_id                  bigint primary key default nextval('ops.batch_id_seq'),
-    import_key                varchar not null unique,  -- sha256 of file bytes + manifest settings
+    batch_id                  bigint not null,
+    import_key                varchar not null,  -- sha256 of file bytes + manifest settings
     file_name                 varchar not null,
     file_path                 varchar not null,
     file_sha256               varchar not null,

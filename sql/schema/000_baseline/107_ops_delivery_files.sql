@@ -2,8 +2,9 @@
 -- files), keyed by the sha256 of its bytes: the same file again is recognized and not read.
 -- A row exists only for a file applied whole (one transaction per file).
 -- lines_read = lines_applied + lines_unmatched + lines_invalid (checked before commit).
+-- key: (file_sha256) (no constraint: DuckLake has none; the statements that write keep it)
 create table if not exists ops.delivery_files (
-    file_sha256      varchar primary key,
+    file_sha256      varchar not null,
     file_name        varchar not null,
     file_path        varchar not null,
     file_bytes       bigint not null,

@@ -1,10 +1,11 @@
 -- One row per web-confirmation export applied (a double opt-in landing page's list of who
--- confirmed). The batch id comes from the same sequence as every other kind of batch, so
+-- confirmed). The batch id comes from the same counter (ops.id_counters) as every other kind of batch, so
 -- core.confirmations.batch_id and core.consent_events.batch_id name one file whichever kind
 -- it was. A row exists only for a file applied whole (one transaction).
+-- key: (batch_id); unique: (import_key) (no constraint: DuckLake has none; the statements that write keep it)
 create table if not exists ops.confirmation_batches (
-    batch_id              bigint primary key default nextval('ops.batch_id_seq'),
-    import_key            varchar not null unique,  -- sha256 of file bytes + manifest settings
+    batch_id              bigint not null,
+    import_key            varchar not null,  -- sha256 of file bytes + manifest settings
     file_name             varchar not null,
     file_path             varchar not null,
     file_sha256           varchar not null,

@@ -1,5 +1,6 @@
 -- Every data row read from a contact file, as text, with its lineage. Nothing is dropped
 -- here: blank and ragged rows are kept with a read_issue so the row rules can reject them.
+-- key: (batch_id, row_number) (no constraint: DuckLake has none; the statements that write keep it)
 create table if not exists staging.contact_rows (
     batch_id            bigint not null,
     row_number          bigint not null,   -- 1-based data row (header excluded)
@@ -23,6 +24,5 @@ create table if not exists staging.contact_rows (
     company             varchar,
     alternate_phone     varchar,
     tags_raw            varchar,
-    extra               json,              -- columns the file had that Optline does not map
-    primary key (batch_id, row_number)
+    extra               json              -- columns the file had that Optline does not map
 )

@@ -1,4 +1,5 @@
 -- The verdict on every staged row: accepted (maybe with warnings) or rejected with a reason.
+-- key: (batch_id, row_number) (no constraint: DuckLake has none; the statements that write keep it)
 create table if not exists staging.row_outcomes (
     batch_id        bigint not null,
     row_number      bigint not null,
@@ -15,6 +16,5 @@ create table if not exists staging.row_outcomes (
     dob             date,
     opted_in_at     timestamptz,
     last_contact_at timestamptz,
-    contact_id      bigint,          -- set when the batch merges
-    primary key (batch_id, row_number)
+    contact_id      bigint          -- set when the batch merges
 )

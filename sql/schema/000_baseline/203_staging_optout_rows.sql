@@ -1,4 +1,5 @@
 -- Every data row of every bulk opt-out file, as text, with lineage. Nothing dropped.
+-- key: (batch_id, row_number) (no constraint: DuckLake has none; the statements that write keep it)
 create table if not exists staging.optout_rows (
     batch_id         bigint not null,
     row_number       bigint not null,   -- 1-based data row (header excluded)
@@ -14,6 +15,5 @@ create table if not exists staging.optout_rows (
     company          varchar,
     opted_out_at_raw varchar,
     scope_raw        varchar,
-    extra            json,              -- the file's other columns
-    primary key (batch_id, row_number)
+    extra            json              -- the file's other columns
 )

@@ -1,6 +1,7 @@
 -- Every data row of every inbound-message export, as text, with lineage and what Python
 -- derived from it (the sender's number parsed by phonenumbers, the body's intent by
 -- optline.keywords). Holds phone numbers and message bodies: personal data.
+-- key: (batch_id, row_number) (no constraint: DuckLake has none; the statements that write keep it)
 create table if not exists staging.inbound_messages (
     batch_id        bigint not null,
     row_number      bigint not null,   -- 1-based data row (header excluded)
@@ -19,6 +20,5 @@ create table if not exists staging.inbound_messages (
     parse_error     varchar,
     intent          varchar not null,  -- opt_out | opt_in | help | join | other (optline.keywords.classify)
     keyword         varchar,           -- the word that decided it, upper case
-    list_name       varchar,           -- join only: the list the manifest maps the keyword to
-    primary key (batch_id, row_number)
+    list_name       varchar           -- join only: the list the manifest maps the keyword to
 )

@@ -1,5 +1,6 @@
 -- What became of every inbound message (one row per staged row): applied, ignored (with a
 -- reason) or invalid (with a reason). lines read = applied + ignored + invalid.
+-- key: (batch_id, row_number) (no constraint: DuckLake has none; the statements that write keep it)
 create table if not exists staging.inbound_outcomes (
     batch_id     bigint not null,
     row_number   bigint not null,
@@ -14,6 +15,5 @@ create table if not exists staging.inbound_outcomes (
     reason       varchar,              -- why ignored or invalid
     scope        varchar,              -- consent events: sms | whatsapp | all
     welcome      boolean not null,     -- join only: the number's first join of the list ever
-    applied_at   timestamptz not null, -- the run's clock when the file was applied
-    primary key (batch_id, row_number)
+    applied_at   timestamptz not null -- the run's clock when the file was applied
 )

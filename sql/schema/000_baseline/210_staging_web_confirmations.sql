@@ -1,6 +1,7 @@
 -- Every data row of every web-confirmation export, as text, with lineage, what Python derived
 -- (the number parsed by phonenumbers and its HMAC) and what became of it. Holds phone
 -- numbers: personal data. lines read = confirmed + ignored + invalid.
+-- key: (batch_id, row_number) (no constraint: DuckLake has none; the statements that write keep it)
 create table if not exists staging.web_confirmations (
     batch_id         bigint not null,
     row_number       bigint not null,   -- 1-based data row (header excluded)
@@ -18,6 +19,5 @@ create table if not exists staging.web_confirmations (
     list_id          bigint,            -- the list it names (null: unknown or none named)
     suppressed       boolean,           -- the ledger suppressed the number on the channel when applied
     outcome          varchar,           -- confirmed | ignored | invalid
-    reason           varchar,           -- why ignored or invalid
-    primary key (batch_id, row_number)
+    reason           varchar           -- why ignored or invalid
 )

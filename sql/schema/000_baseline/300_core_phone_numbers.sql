@@ -1,5 +1,6 @@
+-- key: (e164) (no constraint: DuckLake has none; the statements that write keep it)
 create table if not exists core.phone_numbers (
-    e164           varchar primary key,
+    e164           varchar not null,
     region         varchar not null,
     number_type    varchar not null,
     time_zones     varchar[] not null,

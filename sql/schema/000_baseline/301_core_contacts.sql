@@ -1,7 +1,8 @@
 -- A person at a number. Same number + same first and last name (case-insensitive) is the
 -- same contact; the same number with other names is another contact sharing the number.
+-- key: (contact_id); unique: (e164, name_key) (no constraint: DuckLake has none; the statements that write keep it)
 create table if not exists core.contacts (
-    contact_id      bigint primary key default nextval('core.contact_id_seq'),
+    contact_id      bigint not null,
     e164            varchar not null,
     first_name      varchar,
     last_name       varchar,
@@ -19,6 +20,5 @@ create table if not exists core.contacts (
     first_batch_id  bigint not null,
     last_batch_id   bigint not null,
     created_at      timestamptz not null default current_timestamp,
-    updated_at      timestamptz not null default current_timestamp,
-    unique (e164, name_key)
+    updated_at      timestamptz not null default current_timestamp
 )

@@ -2,8 +2,9 @@
 -- per number and channel is derived from it (core.consent_state). A number is named by its
 -- keyed HMAC (core.phone_numbers maps it to E.164), so the ledger holds no phone number and
 -- outlives the deletion of a contact: a deleted number that opted out stays suppressed.
+-- key: (event_id) (no constraint: DuckLake has none; the statements that write keep it)
 create table if not exists core.consent_events (
-    event_id     bigint primary key default nextval('core.consent_event_id_seq'),
+    event_id     bigint not null,
     number_hmac  varchar not null,
     scope        varchar not null,  -- sms | whatsapp | all
     -- opt_in (imported evidence) | opt_out | resubscribe (the number's own START/UNSTOP/YES or keyword)

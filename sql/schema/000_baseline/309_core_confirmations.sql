@@ -1,6 +1,7 @@
 -- Double opt-in: the moment an imported (pending) membership was confirmed by the number
 -- itself (a YES/START reply, a keyword text, or a web confirmation), which makes it active.
 -- One row per membership: its first confirmation.
+-- key: (list_id, contact_id, channel) (no constraint: DuckLake has none; the statements that write keep it)
 create table if not exists core.confirmations (
     list_id      bigint not null,
     contact_id   bigint not null,
@@ -11,6 +12,5 @@ create table if not exists core.confirmations (
     keyword      varchar,               -- reply/keyword: the word (YES, START, PIZZA)
     batch_id     bigint not null,       -- the inbound or web-confirmation batch
     row_number   bigint not null,
-    recorded_at  timestamptz not null,  -- the run's clock when applied
-    primary key (list_id, contact_id, channel)
+    recorded_at  timestamptz not null  -- the run's clock when applied
 )

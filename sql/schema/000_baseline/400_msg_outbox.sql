@@ -2,9 +2,10 @@
 -- once; a row is claimed (committed) before the provider is called and its provider id
 -- recorded after, so a crash leaves it `claimed` and the dispatcher asks the provider
 -- before any resend. Holds phone numbers and message bodies (needed to send): personal data.
+-- key: (outbox_id); unique: (idempotency_key) (no constraint: DuckLake has none; the statements that write keep it)
 create table if not exists msg.outbox (
-    outbox_id           bigint primary key default nextval('msg.outbox_id_seq'),
-    idempotency_key     varchar not null unique,  -- help:<batch>:<row> | welcome:<list_id>:<number_hmac>
+    outbox_id           bigint not null,
+    idempotency_key     varchar not null,  -- help:<batch>:<row> | welcome:<list_id>:<number_hmac>
     kind                varchar not null,         -- help | welcome
     e164                varchar not null,
     number_hmac         varchar,                  -- optline.phones.number_hmac(e164): joins the consent ledger

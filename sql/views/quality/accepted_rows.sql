@@ -57,13 +57,36 @@ with_batch as (
     left join parses on accepted.batch_id = parses.batch_id and accepted.e164 = parses.e164
 ),
 
-flagged as (
+keyed as (
     select
         with_batch.*,
-        suppressed_numbers.e164 is not null as previously_opted_out
+        lower(trim(coalesce(with_batch.first_name, ''))) || chr(31) || lower(trim(coalesce(with_batch.last_name, '')))
+            as name_key
     from with_batch
+),
+
+-- number + name pairs accepted more than once in a batch: a grouping that spills to disk (GX's
+-- own compound-uniqueness query ran out of memory at 14M rows)
+repeated as (
+    select
+        batch_id,
+        e164,
+        name_key
+    from keyed
+    group by batch_id, e164, name_key
+    having count(*) > 1
+),
+
+flagged as (
+    select
+        keyed.*,
+        suppressed_numbers.e164 is not null as previously_opted_out,
+        repeated.e164 is not null as repeated_in_batch
+    from keyed
     left join suppressed_numbers
-        on with_batch.batch_id = suppressed_numbers.batch_id and with_batch.e164 = suppressed_numbers.e164
+        on keyed.batch_id = suppressed_numbers.batch_id and keyed.e164 = suppressed_numbers.e164
+    left join repeated
+        on keyed.batch_id = repeated.batch_id and keyed.e164 = repeated.e164 and keyed.name_key = repeated.name_key
 )
 
 select
@@ -78,6 +101,7 @@ select
     first_name,
     last_name,
     email,
-    lower(trim(coalesce(first_name, ''))) || chr(31) || lower(trim(coalesce(last_name, ''))) as name_key,
-    previously_opted_out
+    name_key,
+    previously_opted_out,
+    repeated_in_batch
 from flagged

@@ -272,3 +272,31 @@ def test_deleting_a_number_that_does_not_parse_says_so_and_deletes_nothing(conn,
         delete_contacts(conn, number="555-01", requested_by="dpo")
     assert conn.execute("select count(*) from core.contacts").fetchone()[0] == 1
     assert conn.execute("select count(*) from ops.deletions").fetchone()[0] == 0
+
+
+def test_on_a_lake_a_deleted_person_is_gone_from_every_snapshot_and_every_data_file(data_dir, monkeypatch):
+    """A lake keeps every snapshot for time travel: the deletion expires them, so no version an
+    analyst can ask for, and no Parquet file left on disk, still holds the person."""
+    from optline import warehouse
+
+    monkeypatch.setenv("OPTLINE_WAREHOUSE_FORMAT", "ducklake")
+    conn = warehouse.connect(data_dir / "lake.sqlite")
+    imported(conn, data_dir, "a.csv", [["(415) 555-0101", "Annabel", "1990-01-01", "2026-10-01"]] * 1
+             + [[f"(415) 555-{n:04d}", f"Kept{n}", "1990-01-01", "2026-10-01"] for n in range(200, 260)],
+             lists=["L"])
+    versions = [v for (v,) in conn.execute("select snapshot_id from ducklake_snapshots(current_database())").fetchall()]
+    seen_before = conn.execute(f"select count(*) from core.contacts at (version => {versions[-1]}) "
+                               "where first_name = 'Annabel'").fetchone()[0]
+    assert seen_before == 1 and len(versions) > 3
+
+    delete_contacts(conn, number="+1 415 555 0101", requested_by="dpo")
+
+    assert pii_left(conn, "+14155550101", "Annabel") == []
+    for (version,) in conn.execute("select snapshot_id from ducklake_snapshots(current_database())").fetchall():
+        assert conn.execute(f"select count(*) from core.contacts at (version => {version}) "
+                            "where first_name = 'Annabel'").fetchone()[0] == 0
+    with pytest.raises(Exception, match="(?i)snapshot|version"):
+        conn.execute(f"select count(*) from core.contacts at (version => {versions[-1] - 1})").fetchall()
+    files = list((data_dir / "lake.files").rglob("*.parquet"))
+    assert files and not [f for f in files if b"Annabel" in f.read_bytes() or b"4155550101" in f.read_bytes()]
+    assert conn.execute("select count(*) from core.contacts").fetchone()[0] == 60

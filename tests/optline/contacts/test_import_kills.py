@@ -22,9 +22,9 @@ import subprocess
 import sys
 from pathlib import Path
 
-import duckdb
 import pytest
 
+from optline import warehouse
 from tests.helpers import OPEN_GATE, write_csv
 
 pytestmark = pytest.mark.slow
@@ -76,7 +76,7 @@ def imported(root: Path, file: Path) -> None:
 def comparable(root: Path) -> dict[str, list[tuple]]:
     """Every table's rows, sorted, without the columns that differ between two runs of the
     same import (wall-clock times, run ids), with the data folder's path replaced by `<root>`."""
-    with duckdb.connect(str(root / "warehouse.duckdb"), read_only=True) as conn:
+    with warehouse.connect(root / "warehouse.duckdb", read_only=True) as conn:
         columns: dict[str, list[str]] = {}
         for table, column in conn.execute("""select c.table_schema || '.' || c.table_name, c.column_name
                 from information_schema.columns c join information_schema.tables t
@@ -97,7 +97,7 @@ def reports_disagree(root: Path) -> list[str]:
     """What is wrong with the batches' report files: a missing review report, one showing
     another status than the batch's, a missing or short rejects.csv."""
     problems = []
-    with duckdb.connect(str(root / "warehouse.duckdb"), read_only=True) as conn:
+    with warehouse.connect(root / "warehouse.duckdb", read_only=True) as conn:
         batches = conn.execute("select batch_id, status, rows_rejected from ops.batches order by 1").fetchall()
     for batch_id, status, rejected in batches:
         folder = root / "reports" / "batches" / f"{batch_id:06d}"

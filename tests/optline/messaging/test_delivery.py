@@ -28,12 +28,13 @@ def outbox(conn):
     """Three messages sent (status `sent`, a provider id each), no delivery status yet."""
     for i, (sid, e164) in enumerate(NUMBERS.items(), start=1):
         conn.execute(
-            "insert into msg.outbox (idempotency_key, kind, e164, channel, template, body, status, provider, "
-            "provider_message_id, sent_at, finished_at, updated_at) "
-            "values (?, 'help', ?, 'sms', 'Reply STOP', 'Reply STOP to opt out.', 'sent', 'twilio', ?, "
+            "insert into msg.outbox (outbox_id, idempotency_key, kind, e164, channel, template, body, status, "
+            "provider, provider_message_id, sent_at, finished_at, updated_at) "
+            "values (?, ?, 'help', ?, 'sms', 'Reply STOP', 'Reply STOP to opt out.', 'sent', 'twilio', ?, "
             "timestamptz '2026-10-31 09:00:00+00', timestamptz '2026-10-31 09:00:00+00', "
             "timestamptz '2026-10-31 09:00:00+00')",
-            [f"help:1:{i}", e164, sid])
+            [i, f"help:1:{i}", e164, sid])
+    conn.execute("update ops.id_counters set last_id = ? where name = 'outbox_id'", [len(NUMBERS)])
     return conn
 
 

@@ -1,0 +1,310 @@
+"""The warehouse as a DuckLake: where it lives, how a process attaches it, who may write when.
+
+With `OPTLINE_WAREHOUSE_FORMAT=ducklake` the warehouse is a DuckLake (docs/warehouse_backends.md
+has the measurements behind the choice): its catalog in SQLite (the file OPTLINE_WAREHOUSE names:
+one machine) or in PostgreSQL (`OPTLINE_LAKE_CATALOG=postgres:<DSN>`: workers on several hosts),
+its data as Parquet files in `warehouse.files/` beside the catalog `warehouse.sqlite`. Readers see
+committed snapshots only and never stop a writer; an analyst attaches the lake read-only (`analyst_sql`).
+
+Extensions come from the pinned `duckdb-extension-*` packages, loaded by path (never downloaded).
+One DuckDB instance per process and lake holds them loaded (~0.2 s a load) and the lake attached;
+each `connect` is a cursor of it (its own transactions). Writers take turns: SQLite refuses two
+committing at once ("database is locked"), so a writer holds `<catalog>.writer.lock` (an OS lock,
+released when the process dies) for each transaction. On PostgreSQL, DuckLake itself refuses
+the second of two conflicting commits; the writing tasks also share one Airflow pool.
+
+This module, like `warehouse`, is a runner: it holds the few statements that attach a lake.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import hashlib
+import importlib
+import os
+import sqlite3
+import tempfile
+import threading
+import time
+import weakref
+from collections.abc import Iterator
+from contextlib import closing, contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+
+from optline import config
+
+EXTENSIONS = {"sqlite": ("ducklake", "sqlite_scanner"), "postgres": ("ducklake", "postgres_scanner")}
+SQLITE_BUSY_MS = 10_000
+"""How long a SQLite catalog waits for another process's catalog write (WAL journal)."""
+WRITER_WAIT_SECONDS = 600.0
+"""How long a writer waits for another process's write transaction before giving up."""
+DATA_SUFFIX = ".files"
+"""The Parquet files of a lake whose catalog is `warehouse.sqlite`: the folder `warehouse.files/`."""
+
+
+class LakeError(RuntimeError):
+    """The lake cannot be attached or written; the message says what to do."""
+
+
+@dataclass(frozen=True)
+class Location:
+    """A lake: its catalog (the SQLite file `path`, or a PostgreSQL DSN) and its data folder."""
+
+    path: Path                  # the warehouse as OPTLINE_WAREHOUSE names it (the SQLite catalog)
+    postgres_dsn: str | None    # None: the catalog is SQLite at `path`
+
+    @property
+    def catalog(self) -> str:
+        return "postgres" if self.postgres_dsn else "sqlite"
+
+    @property
+    def data_path(self) -> Path:
+        path = self.path
+        return path.with_suffix(DATA_SUFFIX) if path.suffix else path.with_name(path.name + DATA_SUFFIX)
+
+    @property
+    def key(self) -> str:
+        return hashlib.sha256(f"{self.path}\0{self.postgres_dsn}".encode()).hexdigest()[:12]
+
+    @property
+    def alias(self) -> str:
+        """The DuckDB catalog name a process attaches the lake under."""
+        return f"optline_{self.key}"
+
+    @property
+    def metadata_schema(self) -> str:
+        """The PostgreSQL schema holding this lake's catalog (one database can hold several)."""
+        stem = "".join(ch if ch.isalnum() else "_" for ch in self.path.stem.lower())[:24]
+        return f"optline_{stem}_{self.key}"
+
+    @property
+    def lock_path(self) -> Path:
+        return self.path.with_name(self.path.name + ".writer.lock")
+
+    def describe(self) -> str:
+        where = "PostgreSQL" if self.postgres_dsn else f"SQLite {self.path}"
+        return f"DuckLake (catalog {where}, data {self.data_path})"
+
+
+def location(database: str | Path | None = None) -> Location | None:
+    """The lake the warehouse is, or None when it is one DuckDB file. An existing file says
+    itself what it is (a SQLite catalog or a DuckDB database); a new one is what
+    OPTLINE_WAREHOUSE_FORMAT says (default: a lake)."""
+    path = Path(database).expanduser().resolve() if database else config.paths().warehouse
+    catalog = config.lake_catalog()
+    if catalog == "sqlite":
+        kind = file_format(path) or config.warehouse_format()
+        return Location(path, None) if kind == "ducklake" else None
+    if config.warehouse_format() != "ducklake":
+        return None
+    return Location(path, catalog.removeprefix("postgres:").strip())
+
+
+SQLITE_MAGIC = b"SQLite format 3\x00"
+DUCKDB_MAGIC = b"DUCK"  # at offset 8 of a DuckDB database file
+
+
+def file_format(path: Path) -> str | None:
+    """`ducklake` for a SQLite file (a lake's catalog), `duckdb` for a DuckDB database, None when
+    there is no such file yet (or it is empty)."""
+    try:
+        with path.open("rb") as fh:
+            head = fh.read(16)
+    except (FileNotFoundError, IsADirectoryError):
+        return None
+    if head.startswith(SQLITE_MAGIC):
+        return "ducklake"
+    if head[8:12] == DUCKDB_MAGIC:
+        return "duckdb"
+    return None
+
+
+def extension_path(name: str) -> Path:
+    """The `.duckdb_extension` file the `duckdb-extension-<name>` package holds."""
+    package = f"duckdb_extension_{name}"
+    try:
+        module = importlib.import_module(package)
+    except ImportError as exc:
+        raise LakeError(f"the package duckdb-extension-{name.replace('_', '-')} is not installed: "
+                        "run `make venv` (it is pinned in requirements.lock)") from exc
+    found = sorted(Path(module.__file__).parent.glob(f"extensions/v{duckdb.__version__}/{name}.duckdb_extension"))
+    if not found:
+        raise LakeError(f"duckdb-extension-{name} holds no extension for DuckDB {duckdb.__version__}: "
+                        "pin the same version as duckdb")
+    return found[0]
+
+
+def _literal(value: str | Path) -> str:
+    return "'" + str(value).replace("'", "''") + "'"
+
+
+def attach_statements(where: Location, *, read_only: bool, alias: str | None = None) -> list[str]:
+    """The statements that load the extensions and attach the lake (also what an analyst types)."""
+    statements = [f"load {_literal(extension_path(name))}" for name in EXTENSIONS[where.catalog]]
+    options = [f"data_path {_literal(str(where.data_path) + os.sep)}"]
+    if where.postgres_dsn:
+        target = f"ducklake:postgres:{where.postgres_dsn}"
+        options.append(f"metadata_schema {_literal(where.metadata_schema)}")
+    else:
+        target = f"ducklake:sqlite:{where.path}"
+        options += ["meta_journal_mode 'WAL'", f"meta_busy_timeout {SQLITE_BUSY_MS}"]
+    if read_only:
+        options.append("read_only")
+    statements.append(f"attach {_literal(target)} as {alias or where.alias} ({', '.join(options)})")
+    return statements
+
+
+def analyst_sql(where: Location, alias: str = "optline") -> str:
+    """What an analyst runs in any DuckDB 1.5.5 client to read the lake (read-only)."""
+    return ";\n".join([*attach_statements(where, read_only=True, alias=alias), f"use {alias}"]) + ";\n"
+
+
+_instances: dict[bool, duckdb.DuckDBPyConnection] = {}
+_attached: dict[bool, set[str]] = {True: set(), False: set()}
+_instances_lock = threading.Lock()
+_lake_of: weakref.WeakKeyDictionary[duckdb.DuckDBPyConnection, Location] = weakref.WeakKeyDictionary()
+
+
+def connect(where: Location, *, read_only: bool, settings: dict[str, object]) -> duckdb.DuckDBPyConnection:
+    """A connection (a cursor of this process's DuckDB instance) with the lake as its default
+    catalog. The first one per process loads the extensions (`settings` are the instance's), the
+    first one per lake attaches it."""
+    with _instances_lock:
+        instance = _instances.get(read_only)
+        if instance is None:
+            instance = duckdb.connect(config={"autoinstall_known_extensions": False,
+                                              "autoload_known_extensions": False, **settings})
+            _instances[read_only] = instance
+        if where.alias not in _attached[read_only]:
+            if not read_only:
+                where.path.parent.mkdir(parents=True, exist_ok=True)
+                where.data_path.mkdir(parents=True, exist_ok=True)
+            elif not where.postgres_dsn and not where.path.exists():
+                raise LakeError(f"no warehouse at {where.path}: run an import first (make demo)")
+            try:
+                for statement in attach_statements(where, read_only=read_only):
+                    instance.execute(statement)
+            except duckdb.Error as exc:
+                raise LakeError(f"cannot attach the warehouse {where.describe()}: {exc}") from exc
+            _attached[read_only].add(where.alias)
+    conn = instance.cursor()
+    conn.execute(f"use {where.alias}")
+    if not read_only:
+        _lake_of[conn] = where
+    return conn
+
+
+def of(conn: duckdb.DuckDBPyConnection) -> Location | None:
+    """The lake a writing connection is attached to (None: a DuckDB file, or read-only)."""
+    return _lake_of.get(conn)
+
+
+_held = threading.local()
+_process_locks: dict[Path, threading.RLock] = {}
+
+
+@contextmanager
+def writer_turn(where: Location) -> Iterator[None]:
+    """Hold the lake's writer lock for a transaction (SQLite catalog; PostgreSQL needs none).
+    Re-entrant within a thread; waits up to `WRITER_WAIT_SECONDS` for another process."""
+    if where.postgres_dsn:
+        yield
+        return
+    depth = getattr(_held, "depth", {})
+    _held.depth = depth
+    if depth.get(where.lock_path):
+        depth[where.lock_path] += 1
+        try:
+            yield
+        finally:
+            depth[where.lock_path] -= 1
+        return
+    with _instances_lock:
+        in_process = _process_locks.setdefault(where.lock_path, threading.RLock())
+    with in_process:
+        fd = os.open(where.lock_path, os.O_RDWR | os.O_CREAT, 0o600)
+        try:
+            _lock(fd, where)
+            os.ftruncate(fd, 0)
+            os.write(fd, f"{os.getpid()}\n".encode())
+            depth[where.lock_path] = 1
+            try:
+                yield
+            finally:
+                depth.pop(where.lock_path, None)
+                fcntl.flock(fd, fcntl.LOCK_UN)
+        finally:
+            os.close(fd)
+
+
+def _lock(fd: int, where: Location) -> None:
+    deadline = time.monotonic() + WRITER_WAIT_SECONDS
+    while True:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            return
+        except BlockingIOError:
+            if time.monotonic() > deadline:
+                holder = os.pread(fd, 32, 0).decode(errors="replace").strip() or "another process"
+                raise LakeError(
+                    f"the warehouse {where.path} has been busy for {WRITER_WAIT_SECONDS:.0f} s: PID {holder} "
+                    "is writing it (one writer at a time; readers are never blocked). Run again once it has "
+                    f"finished; if it hangs, see what it is (`ps -fp {holder}`)") from None
+            time.sleep(0.05)
+
+
+_templates: dict[str, Path] = {}
+"""Per process: the catalog of a lake this process created and migrated, by schema digest (see
+`create_from_template`)."""
+
+
+def keep_template(where: Location, digest: str) -> None:
+    """After migrating a new SQLite-catalog lake: keep a copy of its catalog (no data yet), so the
+    next new lake of the same schema in this process is a file copy instead of ~40 DDL commits."""
+    if where.postgres_dsn or digest in _templates:
+        return
+    folder = Path(tempfile.mkdtemp(prefix="optline-lake-template-"))
+    copy = folder / "catalog.sqlite"
+    with closing(sqlite3.connect(where.path)) as source, closing(sqlite3.connect(copy)) as target:
+        if source.execute(_COUNT_DATA_FILES).fetchone()[0]:
+            return  # not a fresh lake: nothing to copy
+        source.backup(target)
+    _templates[digest] = copy
+
+
+_COUNT_DATA_FILES = "select count(*) from ducklake_data_file"  # the DuckLake catalog's own table
+
+
+def create_from_template(where: Location, digest: str) -> bool:
+    """Create a new SQLite-catalog lake as a copy of this process's template for the schema, with
+    its own data path (the `data_path` entry of the catalog's `ducklake_metadata`, per the DuckLake
+    spec). False when there is no template or the lake exists."""
+    template = _templates.get(digest)
+    if template is None or where.postgres_dsn or where.path.exists():
+        return False
+    where.path.parent.mkdir(parents=True, exist_ok=True)
+    with closing(sqlite3.connect(template)) as source, closing(sqlite3.connect(where.path)) as target:
+        source.backup(target)
+        with target:
+            target.execute("update ducklake_metadata set value = ? where key = 'data_path'",
+                           [str(where.data_path) + os.sep])
+    return True
+
+
+def forget_history(conn: duckdb.DuckDBPyConnection, where: Location) -> None:
+    """After a deletion of people commits: make what it deleted unreadable, time travel included.
+
+    A lake keeps every snapshot (an analyst can read `at (version => n)`), so deleted rows stay
+    readable, and on disk, until their snapshots expire. This expires every snapshot but the
+    current one, rewrites the data files that deletions touched (threshold 0: any deleted row),
+    expires the snapshot the rewrite made, and deletes the files no snapshot needs. Time travel
+    to before the deletion is gone afterwards: erasure wins over history."""
+    alias = _literal(where.alias)
+    with writer_turn(where):
+        conn.execute(f"call ducklake_expire_snapshots({alias}, older_than => now())")
+        conn.execute(f"call ducklake_rewrite_data_files({alias}, delete_threshold => 0)")
+        conn.execute(f"call ducklake_expire_snapshots({alias}, older_than => now())")
+        conn.execute(f"call ducklake_cleanup_old_files({alias}, cleanup_all => true)")

@@ -1,0 +1,3 @@
+-- The macro and view files applied now (their digest): one row per time they changed.
+insert into ops.schema_definitions (digest)
+values ($digest)

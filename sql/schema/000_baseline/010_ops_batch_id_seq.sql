@@ -1,1 +1,0 @@
-create sequence if not exists ops.batch_id_seq start 1
