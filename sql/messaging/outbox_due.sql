@@ -2,9 +2,9 @@
 -- - why one may not go (block_reason, null: it may): its number opted out of the channel
 --   (the consent ledger), an operator suspended it, its HMAC is unknown, or it is an import's
 --   welcome (asking to confirm) and no membership is pending any more (the number confirmed
---   already, e.g. by texting the keyword, or left the list). Read when the
---   batch is picked; nothing else can write the ledger while the dispatcher holds the
---   warehouse (DuckDB admits one writing process), so it is as fresh as the moment of sending;
+--   already, e.g. by texting the keyword, or left the list). Read when the batch is picked;
+--   the claim (messaging/outbox_claim) reads the ledger and suspensions again in its own
+--   transaction, so a STOP that lands in between is never sent;
 -- - where the recipient is: the contact's state and postcode (the message's contact, else the
 --   earliest contact at the number) and the number's time zones.
 with

@@ -1,5 +1,5 @@
 """The dispatcher: send due outbox messages, once each, never to a suppressed number, never
-outside the recipient's hours.
+outside the recipient's hours, in batches, calling the provider concurrently within its rate.
 
 Once-only protocol (one dispatcher at a time: DuckDB admits one writing process, and the
 DAG runs one at a time in the `duckdb_writer` pool):
@@ -7,29 +7,47 @@ DAG runs one at a time in the `duckdb_writer` pool):
 1. **Reconcile first.** A message left `claimed` (the process died, or the provider's answer
    was lost: timeout, dropped connection, 5xx) is looked up at the provider before anything
    else: found → `sent` with the provider's id; certainly not there → queued again; the
-   provider cannot tell → it stays claimed and is *not* resent (asked again next run).
+   provider cannot tell → it stays claimed and is *not* resent (asked again next run). The
+   lookups go one by one (an id found for one message is never matched to another); their
+   outcomes are recorded together, `batch_size` messages per transaction.
 2. **Check at send time.** For each due message: the consent ledger and suspensions (read
    with the batch in `messaging/outbox_due`; while the dispatcher holds the warehouse no
    other process can write the ledger, so this is the state at the moment of sending: a
    STOP after queueing cancels it), the recipient's quiet hours and per-24-hours cap
-   (`optline.quiethours`: it waits with `not_before`).
-3. **Claim, commit, call, record.** The claim (status `claimed`, attempts + 1) is committed
-   before the provider is called; the provider's id is recorded after. Between the two a
-   crash leaves a claim, which step 1 resolves; nothing is ever sent blind twice.
+   (`optline.quiethours`: it waits with `not_before`; the cap counts the messages claimed
+   earlier in the same batch). A worker checks the recipient's hours once more right before
+   its call.
+3. **Claim a batch, commit, call, record the batch.** One transaction cancels, defers and
+   claims the batch (status `claimed`, attempts + 1, a claim token per message, prefixed
+   by the batch's), reads the claimed rows back by the batch's token (no `RETURNING`:
+   DuckLake refuses it) and commits before any provider call. Then a pool of
+   `concurrency` threads calls the provider, paced by one shared `Pacer` (never more than
+   `rate_per_second` calls started per second). Then one transaction records every outcome
+   of the batch (one set-based statement per kind of outcome, one insert into
+   `msg.send_attempts`). A crash between the two commits leaves claims, which step 1
+   resolves; nothing is ever sent blind twice. A claim whose call was certainly never made
+   (the run stopped first) is released in the recording transaction. While a batch's calls
+   are in flight the next batch is read and checked (step 2, read only); it is claimed only
+   once the batch in flight is recorded, so at most one batch is ever claimed and unrecorded.
 
-Every call and lookup is appended to `msg.send_attempts`. Pace: at most `rate_per_second`
-calls; a run stops after `max_messages_per_run` or `max_seconds_per_run` so that imports get
-the warehouse back. Logs and results carry counts only.
+Batch size: the first claim of a run is one message (it proves the provider's credentials
+before a batch goes out: a refusal stops the run, see `ProviderAuthError`); after it
+`batch_size`, bounded by what is left of `max_messages_per_run` and by what the rate admits in
+`CLAIM_AHEAD_SECONDS` (a claim is never far ahead of its call). A run stops after
+`max_messages_per_run` claims or `max_seconds_per_run` (no call starts after it; its claims
+are released) so that imports get the warehouse back. Logs and results carry counts only.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import logging
+import threading
 import time
 import uuid
-from collections import Counter
-from collections.abc import Callable
+from collections import Counter, defaultdict
+from collections.abc import Callable, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -46,6 +64,7 @@ log = logging.getLogger(__name__)
 Clock = Callable[[], dt.datetime]
 AUTH_REFUSED = (401, 403)  # the provider refused our credentials: a configuration error, not the message's
 RECONCILE_AFTER = dt.timedelta(seconds=30)  # a claim younger than this may still be in flight
+CLAIM_AHEAD_SECONDS = 2.0  # a batch claims at most what the rate admits in this long
 
 
 @dataclass
@@ -82,18 +101,22 @@ class ProviderAuthError(RuntimeError):
 
 
 class Pacer:
-    """At most `rate` calls per second (monotonic clock)."""
+    """At most `rate` calls started per second (monotonic clock), shared by the workers: each
+    `wait` takes the next free slot, `1 / rate` after the previous one, and sleeps until it."""
 
     def __init__(self, rate: float, sleep: Callable[[float], None] = time.sleep) -> None:
         self.interval = 1.0 / rate
         self.sleep = sleep
         self.next_at = time.monotonic()
+        self._lock = threading.Lock()
 
     def wait(self) -> None:
-        now = time.monotonic()
-        if now < self.next_at:
-            self.sleep(self.next_at - now)
-        self.next_at = max(now, self.next_at) + self.interval
+        with self._lock:
+            now = time.monotonic()
+            at = max(now, self.next_at)
+            self.next_at = at + self.interval
+        if at > now:
+            self.sleep(at - now)
 
 
 def wall_clock() -> dt.datetime:
@@ -106,19 +129,77 @@ def clock_from(start: dt.datetime) -> Clock:
     return lambda: start + dt.timedelta(seconds=time.monotonic() - t0)
 
 
-def _attempt(conn: duckdb.DuckDBPyConnection, run: RunContext, *, outbox_id: int, attempt: int, claim_token: str,
-             action: str, outcome: str, provider: str, claimed_at: dt.datetime, finished_at: dt.datetime,
-             provider_message_id: str | None = None, http_status: int | None = None,
-             error: str | None = None) -> None:
-    warehouse.run(conn, "messaging/send_attempts_insert", outbox_id=outbox_id, attempt=attempt,
-                  claim_token=claim_token, action=action, outcome=outcome, provider=provider,
-                  provider_message_id=provider_message_id, http_status=http_status, error=error,
-                  claimed_at=claimed_at, finished_at=finished_at, dag_id=run.dag_id, run_id=run.run_id)
-
-
 def _backoff(settings: DispatchSettings, attempts: int, retry_after: float | None) -> dt.timedelta:
     seconds = settings.retry_backoff_seconds * 2 ** max(attempts - 1, 0)
     return dt.timedelta(seconds=max(seconds, retry_after or 0.0))
+
+
+# --------------------------------------------------------------------------- recording, set-based
+
+
+@dataclass
+class _Attempt:
+    """One provider call or lookup, for `msg.send_attempts` and the outbox's new state."""
+    outbox_id: int
+    attempt: int
+    claim_token: str
+    claimed_at: dt.datetime
+    outcome: str
+    finished_at: dt.datetime
+    provider_message_id: str | None = None
+    http_status: int | None = None
+    error: str | None = None
+
+
+@dataclass
+class _Record:
+    """What one transaction writes: the attempts of one action, and the outbox's changes by kind."""
+    action: str                                   # send | lookup
+    attempts: list[_Attempt] = field(default_factory=list)
+    sent: list[tuple[int, str, str | None, dt.datetime]] = field(default_factory=list)
+    requeued: list[tuple[int, str, dt.datetime, str | None, dt.datetime]] = field(default_factory=list)
+    failed: list[tuple[int, str, str, str | None, dt.datetime]] = field(default_factory=list)
+    unknown: list[tuple[int, str, str | None, dt.datetime]] = field(default_factory=list)
+    released: list[tuple[int, str]] = field(default_factory=list)   # claims whose call was never made
+
+    def __bool__(self) -> bool:
+        return bool(self.attempts or self.released)
+
+
+def _columns(rows: Sequence[tuple], *names: str) -> dict[str, list]:
+    return {name: [row[i] for row in rows] for i, name in enumerate(names)}
+
+
+def _write(conn: duckdb.DuckDBPyConnection, run: RunContext, provider: str, record: _Record,
+           now: dt.datetime) -> None:
+    """Everything in `record`, inside the caller's transaction: one statement per kind."""
+    if record.attempts:
+        a = record.attempts
+        warehouse.run(conn, "messaging/send_attempts_insert", action=record.action, provider=provider,
+                      dag_id=run.dag_id, run_id=run.run_id,
+                      outbox_ids=[x.outbox_id for x in a], attempts=[x.attempt for x in a],
+                      claim_tokens=[x.claim_token for x in a], outcomes=[x.outcome for x in a],
+                      provider_message_ids=[x.provider_message_id for x in a],
+                      http_statuses=[x.http_status for x in a], errors=[x.error for x in a],
+                      claimed_ats=[x.claimed_at for x in a], finished_ats=[x.finished_at for x in a])
+    if record.sent:
+        warehouse.run(conn, "messaging/outbox_mark_sent",
+                      **_columns(record.sent, "outbox_ids", "claim_tokens", "provider_message_ids", "ats"))
+    if record.requeued:
+        warehouse.run(conn, "messaging/outbox_requeue",
+                      **_columns(record.requeued, "outbox_ids", "claim_tokens", "not_befores", "errors", "ats"))
+    if record.failed:
+        warehouse.run(conn, "messaging/outbox_fail",
+                      **_columns(record.failed, "outbox_ids", "claim_tokens", "reasons", "errors", "ats"))
+    if record.unknown:
+        warehouse.run(conn, "messaging/outbox_note_unknown",
+                      **_columns(record.unknown, "outbox_ids", "claim_tokens", "errors", "ats"))
+    if record.released:
+        warehouse.run(conn, "messaging/outbox_release", **_columns(record.released, "outbox_ids", "claim_tokens"),
+                      now=now)
+
+
+# --------------------------------------------------------------------------- 1. reconcile
 
 
 def reconcile(conn: duckdb.DuckDBPyConnection, provider: Provider, run: RunContext, settings: DispatchSettings,
@@ -128,6 +209,22 @@ def reconcile(conn: duckdb.DuckDBPyConnection, provider: Provider, run: RunConte
     claimed = warehouse.fetch_dicts(conn, "messaging/outbox_claimed", claimed_before=now - RECONCILE_AFTER)
     if claimed:
         log.info("reconciling %d message(s) whose outcome is unknown before sending anything", len(claimed))
+    for start in range(0, len(claimed), settings.batch_size):
+        _reconcile_batch(conn, provider, run, settings, clock, result, claimed[start:start + settings.batch_size])
+    if result.unresolved:
+        log.warning("%d message(s) still claimed with an unknown outcome: not resent; asked again next run",
+                    result.unresolved)
+
+
+def _reconcile_batch(conn: duckdb.DuckDBPyConnection, provider: Provider, run: RunContext,
+                     settings: DispatchSettings, clock: Clock, result: DispatchResult,
+                     claimed: list[dict[str, Any]]) -> None:
+    # provider ids recorded per number, with the message each belongs to; ids found below join them
+    ids: dict[str, list[tuple[int, str]]] = defaultdict(list)
+    for e164, outbox_id, provider_id in warehouse.run(conn, "messaging/provider_ids_for_numbers",
+                                                      e164s=sorted({r["e164"] for r in claimed})).fetchall():
+        ids[e164].append((outbox_id, provider_id))
+    record = _Record("lookup")
     for row in claimed:
         if row["provider"] != provider.name:
             log.warning("outbox %d was claimed with provider %s, not %s: left claimed for an operator",
@@ -136,123 +233,278 @@ def reconcile(conn: duckdb.DuckDBPyConnection, provider: Provider, run: RunConte
             continue
         message = OutgoingMessage(idempotency_key=row["idempotency_key"], to=row["e164"], channel=row["channel"],
                                   body=row["body"], claimed_at=row["claimed_at"])
-        known = {r[0] for r in warehouse.run(conn, "messaging/provider_ids_for_number", e164=row["e164"],
-                                             outbox_id=row["outbox_id"]).fetchall()}
+        known = {pid for oid, pid in ids[row["e164"]] if oid != row["outbox_id"]}
         found: LookupOutcome = provider.lookup(message, known)
         now = clock()
-        ids = {"outbox_id": row["outbox_id"], "claim_token": row["claim_token"], "now": now}
+        outbox_id, token = row["outbox_id"], row["claim_token"]
+        record.attempts.append(_Attempt(outbox_id, row["attempts"], token, row["claimed_at"], found.status, now,
+                                        provider_message_id=found.provider_message_id, error=found.error))
+        if found.status == "found":
+            record.sent.append((outbox_id, token, found.provider_message_id, now))
+            ids[row["e164"]].append((outbox_id, found.provider_message_id))
+            result.reconciled_sent += 1
+        elif found.status == "not_found" and row["attempts"] >= settings.max_attempts:
+            record.failed.append((outbox_id, token, "max_attempts", "not found at provider", now))
+            result.failed += 1
+        elif found.status == "not_found":
+            record.requeued.append((outbox_id, token, now, "not found at provider", now))
+            result.reconciled_requeued += 1
+        else:
+            result.unresolved += 1
+    if record:
         with warehouse.transaction(conn):
-            _attempt(conn, run, outbox_id=row["outbox_id"], attempt=row["attempts"], claim_token=row["claim_token"],
-                     action="lookup", outcome=found.status, provider=provider.name, claimed_at=row["claimed_at"],
-                     finished_at=now, provider_message_id=found.provider_message_id, error=found.error)
-            if found.status == "found":
-                warehouse.run(conn, "messaging/outbox_mark_sent", provider_message_id=found.provider_message_id, **ids)
-                result.reconciled_sent += 1
-            elif found.status == "not_found" and row["attempts"] >= settings.max_attempts:
-                warehouse.run(conn, "messaging/outbox_fail", reason="max_attempts", error="not found at provider",
-                              **ids)
-                result.failed += 1
-            elif found.status == "not_found":
-                warehouse.run(conn, "messaging/outbox_requeue", not_before=now, error="not found at provider", **ids)
-                result.reconciled_requeued += 1
-            else:
-                result.unresolved += 1
-    if result.unresolved:
-        log.warning("%d message(s) still claimed with an unknown outcome: not resent; asked again next run",
-                    result.unresolved)
+            _write(conn, run, provider.name, record, clock())
 
 
-def _record(conn: duckdb.DuckDBPyConnection, run: RunContext, settings: DispatchSettings, provider: str,
-            due: dict[str, Any], attempts: int, claim_token: str, claimed_at: dt.datetime, outcome: SendOutcome,
-            now: dt.datetime, result: DispatchResult) -> None:
-    ids = {"outbox_id": due["outbox_id"], "claim_token": claim_token, "now": now}
+# --------------------------------------------------------------------------- 2. check at send time
+
+
+@dataclass
+class _Send:
+    """A due message that may go now: its recipient's rules and sends in the last 24 hours."""
+    due: dict[str, Any]
+    rules: quiethours.SendRules
+    recent: tuple[dt.datetime, ...]
+
+
+@dataclass
+class _Plan:
+    cancels: list[tuple[int, str]] = field(default_factory=list)
+    defers: list[tuple[int, dt.datetime, str]] = field(default_factory=list)
+    sends: list[_Send] = field(default_factory=list)
+
+
+def _plan(conn: duckdb.DuckDBPyConnection, due_rows: list[dict[str, Any]], policy: quiethours.QuietHoursPolicy,
+          now: dt.datetime, room: int) -> _Plan:
+    """Decide, message by message in due order, until `room` messages may go: cancel, wait, or send."""
+    plan = _Plan()
+    # the rows to decide: in due order, until `room` of them are inside their recipient's hours
+    # (the rest waits for the next batch); the caps are then read for these rows at once
+    considered: list[dict[str, Any]] = []
+    rules_of: dict[int, quiethours.SendRules] = {}
+    in_hours = 0
+    for due in due_rows:
+        if in_hours >= room:
+            break
+        considered.append(due)
+        if not due["block_reason"]:
+            rules = rules_of[due["outbox_id"]] = quiethours.recipient_rules(quiethours.Recipient(
+                e164=due["e164"], state=due["state"], postcode=due["postcode"],
+                number_time_zones=tuple(due["time_zones"] or ())), policy)
+            in_hours += quiethours.earliest_send(now, rules) <= now
+    capped = sorted({d["number_hmac"] for d in considered if d["outbox_id"] in rules_of
+                     and rules_of[d["outbox_id"]].cap is not None})
+    recent: dict[str, list[dt.datetime]] = defaultdict(list)
+    if capped:
+        for number_hmac, sent_at in warehouse.run(conn, "messaging/recent_sends", number_hmacs=capped,
+                                                  since=now - dt.timedelta(hours=24)).fetchall():
+            recent[number_hmac].append(sent_at)
+    for due in considered:
+        if len(plan.sends) >= room:
+            break
+        if due["block_reason"]:
+            plan.cancels.append((due["outbox_id"], due["block_reason"]))
+            continue
+        rules = rules_of[due["outbox_id"]]
+        sends = tuple(recent[due["number_hmac"]]) if rules.cap is not None else ()
+        when = quiethours.earliest_send(now, rules, sends)
+        if when > now:
+            reason = "daily_cap" if quiethours.cap_release(now, rules, sends) else "quiet_hours"
+            plan.defers.append((due["outbox_id"], when, reason))
+            continue
+        plan.sends.append(_Send(due, rules, sends))
+        if rules.cap is not None:
+            recent[due["number_hmac"]].append(now)  # claimed now: the cap counts it for the next ones
+    return plan
+
+
+# --------------------------------------------------------------------------- 3. claim, call, record
+
+
+def _claim(conn: duckdb.DuckDBPyConnection, plan: _Plan, provider: str, batch_token: str,
+           now: dt.datetime) -> dict[int, tuple[int, str]]:
+    """One committed transaction: the batch's cancels, waits and claim. Returns outbox id ->
+    (attempts, the message's claim token)."""
     with warehouse.transaction(conn):
-        _attempt(conn, run, outbox_id=due["outbox_id"], attempt=attempts, claim_token=claim_token, action="send",
-                 outcome=outcome.status, provider=provider, claimed_at=claimed_at, finished_at=now,
-                 provider_message_id=outcome.provider_message_id, http_status=outcome.http_status,
-                 error=outcome.error)
+        if plan.cancels:
+            warehouse.run(conn, "messaging/outbox_cancel", **_columns(plan.cancels, "outbox_ids", "reasons"),
+                          now=now)
+        if plan.defers:
+            warehouse.run(conn, "messaging/outbox_defer",
+                          **_columns(plan.defers, "outbox_ids", "not_befores", "reasons"), now=now)
+        if not plan.sends:
+            return {}
+        warehouse.run(conn, "messaging/outbox_claim", outbox_ids=[s.due["outbox_id"] for s in plan.sends],
+                      claim_token=batch_token, now=now, provider=provider)
+        rows = warehouse.run(conn, "messaging/outbox_claimed_by_token", claim_token=batch_token).fetchall()
+        return {outbox_id: (attempts, token) for outbox_id, attempts, token in rows}
+
+
+class _Calls:
+    """The provider calls of one run: a thread pool, one pacer, one stop signal."""
+
+    def __init__(self, provider: Provider, settings: DispatchSettings, clock: Clock,
+                 sleep: Callable[[float], None], deadline: float) -> None:
+        self.provider = provider
+        self.clock = clock
+        self.deadline = deadline
+        self.pacer = Pacer(settings.rate_per_second, sleep)
+        self.pool = ThreadPoolExecutor(max_workers=settings.concurrency, thread_name_prefix="optline-send")
+        self.stop = threading.Event()   # set by a refused credential or an error: no call starts after it
+
+    def _may_call(self) -> bool:
+        return not self.stop.is_set() and time.monotonic() < self.deadline
+
+    def call(self, send: _Send, claimed_at: dt.datetime) -> tuple[SendOutcome, dt.datetime] | None:
+        """One message's call, or None when it was certainly not made."""
+        if not self._may_call():
+            return None
+        self.pacer.wait()
+        if not self._may_call():
+            return None
+        now = self.clock()
+        if quiethours.earliest_send(now, send.rules, send.recent) > now:
+            return None  # the recipient's hours closed since the batch was planned: the next batch defers it
+        due = send.due
+        try:
+            outcome = self.provider.send(OutgoingMessage(idempotency_key=due["idempotency_key"], to=due["e164"],
+                                                         channel=due["channel"], body=due["body"],
+                                                         claimed_at=claimed_at))
+        except BaseException:
+            self.stop.set()
+            raise
+        if outcome.status == "rejected" and outcome.http_status in AUTH_REFUSED:
+            self.stop.set()
+        return outcome, self.clock()
+
+    def submit(self, sends: list[_Send], claimed_at: dt.datetime) -> list[Future]:
+        """Start every call of a claimed batch (the pool runs them concurrently, the pacer spaces them)."""
+        return [self.pool.submit(self.call, send, claimed_at) for send in sends]
+
+    @staticmethod
+    def gather(futures: list[Future]) -> list[Any]:
+        """A result per call, in order: (outcome, finished_at), None (not called) or the exception it raised."""
+        results: list[Any] = []
+        for future in futures:
+            try:
+                results.append(future.result())
+            except BaseException as exc:  # noqa: BLE001 - handed back to the caller, raised after recording
+                results.append(exc)
+        return results
+
+    def close(self) -> None:
+        self.stop.set()
+        self.pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _outcome_record(settings: DispatchSettings, outcomes: list[tuple[_Send, tuple[int, str], Any]],
+                    claimed_at: dt.datetime, result: DispatchResult
+                    ) -> tuple[_Record, BaseException | None, str | None]:
+    """The batch's record; the first exception a call raised; the error of a refused credential."""
+    record = _Record("send")
+    error: BaseException | None = None
+    refused: str | None = None
+    for send, (attempts, claim_token), answer in outcomes:
+        outbox_id = send.due["outbox_id"]
+        if answer is None:
+            record.released.append((outbox_id, claim_token))
+            continue
+        if isinstance(answer, BaseException):
+            error = error or answer  # its call may have been made: it stays claimed, reconciled next run
+            continue
+        outcome, now = answer
+        record.attempts.append(_Attempt(outbox_id, attempts, claim_token, claimed_at, outcome.status, now,
+                                        provider_message_id=outcome.provider_message_id,
+                                        http_status=outcome.http_status, error=outcome.error))
         if outcome.status == "accepted":
-            warehouse.run(conn, "messaging/outbox_mark_sent", provider_message_id=outcome.provider_message_id, **ids)
+            record.sent.append((outbox_id, claim_token, outcome.provider_message_id, now))
             result.sent += 1
         elif outcome.status == "rejected" and outcome.http_status in AUTH_REFUSED:
-            warehouse.run(conn, "messaging/outbox_requeue", error=outcome.error, not_before=now, **ids)
+            record.requeued.append((outbox_id, claim_token, now, outcome.error, now))
+            refused = outcome.error or f"http {outcome.http_status}"
         elif outcome.status == "retry" and attempts < settings.max_attempts:
-            warehouse.run(conn, "messaging/outbox_requeue", error=outcome.error,
-                          not_before=now + _backoff(settings, attempts, outcome.retry_after), **ids)
+            record.requeued.append((outbox_id, claim_token, now + _backoff(settings, attempts, outcome.retry_after),
+                                    outcome.error, now))
             result.retry_later += 1
         elif outcome.status in ("retry", "rejected"):
             reason = "rejected" if outcome.status == "rejected" else "max_attempts"
-            warehouse.run(conn, "messaging/outbox_fail", reason=reason, error=outcome.error, **ids)
+            record.failed.append((outbox_id, claim_token, reason, outcome.error, now))
             result.failed += 1
         else:  # unknown: stays claimed; reconciled before any resend
-            warehouse.run(conn, "messaging/outbox_note_unknown", error=outcome.error, **ids)
+            record.unknown.append((outbox_id, claim_token, outcome.error, now))
             result.unknown += 1
+    return record, error, refused
 
 
 def dispatch(conn: duckdb.DuckDBPyConnection, provider: Provider, run: RunContext, settings: DispatchSettings,
              policy: quiethours.QuietHoursPolicy, *, clock: Clock = wall_clock,
              sleep: Callable[[float], None] = time.sleep) -> DispatchResult:
-    """Reconcile, then send what is due in batches until the queue is empty or a run limit is hit."""
+    """Reconcile, then send what is due in batches until the queue is empty or a run limit is hit.
+
+    While a batch's calls are in flight the next batch is planned (read only: the due messages
+    and their send-time checks); it is claimed once the batch in flight is recorded."""
     started = time.monotonic()
     result = DispatchResult(provider=provider.name)
     cancelled: Counter[str] = Counter()
     deferred: Counter[str] = Counter()
     reconcile(conn, provider, run, settings, clock, result)
-    pacer = Pacer(settings.rate_per_second, sleep)
-    calls = batches = 0
-    while True:
-        if calls >= settings.max_messages_per_run:
+    calls = _Calls(provider, settings, clock, sleep, deadline=started + settings.max_seconds_per_run)
+    ahead = max(1, int(settings.rate_per_second * CLAIM_AHEAD_SECONDS))
+    state = {"claims": 0, "probed": False}   # claims made (calls made or in flight); the first claim done
+
+    def next_plan() -> _Plan | None:
+        if state["claims"] >= settings.max_messages_per_run:
             result.stopped_by = "max_messages_per_run"
-            break
+            return None
         if time.monotonic() - started >= settings.max_seconds_per_run:
             result.stopped_by = "max_seconds_per_run"
-            break
+            return None
         due_rows = warehouse.fetch_dicts(conn, "messaging/outbox_due", now=clock(), limit=settings.batch_size)
         if not due_rows:
-            break
-        batches += 1
-        for due in due_rows:
-            if calls >= settings.max_messages_per_run or time.monotonic() - started >= settings.max_seconds_per_run:
-                break
-            now = clock()
-            if due["block_reason"]:
-                warehouse.run(conn, "messaging/outbox_cancel", outbox_id=due["outbox_id"], reason=due["block_reason"],
-                              now=now)
-                cancelled[due["block_reason"]] += 1
-                continue
-            rules = quiethours.recipient_rules(quiethours.Recipient(
-                e164=due["e164"], state=due["state"], postcode=due["postcode"],
-                number_time_zones=tuple(due["time_zones"] or ())), policy)
-            recent = []
-            if rules.cap is not None:
-                recent = [r[0] for r in warehouse.run(conn, "messaging/recent_sends", number_hmac=due["number_hmac"],
-                                                      since=now - dt.timedelta(hours=24)).fetchall()]
-            when = quiethours.earliest_send(now, rules, recent)
-            if when > now:
-                reason = "daily_cap" if quiethours.cap_release(now, rules, recent) else "quiet_hours"
-                warehouse.run(conn, "messaging/outbox_defer", outbox_id=due["outbox_id"], not_before=when,
-                              reason=reason, now=now)
-                deferred[reason] += 1
-                continue
-            pacer.wait()
+            return None
+        room = min(settings.batch_size, settings.max_messages_per_run - state["claims"], ahead) \
+            if state["probed"] else 1
+        return _plan(conn, due_rows, policy, clock(), room)
+
+    batches = 0
+    try:
+        plan = next_plan()
+        while plan is not None:
+            batches += 1
             claimed_at = clock()
-            claim_token = f"{uuid.uuid4().hex}"
-            with warehouse.transaction(conn):
-                claimed = warehouse.run(conn, "messaging/outbox_claim", outbox_id=due["outbox_id"],
-                                        claim_token=claim_token, now=claimed_at, provider=provider.name).fetchone()
-            if claimed is None:
-                continue  # no longer queued
-            attempts = claimed[0]
-            calls += 1
-            outcome = provider.send(OutgoingMessage(idempotency_key=due["idempotency_key"], to=due["e164"],
-                                                    channel=due["channel"], body=due["body"], claimed_at=claimed_at))
-            _record(conn, run, settings, provider.name, due, attempts, claim_token, claimed_at, outcome, clock(),
-                    result)
-            if outcome.status == "rejected" and outcome.http_status in AUTH_REFUSED:
-                raise ProviderAuthError(f"{provider.name} refused our credentials ({outcome.error}): nothing more is "
-                                        "sent this run and the message waits; fix the provider's Airflow connection")
-        log.info("batch %d: %d sent so far, %d waiting, %d cancelled, %d to retry, %d unknown", batches,
-                 result.sent, sum(deferred.values()), sum(cancelled.values()), result.retry_later, result.unknown)
+            claimed = _claim(conn, plan, provider.name, uuid.uuid4().hex, claimed_at)
+            cancelled.update(reason for _, reason in plan.cancels)
+            deferred.update(reason for _, _, reason in plan.defers)
+            sends = [s for s in plan.sends if s.due["outbox_id"] in claimed]  # the rest is no longer queued
+            upcoming: _Plan | None = None
+            if sends:
+                state["claims"] += len(sends)
+                futures = calls.submit(sends, claimed_at)
+                if state["probed"]:
+                    upcoming = next_plan()  # read only, while the calls run
+                answers = calls.gather(futures)
+                state["probed"] = True
+                outcomes = [(s, claimed[s.due["outbox_id"]], a) for s, a in zip(sends, answers, strict=True)]
+                record, error, refused = _outcome_record(settings, outcomes, claimed_at, result)
+                state["claims"] -= len(record.released)
+                if record:
+                    with warehouse.transaction(conn):
+                        _write(conn, run, provider.name, record, clock())
+                if record.released:
+                    log.info("%d claimed message(s) not called (the run stopped first): back in the queue",
+                             len(record.released))
+                if error is not None:
+                    raise error
+                if refused is not None:
+                    raise ProviderAuthError(f"{provider.name} refused our credentials ({refused}): nothing more is "
+                                            "sent this run and the message waits; fix the provider's Airflow "
+                                            "connection")
+            log.info("batch %d: %d sent so far, %d waiting, %d cancelled, %d to retry, %d unknown", batches,
+                     result.sent, sum(deferred.values()), sum(cancelled.values()), result.retry_later,
+                     result.unknown)
+            plan = upcoming if upcoming is not None else next_plan()
+    finally:
+        calls.close()
     result.cancelled = dict(sorted(cancelled.items()))
     result.deferred = dict(sorted(deferred.items()))
     result.seconds = round(time.monotonic() - started, 3)

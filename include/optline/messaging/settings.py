@@ -66,10 +66,15 @@ def _longest_body(parts: list[tuple[str, str | None]], fallback: str, keyword: s
     return sum(len(literal) + (widths[name] if name else 0) for literal, name in parts)
 
 
+MAX_CONCURRENCY = 64
+"""The most provider calls a dispatcher has in flight at once (`dispatch.concurrency`)."""
+
+
 @dataclass(frozen=True)
 class DispatchSettings:
-    batch_size: int = 100
-    rate_per_second: float = 10.0
+    batch_size: int = 500          # messages claimed (and recorded) per transaction, at most
+    rate_per_second: float = 10.0  # provider calls started per second, at most
+    concurrency: int = 8           # provider calls in flight at once, at most (threads)
     max_messages_per_run: int = 2000
     max_seconds_per_run: float = 600.0
     max_attempts: int = 5
@@ -162,6 +167,9 @@ def parse_config(raw: Any, where: str = "messaging config") -> MessagingConfig:
         k: _number(d, k, where, getattr(defaults, k), integer=isinstance(getattr(defaults, k), int))
         for k in known_d
     })
+    if dispatch.concurrency > MAX_CONCURRENCY:
+        raise ConfigError(f"{where}: `dispatch.concurrency` must be at most {MAX_CONCURRENCY}, not "
+                          f"{dispatch.concurrency}")
     w = raw.get("welcome") or {}
     if not isinstance(w, dict):
         raise ConfigError(f"{where}: `welcome` must be a mapping")

@@ -98,7 +98,10 @@ def _no_retry_adapter() -> HTTPAdapter:
     own on https://, with ``Retry.from_int(max_retries)`` when max_retries is given. Both are
     replaced by this one so the guarantee does not depend on either default.)
     """
-    return HTTPAdapter(max_retries=Retry(total=0, connect=0, read=False, redirect=False, status=0, other=0))
+    # pool_maxsize: keep-alive connections per host, one per call the dispatcher has in flight
+    # (settings.MAX_CONCURRENCY; urllib3's default, 10, would drop and reopen the others)
+    return HTTPAdapter(max_retries=Retry(total=0, connect=0, read=False, redirect=False, status=0, other=0),
+                       pool_maxsize=64)
 
 
 def _transport_outcome(exc: BaseException) -> tuple[str, str]:
