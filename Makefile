@@ -53,8 +53,8 @@ $(AIRFLOW_HOME)/.ready: $(VENV)/.installed config/airflow_pools.json
 demo: venv airflow-db ## Write sample inputs, run the contact_import DAG once, print the summary
 	$(BIN)/optline demo
 
-test: venv test-deps lint ## Run the linters, then the whole test suite
-	$(BIN)/python -m pytest
+test: venv test-deps lint ## Run the linters, then the whole test suite (two workers: -n 2)
+	$(BIN)/python -m pytest -n 2 --dist loadfile
 
 lint: venv ## ruff (with Airflow's AIR rules) over the Python, sqlfluff (DuckDB dialect) over sql/
 	$(BIN)/ruff check --quiet .

@@ -33,7 +33,8 @@ AS_OF = dt.datetime(2026, 11, 1, 12, 0, tzinfo=dt.UTC)
 BACKENDS = ("duckdb", "ducklake_sqlite", "ducklake_postgres")
 """What `backend` runs a test on: one DuckDB file; a DuckLake with its catalog in SQLite (the
 embedded default); a DuckLake with its catalog in PostgreSQL (Celery workers on several hosts)."""
-PG_PORT, PG_REDIS_PORT = 55441, 56391  # the suite's throw-away servers (scripts/servers.sh)
+_WORKER = int(os.environ.get("PYTEST_XDIST_WORKER", "gw0").removeprefix("gw") or 0)
+PG_PORT, PG_REDIS_PORT = 55441 + _WORKER, 56391 + _WORKER  # each pytest worker's throw-away servers
 
 
 def _test_policy_dir() -> Path:
