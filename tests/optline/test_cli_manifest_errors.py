@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+from optline import warehouse
 from optline.contacts import pipeline
 from optline.intake.errors import INPUT_ERRORS
 from optline.intake.manifest import ManifestError
@@ -37,11 +38,11 @@ def _inbox(data_dir: Path, manifest: str) -> Path:
     return path
 
 
-def _counts(warehouse: Path) -> tuple[int, int]:
+def _counts(path: Path) -> tuple[int, int]:
     """(batches, staged rows) in the warehouse; a warehouse never created holds neither."""
-    if not warehouse.exists():
+    if not path.exists():
         return 0, 0
-    with warehouse.connect(warehouse, read_only=True) as conn:
+    with warehouse.connect(path, read_only=True) as conn:
         return (conn.execute("select count(*) from ops.batches").fetchone()[0],
                 conn.execute("select count(*) from staging.contact_rows").fetchone()[0])
 
