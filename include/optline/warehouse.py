@@ -56,10 +56,10 @@ def run(conn: duckdb.DuckDBPyConnection, name: str, /, **params: Any) -> duckdb.
     if missing:
         raise WarehouseError(f"sql/{name}.sql needs parameters {sorted(missing)}")
     where = lake.of(conn)
+    # an autocommit statement on a writing lake connection takes the writer's turn for itself
+    turn = lake.writer_turn(where) if where is not None and not in_transaction(conn) else nullcontext()
     try:
-        if where is None or in_transaction(conn):
-            return conn.execute(text, {k: v for k, v in params.items() if k in wanted} or None)
-        with lake.writer_turn(where):  # an autocommit statement on a writing lake connection
+        with turn:
             return conn.execute(text, {k: v for k, v in params.items() if k in wanted} or None)
     except duckdb.OutOfMemoryException as exc:
         raise WarehouseError(
@@ -77,13 +77,16 @@ def connect(database: str | Path | None = None, *, read_only: bool = False,
     """
     where = lake.location(database)
     if where is not None:
+        new = not read_only and lake.file_format(where.path) is None and not where.postgres_dsn
+        digest = schema_digest() if new else None  # read the SQL files only for a lake made here
         if not read_only:
             owner_only(where.path)
-            lake.create_from_template(where, schema_digest())
+        if digest:
+            lake.create_from_template(where, digest)
         conn = lake.connect(where, read_only=read_only, settings=connection_settings(where.path))
         session_settings(conn)
-        if migrate_schema and not read_only and migrate(conn, definitions_always=False):
-            lake.keep_template(where, schema_digest())
+        if migrate_schema and not read_only and migrate(conn, definitions_always=False) and digest:
+            lake.keep_template(where, digest)
         return conn
     target = Path(database) if database else paths().warehouse
     if not read_only:
