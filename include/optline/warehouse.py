@@ -282,7 +282,8 @@ def migrate(conn: duckdb.DuckDBPyConnection, *, definitions_always: bool = True)
        recorded in `ops.schema_definitions`. With `definitions_always=False` (what `connect`
        does) only when a migration ran or the files changed since the last time.
     3. If anything was recorded, a checkpoint writes it to the database file, so no schema change
-       lives only in the WAL (DuckDB 1.5.5 cannot replay some `alter table` from the WAL).
+       lives only in the WAL (DuckDB 1.5.5 cannot replay some `alter table` from the WAL). On a
+       lake, tables never written get their empty statistics instead (`lake.prime_table_stats`).
     """
     sql_dir = config.sql_dir()
     bookkeeping(conn)
@@ -299,8 +300,12 @@ def migrate(conn: duckdb.DuckDBPyConnection, *, definitions_always: bool = True)
         if definitions_always or recorded or last is None or last[0] != digest:
             with transaction(conn):
                 _apply_definitions(conn, order, digest)
-    if recorded and lake.of(conn) is None:
+    where = lake.of(conn)
+    if where is None and recorded:
         conn.execute("checkpoint")
+    elif where is not None and (recorded or definitions_always):
+        with transaction(conn):
+            lake.prime_table_stats(conn, where)
     return recorded
 
 
