@@ -33,8 +33,8 @@ suppressed as (
     select
         consent.number_hmac,
         consent.channel
-    from core.consent_state as consent
-    where consent.suppressed and consent.number_hmac in (select due.number_hmac from due)
+    from core.consent_state_of((select list(due.number_hmac) from due)) as consent
+    where consent.suppressed
 ),
 
 suspended as (

@@ -19,16 +19,21 @@ DAG runs one at a time in the `duckdb_writer` pool):
    its call.
 3. **Claim a batch, commit, call, record the batch.** One transaction cancels, defers and
    claims the batch (status `claimed`, attempts + 1, a claim token per message, prefixed
-   by the batch's), reads the claimed rows back by the batch's token (no `RETURNING`:
-   DuckLake refuses it) and commits before any provider call. Then a pool of
-   `concurrency` threads calls the provider, paced by one shared `Pacer` (never more than
-   `rate_per_second` calls started per second). Then one transaction records every outcome
-   of the batch (one set-based statement per kind of outcome, one insert into
-   `msg.send_attempts`). A crash between the two commits leaves claims, which step 1
-   resolves; nothing is ever sent blind twice. A claim whose call was certainly never made
-   (the run stopped first) is released in the recording transaction. While a batch's calls
-   are in flight the next batch is read and checked (step 2, read only); it is claimed only
-   once the batch in flight is recorded, so at most one batch is ever claimed and unrecorded.
+   by the batch's; only messages still queued with the attempts they were picked with) and
+   commits before any provider call. Then a pool of `concurrency` threads calls the provider,
+   paced by one shared `Pacer` (never more than `rate_per_second` calls started per second).
+   Then one transaction records every outcome of the batch (one set-based statement per kind
+   of outcome, one insert into `msg.send_attempts`) and, in the same commit, claims the next
+   batch. A crash between two commits leaves claims, which step 1 resolves; nothing is ever
+   sent blind twice. A claim whose call was certainly never made (the run stopped first) is
+   released in the recording transaction. While a batch's calls are in flight the next batch
+   is picked and checked (step 2, read only); it is claimed only with the batch in flight's
+   record, so at most one batch is ever claimed and unrecorded.
+
+Reads and commits are what a batch costs on a lake (each statement scans a few tables through
+the catalog), so one read of the due messages serves up to `DUE_READ_BATCHES` batches, for
+at most `DUE_READ_MAX_AGE_SECONDS`, and a claim is read back only when it took fewer messages
+than were picked.
 
 Batch size: the first claim of a run is one message (it proves the provider's credentials
 before a batch goes out: a refusal stops the run, see `ProviderAuthError`); after it
@@ -65,6 +70,8 @@ Clock = Callable[[], dt.datetime]
 AUTH_REFUSED = (401, 403)  # the provider refused our credentials: a configuration error, not the message's
 RECONCILE_AFTER = dt.timedelta(seconds=30)  # a claim younger than this may still be in flight
 CLAIM_AHEAD_SECONDS = 2.0  # a batch claims at most what the rate admits in this long
+DUE_READ_BATCHES = 4  # one read of the due messages serves up to this many batches...
+DUE_READ_MAX_AGE_SECONDS = 5.0  # ...read no longer ago than this
 
 
 @dataclass
@@ -323,21 +330,50 @@ def _plan(conn: duckdb.DuckDBPyConnection, due_rows: list[dict[str, Any]], polic
 
 def _claim(conn: duckdb.DuckDBPyConnection, plan: _Plan, provider: str, batch_token: str,
            now: dt.datetime) -> dict[int, tuple[int, str]]:
-    """One committed transaction: the batch's cancels, waits and claim. Returns outbox id ->
-    (attempts, the message's claim token)."""
-    with warehouse.transaction(conn):
-        if plan.cancels:
-            warehouse.run(conn, "messaging/outbox_cancel", **_columns(plan.cancels, "outbox_ids", "reasons"),
-                          now=now)
-        if plan.defers:
-            warehouse.run(conn, "messaging/outbox_defer",
-                          **_columns(plan.defers, "outbox_ids", "not_befores", "reasons"), now=now)
-        if not plan.sends:
-            return {}
-        warehouse.run(conn, "messaging/outbox_claim", outbox_ids=[s.due["outbox_id"] for s in plan.sends],
-                      claim_token=batch_token, now=now, provider=provider)
-        rows = warehouse.run(conn, "messaging/outbox_claimed_by_token", claim_token=batch_token).fetchall()
-        return {outbox_id: (attempts, token) for outbox_id, attempts, token in rows}
+    """The batch's cancels, waits and claim, inside the caller's transaction (committed before
+    any call). Returns outbox id -> (attempts, the message's claim token)."""
+    if plan.cancels:
+        warehouse.run(conn, "messaging/outbox_cancel", **_columns(plan.cancels, "outbox_ids", "reasons"), now=now)
+    if plan.defers:
+        warehouse.run(conn, "messaging/outbox_defer",
+                      **_columns(plan.defers, "outbox_ids", "not_befores", "reasons"), now=now)
+    if not plan.sends:
+        return {}
+    (count,) = warehouse.run(conn, "messaging/outbox_claim", **_columns(
+        [(s.due["outbox_id"], s.due["attempts"], s.due["number_hmac"], s.due["channel"]) for s in plan.sends],
+        "outbox_ids", "attempts", "number_hmacs", "channels"), claim_token=batch_token, now=now,
+        provider=provider).fetchone()
+    if count == len(plan.sends):  # every one claimed: the claim's columns are known without reading them back
+        return {s.due["outbox_id"]: (s.due["attempts"] + 1, f"{batch_token}:{s.due['outbox_id']}")
+                for s in plan.sends}
+    rows = warehouse.run(conn, "messaging/outbox_claimed_by_token", claim_token=batch_token).fetchall()
+    return {outbox_id: (attempts, token) for outbox_id, attempts, token in rows}
+
+
+class _DueQueue:
+    """The due messages read ahead: one read serves several batches (a read costs the same for
+    500 rows as for 2,000, and on a lake each one is several table scans). Read again when fewer
+    are left than a batch needs, or when the rows are older than `max_age` seconds; rows a plan
+    decided leave it. A row kept here is only a candidate: the claim takes it only while it is
+    still queued and its number is neither suppressed nor suspended at that moment."""
+
+    def __init__(self, conn: duckdb.DuckDBPyConnection, read_size: int, max_age: float) -> None:
+        self.conn = conn
+        self.read_size = read_size
+        self.max_age = max_age
+        self.rows: list[dict[str, Any]] = []
+        self.read_at = 0.0
+
+    def take(self, needed: int, now: dt.datetime) -> list[dict[str, Any]]:
+        if len(self.rows) < needed or time.monotonic() - self.read_at > self.max_age:
+            self.rows = warehouse.fetch_dicts(self.conn, "messaging/outbox_due", now=now, limit=self.read_size)
+            self.read_at = time.monotonic()
+        return self.rows
+
+    def decided(self, plan: _Plan) -> None:
+        done = {outbox_id for outbox_id, _ in plan.cancels} | {outbox_id for outbox_id, _, _ in plan.defers} \
+            | {s.due["outbox_id"] for s in plan.sends}
+        self.rows = [row for row in self.rows if row["outbox_id"] not in done]
 
 
 class _Calls:
@@ -442,7 +478,8 @@ def dispatch(conn: duckdb.DuckDBPyConnection, provider: Provider, run: RunContex
     """Reconcile, then send what is due in batches until the queue is empty or a run limit is hit.
 
     While a batch's calls are in flight the next batch is planned (read only: the due messages
-    and their send-time checks); it is claimed once the batch in flight is recorded."""
+    and their send-time checks); once the calls are done, one transaction records the batch's
+    outcomes and claims the next batch, committed before the next batch's calls start."""
     started = time.monotonic()
     result = DispatchResult(provider=provider.name)
     cancelled: Counter[str] = Counter()
@@ -450,6 +487,7 @@ def dispatch(conn: duckdb.DuckDBPyConnection, provider: Provider, run: RunContex
     reconcile(conn, provider, run, settings, clock, result)
     calls = _Calls(provider, settings, clock, sleep, deadline=started + settings.max_seconds_per_run)
     ahead = max(1, int(settings.rate_per_second * CLAIM_AHEAD_SECONDS))
+    queue = _DueQueue(conn, read_size=settings.batch_size * DUE_READ_BATCHES, max_age=DUE_READ_MAX_AGE_SECONDS)
     state = {"claims": 0, "probed": False}   # claims made (calls made or in flight); the first claim done
 
     def next_plan() -> _Plan | None:
@@ -459,24 +497,35 @@ def dispatch(conn: duckdb.DuckDBPyConnection, provider: Provider, run: RunContex
         if time.monotonic() - started >= settings.max_seconds_per_run:
             result.stopped_by = "max_seconds_per_run"
             return None
-        due_rows = warehouse.fetch_dicts(conn, "messaging/outbox_due", now=clock(), limit=settings.batch_size)
-        if not due_rows:
-            return None
         room = min(settings.batch_size, settings.max_messages_per_run - state["claims"], ahead) \
             if state["probed"] else 1
-        return _plan(conn, due_rows, policy, clock(), room)
+        due_rows = queue.take(room, clock())
+        if not due_rows:
+            return None
+        plan = _plan(conn, due_rows, policy, clock(), room)
+        queue.decided(plan)
+        return plan
+
+    def claim(plan: _Plan) -> tuple[dt.datetime, dict[int, tuple[int, str]]]:
+        claimed_at = clock()
+        claimed = _claim(conn, plan, provider.name, uuid.uuid4().hex, claimed_at)
+        cancelled.update(reason for _, reason in plan.cancels)
+        deferred.update(reason for _, _, reason in plan.defers)
+        return claimed_at, claimed
 
     batches = 0
     try:
         plan = next_plan()
+        if plan is not None:
+            with warehouse.transaction(conn):
+                claimed_at, claimed = claim(plan)
         while plan is not None:
             batches += 1
-            claimed_at = clock()
-            claimed = _claim(conn, plan, provider.name, uuid.uuid4().hex, claimed_at)
-            cancelled.update(reason for _, reason in plan.cancels)
-            deferred.update(reason for _, _, reason in plan.defers)
             sends = [s for s in plan.sends if s.due["outbox_id"] in claimed]  # the rest is no longer queued
             upcoming: _Plan | None = None
+            record = _Record("send")
+            error: BaseException | None = None
+            refused: str | None = None
             if sends:
                 state["claims"] += len(sends)
                 futures = calls.submit(sends, claimed_at)
@@ -487,22 +536,28 @@ def dispatch(conn: duckdb.DuckDBPyConnection, provider: Provider, run: RunContex
                 outcomes = [(s, claimed[s.due["outbox_id"]], a) for s, a in zip(sends, answers, strict=True)]
                 record, error, refused = _outcome_record(settings, outcomes, claimed_at, result)
                 state["claims"] -= len(record.released)
-                if record:
-                    with warehouse.transaction(conn):
-                        _write(conn, run, provider.name, record, clock())
                 if record.released:
                     log.info("%d claimed message(s) not called (the run stopped first): back in the queue",
                              len(record.released))
-                if error is not None:
-                    raise error
-                if refused is not None:
-                    raise ProviderAuthError(f"{provider.name} refused our credentials ({refused}): nothing more is "
-                                            "sent this run and the message waits; fix the provider's Airflow "
-                                            "connection")
+            if error is None and refused is None and upcoming is None:
+                upcoming = next_plan()
+            go_on = error is None and refused is None and upcoming is not None
+            if record or go_on:
+                with warehouse.transaction(conn):  # this batch's outcomes, then the next batch's claim
+                    if record:
+                        _write(conn, run, provider.name, record, clock())
+                    if go_on:
+                        claimed_at, claimed = claim(upcoming)
+            if error is not None:
+                raise error
+            if refused is not None:
+                raise ProviderAuthError(f"{provider.name} refused our credentials ({refused}): nothing more is "
+                                        "sent this run and the message waits; fix the provider's Airflow "
+                                        "connection")
             log.info("batch %d: %d sent so far, %d waiting, %d cancelled, %d to retry, %d unknown", batches,
                      result.sent, sum(deferred.values()), sum(cancelled.values()), result.retry_later,
                      result.unknown)
-            plan = upcoming if upcoming is not None else next_plan()
+            plan = upcoming
     finally:
         calls.close()
     result.cancelled = dict(sorted(cancelled.items()))

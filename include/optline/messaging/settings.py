@@ -72,7 +72,7 @@ MAX_CONCURRENCY = 64
 
 @dataclass(frozen=True)
 class DispatchSettings:
-    batch_size: int = 500          # messages claimed (and recorded) per transaction, at most
+    batch_size: int = 2000         # messages claimed (and recorded) per transaction, at most
     rate_per_second: float = 10.0  # provider calls started per second, at most
     concurrency: int = 8           # provider calls in flight at once, at most (threads)
     max_messages_per_run: int = 2000

@@ -141,6 +141,18 @@ def suppressed_recipients(conn, sent: list[dict]) -> list[tuple]:
             if consent.is_suppressed(conn, m["to"].removeprefix("whatsapp:"), m["channel"])]
 
 
+def consent_of_some_disagrees(conn) -> list[tuple]:
+    """core.consent_state_of (what the dispatcher asks, for a batch's numbers) against the view
+    over every number, for every other number of the ledger."""
+    some = [h for i, (h,) in enumerate(conn.execute(
+        "select distinct number_hmac from core.consent_events order by 1").fetchall()) if i % 2 == 0]
+    columns = "number_hmac, channel, opted_out_at, resubscribed_at, opted_in_at, suppressed"
+    of_some = conn.execute(f"select {columns} from core.consent_state_of(?::varchar[]) order by all", [some]).fetchall()
+    of_all = conn.execute(f"select {columns} from core.consent_state where list_contains(?::varchar[], number_hmac) "
+                          "order by all", [some]).fetchall()
+    return sorted(set(of_some) ^ set(of_all))
+
+
 def state(conn) -> dict[str, list[tuple]]:
     return {
         "contacts": conn.execute("select e164, first_name from core.contacts order by all").fetchall(),
@@ -163,6 +175,7 @@ def run(ops: list[tuple]) -> dict[str, list[tuple]]:
                 apply(conn, folder, step, op)
                 assert suppressed_in_audiences(conn) == [], f"a suppressed number is in an audience after {op}"
                 assert unconfirmed_active_members(conn) == [], f"an unconfirmed number is sendable after {op}"
+                assert consent_of_some_disagrees(conn) == [], f"consent_state_of disagrees after {op}"
                 sent = send_due(conn, folder, step)
                 assert suppressed_recipients(conn, sent) == [], f"a message reached a suppressed number after {op}"
             return state(conn)

@@ -27,10 +27,11 @@ def queue(conn) -> None:
             [outbox_id, f"help:1:{outbox_id}", e164, number_hmac(e164, key)])
 
 
-def claim_all(conn) -> list[tuple[int, str]]:
+def claim_all(conn, attempts: tuple[int, int, int] = (0, 0, 0)) -> list[tuple[int, str]]:
     with warehouse.transaction(conn):
-        warehouse.run(conn, "messaging/outbox_claim", outbox_ids=[1, 2, 3], claim_token="t", now=NOW,
-                      provider="sandbox")
+        warehouse.run(conn, "messaging/outbox_claim", outbox_ids=[1, 2, 3], attempts=list(attempts),
+                      number_hmacs=[number_hmac(e164, hmac_key()) for e164 in NUMBERS], channels=["sms"] * 3,
+                      claim_token="t", now=NOW, provider="sandbox")
     return conn.execute("select outbox_id, status from msg.outbox order by outbox_id").fetchall()
 
 
@@ -46,3 +47,11 @@ def test_a_suspension_recorded_after_the_pick_keeps_its_message_out_of_the_claim
     conn.execute("insert into core.number_status_events (number_hmac, action, effective_at, source) "
                  "values (?, 'suspend', ?, 'test')", [number_hmac(NUMBERS[2], hmac_key()), NOW])
     assert claim_all(conn) == [(1, "claimed"), (2, "claimed"), (3, "queued")]
+
+
+def test_a_message_tried_again_since_the_pick_is_left_for_the_next_pick(conn):
+    queue(conn)  # picked with 0 attempts each; then message 1 was claimed, tried and queued again elsewhere
+    conn.execute("update msg.outbox set attempts = 1 where outbox_id = 1")
+    assert claim_all(conn) == [(1, "queued"), (2, "claimed"), (3, "claimed")]
+    assert conn.execute("select outbox_id, attempts, claim_token from msg.outbox where status = 'claimed' "
+                        "order by outbox_id").fetchall() == [(2, 1, "t:2"), (3, 1, "t:3")]
