@@ -1,4 +1,7 @@
--- Numbers accepted in this batch that the warehouse has not seen before.
+-- Numbers accepted in this batch that the warehouse has not seen before. A number's parse
+-- (region, type, time zones, HMAC) is a function of its E.164, so its parses are made distinct
+-- rather than aggregated: DISTINCT spills to disk, where any_value() of a list kept every
+-- group's state in memory (13.7M new numbers ran out of 1 GiB).
 insert into core.phone_numbers (e164, region, number_type, time_zones, number_hmac, first_batch_id)
 with
 
@@ -9,15 +12,14 @@ accepted_numbers as (
 ),
 
 parses as (
-    select
+    select distinct
         e164,
-        any_value(region) as region,
-        any_value(number_type) as number_type,
-        any_value(time_zones) as time_zones,
-        any_value(number_hmac) as number_hmac
+        region,
+        number_type,
+        time_zones,
+        number_hmac
     from staging.phone_parses
     where batch_id = $batch_id and e164 is not null
-    group by e164
 )
 
 select
@@ -29,5 +31,9 @@ select
     $batch_id
 from accepted_numbers
 inner join parses on accepted_numbers.e164 = parses.e164
-where accepted_numbers.e164 not in (select numbers.e164 from core.phone_numbers as numbers)
+where
+    not exists (
+        select 1 from core.phone_numbers as numbers
+        where numbers.e164 = accepted_numbers.e164
+    )
 order by parses.e164

@@ -7,6 +7,7 @@ memberships, channels, tags, and one opt-in consent event per accepted row.
 from __future__ import annotations
 
 import logging
+import time
 from dataclasses import dataclass
 
 import duckdb
@@ -75,11 +76,14 @@ def merge_batch(conn: duckdb.DuckDBPyConnection, batch: Batch) -> MergeResult:
         "consent_method": batch.settings["consent_method"],
     }
     with warehouse.transaction(conn):
-        for step in STEPS:
+        for number, step in enumerate(STEPS, start=1):
+            started = time.perf_counter()
             if step in NUMBERED:
                 ids.insert(conn, step, NUMBERED[step], **params)
             else:
                 warehouse.run(conn, step, **params)
+            log.info("batch %d merge step %d/%d %s: %.1f s", batch_id, number, len(STEPS),
+                     step.removeprefix("merge/"), time.perf_counter() - started)
         failpoints.reached("during_merge")
         warehouse.run(conn, "merge/batch_mark_merged", batch_id=batch_id)
         new, merged = warehouse.run(conn, "merge/batch_merged_counts", batch_id=batch_id).fetchone()

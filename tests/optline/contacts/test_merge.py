@@ -63,6 +63,19 @@ def test_row_without_names_merges_into_the_earliest_contact_at_that_number(conn,
                               ("+14155550101", "Bo", "Lee", None, None)]
 
 
+@pytest.mark.parametrize(("rows", "email"), [
+    ([person("(415) 555-0103", "Ann", "Lee", email="ann@example.com"), person("(415) 555-0103", email="new@x.org")],
+     "new@x.org"),
+    ([person("(415) 555-0103", email="old@x.org"), person("(415) 555-0103", "Ann", "Lee", email="ann@example.com")],
+     "ann@example.com"),
+])
+def test_a_row_without_names_merges_into_a_contact_the_same_file_makes_and_the_later_row_wins(
+        conn, tmp_path, rows, email):
+    summary = imported(conn, tmp_path, "a.csv", rows)
+    assert contacts(conn) == [("+14155550103", "Ann", "Lee", email, None)]
+    assert summary.new_contacts == 1
+
+
 def test_row_without_names_creates_a_contact_for_a_new_number(conn, tmp_path):
     summary = imported(conn, tmp_path, "a.csv", [person("(415) 555-0102")])
     assert contacts(conn) == [("+14155550102", None, None, None, None)]
