@@ -225,6 +225,22 @@ def cmd_migrate(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_maintain(args: argparse.Namespace) -> int:
+    conn = warehouse.connect()
+    try:
+        print(warehouse.maintain(conn, keep_days=args.keep_days))
+    finally:
+        conn.close()
+    return 0
+
+
+def _days(value: str) -> float:
+    days = float(value)
+    if days < 0:
+        raise argparse.ArgumentTypeError("a number of days, 0 or more")
+    return days
+
+
 def cmd_analyst_sql(args: argparse.Namespace) -> int:
     where = lake.location()
     if where is None:
@@ -412,6 +428,13 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("migrate", help="bring the warehouse schema up to date (imports do this too)")
     p.set_defaults(func=cmd_migrate)
+
+    p = sub.add_parser("maintain", help="the warehouse's upkeep (the nightly warehouse_maintenance DAG does it): a "
+                       "lake's small files merged, old snapshots expired, unused files deleted; a DuckDB file "
+                       "checkpointed")
+    p.add_argument("--keep-days", type=_days, default=None, metavar="DAYS",
+                   help="days of snapshots a lake keeps for time travel (default OPTLINE_LAKE_KEEP_DAYS, else 7)")
+    p.set_defaults(func=cmd_maintain)
 
     p = sub.add_parser("analyst-sql", help="print what to type in any DuckDB 1.5.5 client (shell, notebook, BI "
                        "tool) to read the warehouse while runs write it (read-only, committed batches only)")

@@ -14,6 +14,7 @@ Every `OPTLINE_*` variable is read here and only here, at call time (never at im
 | OPTLINE_WAREHOUSE           | $OPTLINE_DATA_DIR/warehouse.sqlite (.duckdb: one file) | `warehouse.connect()`  |
 | OPTLINE_WAREHOUSE_FORMAT    | ducklake (a lake); duckdb: one file       | `lake.location()`, new warehouses |
 | OPTLINE_LAKE_CATALOG        | sqlite (at $OPTLINE_WAREHOUSE); postgres:<libpq DSN> | `lake.location()`     |
+| OPTLINE_LAKE_KEEP_DAYS      | 7: days of snapshots a lake keeps for time travel | `lake.maintain()`       |
 | OPTLINE_REPORTS             | $OPTLINE_DATA_DIR/reports                 | every report (tasks, CLI)        |
 | OPTLINE_POLICY_DIR          | <project>/expectations/policies           | import policies, quiet hours     |
 | OPTLINE_SQL_DIR             | <project>/sql                             | `warehouse.run()`, migrations    |
@@ -146,6 +147,22 @@ def lake_catalog() -> str:
         raise ConfigError("OPTLINE_LAKE_CATALOG must be `sqlite` or `postgres:<libpq connection string>` "
                           "(e.g. postgres:host=db dbname=optline user=optline)")
     return value
+
+
+DEFAULT_LAKE_KEEP_DAYS = 7.0
+
+
+def lake_keep_days() -> float:
+    """OPTLINE_LAKE_KEEP_DAYS: how many days of snapshots the nightly maintenance keeps (what
+    `at (timestamp => ...)` can still read); older ones expire and their files are deleted."""
+    value = os.environ.get("OPTLINE_LAKE_KEEP_DAYS") or str(DEFAULT_LAKE_KEEP_DAYS)
+    try:
+        days = float(value)
+    except ValueError:
+        days = -1.0
+    if days < 0:
+        raise ConfigError(f"OPTLINE_LAKE_KEEP_DAYS must be a number of days (0 or more), not {value!r}")
+    return days
 
 
 def crash_at() -> str | None:

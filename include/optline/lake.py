@@ -356,3 +356,55 @@ def prime_table_stats(conn: duckdb.DuckDBPyConnection, where: Location) -> int:
                      else f"insert into {target} default values")
         conn.execute(f"delete from {target}")
     return len(tables)
+
+
+REWRITE_DELETE_THRESHOLD = 0.1  # a data file is rewritten once a tenth of its rows are deleted
+FILE_GRACE = "interval 1 hour"  # files unused for less long may still be read by a running query
+
+_FILES = "select coalesce(sum(file_count), 0), coalesce(sum(delete_file_count), 0), " \
+         "coalesce(sum(file_size_bytes + delete_file_size_bytes), 0) from ducklake_table_info({alias})"
+_SNAPSHOTS = "select count(*) from ducklake_snapshots({alias})"
+
+
+@dataclass(frozen=True)
+class Upkeep:
+    """What one maintenance did: files, their bytes and snapshots, before and after."""
+    data_files: tuple[int, int]
+    delete_files: tuple[int, int]
+    bytes: tuple[int, int]
+    snapshots: tuple[int, int]
+    seconds: float
+
+    def line(self) -> str:
+        (f0, f1), (d0, d1), (b0, b1), (s0, s1) = self.data_files, self.delete_files, self.bytes, self.snapshots
+        return (f"data files {f0:,} -> {f1:,}, delete files {d0:,} -> {d1:,}, {b0 / 2**20:,.1f} -> "
+                f"{b1 / 2**20:,.1f} MiB, snapshots {s0:,} -> {s1:,}, in {self.seconds:.1f} s")
+
+
+def maintain(conn: duckdb.DuckDBPyConnection, where: Location, keep_days: float) -> Upkeep:
+    """The lake's upkeep (the nightly `warehouse_maintenance` DAG, `optline maintain`).
+
+    Every small write leaves files (a dispatcher batch: a delete file and a data file per
+    update), and every read lists them through the catalog, so reads slow down as they pile
+    up; deleted rows stay on disk while snapshots still see them. In order: inlined rows to
+    Parquet, data files with a tenth or more of their rows deleted rewritten, adjacent small
+    files merged, snapshots older than `keep_days` expired (time travel reaches back that far),
+    files no snapshot needs deleted once unused for an hour (a running query may still read
+    them), files no snapshot ever knew (a write that failed midway) deleted after a day. Rows and
+    their history within `keep_days` read the same before and after. Holds the writer's turn."""
+    alias = _literal(where.alias)
+    started = time.monotonic()
+    with writer_turn(where):
+        before = conn.execute(_FILES.format(alias=alias)).fetchone()
+        snapshots_before = conn.execute(_SNAPSHOTS.format(alias=alias)).fetchone()[0]
+        conn.execute(f"call ducklake_flush_inlined_data({alias})")
+        conn.execute(f"call ducklake_rewrite_data_files({alias}, delete_threshold => {REWRITE_DELETE_THRESHOLD})")
+        conn.execute(f"call ducklake_merge_adjacent_files({alias})")
+        keep = f"interval '{round(keep_days * 86400)} seconds'"
+        conn.execute(f"call ducklake_expire_snapshots({alias}, older_than => now() - {keep})")
+        conn.execute(f"call ducklake_cleanup_old_files({alias}, older_than => now() - {FILE_GRACE})")
+        conn.execute(f"call ducklake_delete_orphaned_files({alias}, older_than => now() - interval 1 day)")
+        after = conn.execute(_FILES.format(alias=alias)).fetchone()
+        snapshots_after = conn.execute(_SNAPSHOTS.format(alias=alias)).fetchone()[0]
+    return Upkeep(data_files=(before[0], after[0]), delete_files=(before[1], after[1]), bytes=(before[2], after[2]),
+                  snapshots=(snapshots_before, snapshots_after), seconds=round(time.monotonic() - started, 2))

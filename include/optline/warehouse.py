@@ -15,6 +15,7 @@ from __future__ import annotations
 import hashlib
 import os
 import re
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass
@@ -413,6 +414,19 @@ def transaction(conn: duckdb.DuckDBPyConnection) -> Iterator[duckdb.DuckDBPyConn
 def _has_write_guard(conn: duckdb.DuckDBPyConnection) -> bool:
     """Whether the schema has `ops.write_guard` yet (not while the first migrations run)."""
     return bool(run(conn, "lake/write_guard_exists").fetchone()[0])
+
+
+def maintain(conn: duckdb.DuckDBPyConnection, keep_days: float | None = None) -> str:
+    """The warehouse's upkeep, in a line for logs: a lake's files merged, its snapshots older
+    than `keep_days` (default OPTLINE_LAKE_KEEP_DAYS) expired (`lake.maintain`); a DuckDB file
+    checkpointed (its WAL written into the file)."""
+    where = lake.of(conn)
+    if where is None:
+        started = time.monotonic()
+        conn.execute("checkpoint")
+        return f"one DuckDB file: checkpointed in {time.monotonic() - started:.1f} s"
+    days = config.lake_keep_days() if keep_days is None else keep_days
+    return f"{where.describe()}, {days:g} days of snapshots kept: {lake.maintain(conn, where, days).line()}"
 
 
 def forget_history(conn: duckdb.DuckDBPyConnection) -> None:
