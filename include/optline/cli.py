@@ -30,7 +30,7 @@ from pathlib import Path
 
 import duckdb
 
-from optline import access, demo, failpoints, lake, warehouse
+from optline import access, config, demo, failpoints, lake, warehouse
 from optline.config import ConfigError, paths
 from optline.contacts import gate, pipeline
 from optline.contacts.batch import BatchNotFoundError, load_batch
@@ -241,6 +241,23 @@ def _days(value: str) -> float:
     return days
 
 
+def cmd_convert_to_lake(args: argparse.Namespace) -> int:
+    data = paths().data_dir
+    source = Path(args.source) if args.source else data / config.WAREHOUSE_FILES["duckdb"]
+    target = Path(args.target) if args.target else data / config.WAREHOUSE_FILES["ducklake"]
+    copied = warehouse.convert_to_lake(source, target)
+    rows = sum(copied.values())
+    print(f"copied {rows:,} rows in {sum(1 for n in copied.values() if n)} tables from {source} into the lake "
+          f"{target}:")
+    for table, count in copied.items():
+        if count:
+            print(f"  {table:40s} {count:>12,}")
+    print(f"The DuckDB file is kept as it was. Point the pipeline at the lake: OPTLINE_WAREHOUSE={target} (and "
+          "the Airflow connection optline_warehouse's host, if set), unset OPTLINE_WAREHOUSE_FORMAT=duckdb if set; "
+          "remove the file once you have checked the lake.")
+    return 0
+
+
 def cmd_analyst_sql(args: argparse.Namespace) -> int:
     where = lake.location()
     if where is None:
@@ -435,6 +452,15 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--keep-days", type=_days, default=None, metavar="DAYS",
                    help="days of snapshots a lake keeps for time travel (default OPTLINE_LAKE_KEEP_DAYS, else 7)")
     p.set_defaults(func=cmd_maintain)
+
+    p = sub.add_parser("convert-to-lake", help="copy a warehouse that is one DuckDB file into a new lake (all "
+                       "tables in one transaction; the file is kept), so analysts can read while runs write")
+    p.add_argument("--from", dest="source", metavar="FILE",
+                   help="the DuckDB file (default: warehouse.duckdb in the data folder)")
+    p.add_argument("--to", dest="target", metavar="CATALOG",
+                   help="the new lake's SQLite catalog (default: warehouse.sqlite in the data folder; its data "
+                   "goes beside it in .files/; with OPTLINE_LAKE_CATALOG=postgres:... the catalog is there)")
+    p.set_defaults(func=cmd_convert_to_lake)
 
     p = sub.add_parser("analyst-sql", help="print what to type in any DuckDB 1.5.5 client (shell, notebook, BI "
                        "tool) to read the warehouse while runs write it (read-only, committed batches only)")

@@ -27,8 +27,8 @@ import tempfile
 import threading
 import time
 import weakref
-from collections.abc import Iterator
-from contextlib import closing, contextmanager
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, closing, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -98,8 +98,8 @@ def location(database: str | Path | None = None) -> Location | None:
     if catalog == "sqlite":
         kind = file_format(path) or config.warehouse_format()
         return Location(path, None) if kind == "ducklake" else None
-    if config.warehouse_format() != "ducklake":
-        return None
+    if file_format(path) == "duckdb" or config.warehouse_format() != "ducklake":
+        return None  # an existing DuckDB file stays one, whatever the catalog setting says
     return Location(path, catalog.removeprefix("postgres:").strip())
 
 
@@ -408,3 +408,63 @@ def maintain(conn: duckdb.DuckDBPyConnection, where: Location, keep_days: float)
         snapshots_after = conn.execute(_SNAPSHOTS.format(alias=alias)).fetchone()[0]
     return Upkeep(data_files=(before[0], after[0]), delete_files=(before[1], after[1]), bytes=(before[2], after[2]),
                   snapshots=(snapshots_before, snapshots_after), seconds=round(time.monotonic() - started, 2))
+
+
+BOOKKEEPING = ("ops.schema_migrations", "ops.schema_definitions", "ops.write_guard")
+"""Tables a new lake fills for itself (its migrations, its write guard): never copied."""
+HOLDS_DATA = ("ops.batches", "core.contacts", "core.consent_events", "msg.outbox")
+
+_TABLES = ("select schema_name, table_name from duckdb_tables() where database_name = ? and not temporary "
+           "order by schema_name, table_name")
+_COLUMNS = ("select column_name from duckdb_columns() where database_name = ? and schema_name = ? and table_name = ? "
+            "order by column_index")
+
+
+def copy_from_file(conn: duckdb.DuckDBPyConnection, where: Location, source: Path,
+                   transaction: Callable[[duckdb.DuckDBPyConnection], AbstractContextManager]) -> dict[str, int]:
+    """Every table of a DuckDB-file warehouse into this new lake, in one `transaction`
+    (`warehouse.transaction`, from `warehouse.convert_to_lake`): the lake's tables, by column
+    name; each count checked.
+
+    Refuses a lake that holds data already. A table the file has and the lake does not (a
+    leftover of an old schema) is not copied, and named if it holds rows."""
+    lake_db = conn.execute("select current_database()").fetchone()[0]
+    alias = "optline_convert_source"
+    conn.execute(f"attach {_literal(source)} as {alias} (read_only)")
+    try:
+        with transaction(conn):
+            return _copy_tables(conn, where, source, lake_db, alias)
+    finally:
+        conn.execute(f"detach {alias}")
+
+
+def _copy_tables(conn: duckdb.DuckDBPyConnection, where: Location, source: Path, lake_db: str,
+                 alias: str) -> dict[str, int]:
+    for table in HOLDS_DATA:
+        if conn.execute(f"select count(*) from {table}").fetchone()[0]:
+            raise LakeError(f"the lake {where.describe()} holds data already ({table}): convert into a new one")
+    mine = {f"{s}.{t}" for s, t in conn.execute(_TABLES, [lake_db]).fetchall()}
+    theirs = {f"{s}.{t}" for s, t in conn.execute(_TABLES, [alias]).fetchall()}
+    left_out = sorted(t for t in theirs - mine - set(BOOKKEEPING)
+                      if conn.execute(f"select count(*) from {alias}.{t}").fetchone()[0])
+    if left_out:
+        raise LakeError(f"{source} has rows in tables the current schema does not: {', '.join(left_out)}; "
+                        "nothing was converted")
+    copied: dict[str, int] = {}
+    for table in sorted(mine - set(BOOKKEEPING)):
+        schema, name = table.split(".")
+        columns = [c for (c,) in conn.execute(_COLUMNS, [lake_db, schema, name]).fetchall()]
+        have = {c for (c,) in conn.execute(_COLUMNS, [alias, schema, name]).fetchall()}
+        if table not in theirs or set(columns) - have:
+            raise LakeError(f"{source} has no {table} with the columns {sorted(set(columns) - have)}: bring it "
+                            "up to date first (`OPTLINE_WAREHOUSE=<file> optline migrate`)")
+        names = ", ".join(f'"{c}"' for c in columns)
+        if conn.execute(f"select count(*) from {table}").fetchone()[0]:
+            conn.execute(f"delete from {table}")  # what the lake's own migrations seeded (ops.id_counters)
+        conn.execute(f"insert into {table} ({names}) select {names} from {alias}.{table}")
+        count, expected = (conn.execute(f"select count(*) from {db}.{table}").fetchone()[0]
+                           for db in (lake_db, alias))
+        if count != expected:
+            raise LakeError(f"{table}: {count} rows in the lake, {expected} in {source}; nothing was converted")
+        copied[table] = count
+    return copied

@@ -78,17 +78,7 @@ def connect(database: str | Path | None = None, *, read_only: bool = False,
     """
     where = lake.location(database)
     if where is not None:
-        new = not read_only and lake.file_format(where.path) is None and not where.postgres_dsn
-        digest = schema_digest() if new else None  # read the SQL files only for a lake made here
-        if not read_only:
-            owner_only(where.path)
-        if digest:
-            lake.create_from_template(where, digest)
-        conn = lake.connect(where, read_only=read_only, settings=connection_settings(where.path))
-        session_settings(conn)
-        if migrate_schema and not read_only and migrate(conn, definitions_always=False) and digest:
-            lake.keep_template(where, digest)
-        return conn
+        return _connect_lake(where, read_only=read_only, migrate_schema=migrate_schema)
     target = Path(database) if database else paths().warehouse
     if not read_only:
         target.parent.mkdir(parents=True, exist_ok=True)
@@ -107,6 +97,41 @@ def connect(database: str | Path | None = None, *, read_only: bool = False,
     if migrate_schema and not read_only:
         migrate(conn, definitions_always=False)
     return conn
+
+
+def _connect_lake(where: lake.Location, *, read_only: bool, migrate_schema: bool) -> duckdb.DuckDBPyConnection:
+    new = not read_only and lake.file_format(where.path) is None and not where.postgres_dsn
+    digest = schema_digest() if new else None  # read the SQL files only for a lake made here
+    if not read_only:
+        owner_only(where.path)
+    if digest:
+        lake.create_from_template(where, digest)
+    conn = lake.connect(where, read_only=read_only, settings=connection_settings(where.path))
+    session_settings(conn)
+    if migrate_schema and not read_only and migrate(conn, definitions_always=False) and digest:
+        lake.keep_template(where, digest)
+    return conn
+
+
+def convert_to_lake(source: Path, target: Path) -> dict[str, int]:
+    """Copy a warehouse that is one DuckDB file into a new lake (catalog `target`, or in
+    PostgreSQL when OPTLINE_LAKE_CATALOG says so), every table in one transaction: all of it
+    or nothing. The file's schema is brought up to date first; the file itself is kept, unchanged
+    after that. Returns the rows copied per table (`schema.table`), each checked against the file."""
+    source, target = Path(source).expanduser().resolve(), Path(target).expanduser().resolve()
+    if lake.file_format(source) != "duckdb":
+        raise WarehouseError(f"{source} is not a warehouse that is one DuckDB file: nothing to convert")
+    catalog = config.lake_catalog()
+    where = lake.Location(target, None if catalog == "sqlite" else catalog.removeprefix("postgres:").strip())
+    if where.postgres_dsn is None and target.exists():
+        raise WarehouseError(f"{target} exists already: convert into a new catalog path (--to), or remove it "
+                             "if it is a lake you made by mistake")
+    connect(source).close()  # its migrations, while this process is its only user
+    conn = _connect_lake(where, read_only=False, migrate_schema=True)
+    try:
+        return lake.copy_from_file(conn, where, source, transaction)
+    finally:
+        conn.close()
 
 
 MEMORY_LIMIT = "1GiB"

@@ -134,3 +134,13 @@ def test_what_analyst_sql_prints_opens_the_lake_read_only_in_the_duckdb_shell(la
                              capture_output=True, text=True, timeout=60, check=False)
     assert "read-only" in (refused.stdout + refused.stderr).lower()
     assert conn.execute("select count(*) from core.tags").fetchone() == (1,)
+
+
+def test_an_existing_duckdb_file_stays_one_when_the_lake_catalog_is_postgresql(tmp_path, monkeypatch):
+    path = tmp_path / "warehouse.duckdb"
+    monkeypatch.setenv("OPTLINE_WAREHOUSE_FORMAT", "duckdb")
+    warehouse.connect(path).close()
+    monkeypatch.setenv("OPTLINE_WAREHOUSE_FORMAT", "ducklake")
+    monkeypatch.setenv("OPTLINE_LAKE_CATALOG", "postgres:host=127.0.0.1 dbname=nowhere")
+    assert lake.location(path) is None
+    assert lake.location(tmp_path / "new.sqlite") is not None
