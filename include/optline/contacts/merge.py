@@ -75,7 +75,7 @@ def merge_batch(conn: duckdb.DuckDBPyConnection, batch: Batch) -> MergeResult:
         "consent_source": batch.settings["consent_source"],
         "consent_method": batch.settings["consent_method"],
     }
-    with warehouse.transaction(conn):
+    with warehouse.bulk_write_memory(conn), warehouse.transaction(conn):
         for number, step in enumerate(STEPS, start=1):
             started = time.perf_counter()
             if step in NUMBERED:
