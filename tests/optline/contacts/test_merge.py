@@ -49,6 +49,16 @@ def test_blank_incoming_fields_never_overwrite_but_new_values_do(conn, tmp_path)
     assert contacts(conn) == [("+14155550101", "Ann", "Lee", "ann@example.com", "Berkeley")]
 
 
+def test_a_contact_twice_in_one_file_is_the_first_row_the_second_a_duplicate(conn, tmp_path):
+    rows = [person("(415) 555-0104", "Ann", "Lee", email="a@x.org", city="Oakland"),
+            person("(415) 555-0104", "ann", "LEE", email="", city="Berkeley"),
+            person("(415) 555-0105", "Bo", "Li", email="bo@x.org")]
+    summary = imported(conn, tmp_path, "a.csv", rows)
+    assert contacts(conn) == [("+14155550104", "Ann", "Lee", "a@x.org", "Oakland"),
+                              ("+14155550105", "Bo", "Li", "bo@x.org", None)]
+    assert summary.new_contacts == 2
+
+
 def test_same_number_with_other_names_is_a_separate_contact_sharing_the_number(conn, tmp_path):
     imported(conn, tmp_path, "a.csv", [person("(415) 555-0101", "Ann", "Lee"),
                                        person("(415) 555-0101", "Bo", "Lee")])
