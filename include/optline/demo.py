@@ -26,10 +26,13 @@ AUDIENCE_QUERY = "demo/reachable_by_audience"
 EXAMPLE_QUERY = "demo/contacts_by_list_and_status"
 
 
-def demo_clock(today: dt.date) -> dt.datetime:
-    """The demo sends at 19:00 UTC today (11:00 in Las Vegas, 14:00 in New York): inside every
-    sample recipient's hours whenever `make demo` runs."""
-    return dt.datetime.combine(today, dt.time(19, 0), tzinfo=dt.UTC)
+def demo_clock(today: dt.date, now: dt.datetime | None = None) -> dt.datetime:
+    """The demo sends at 19:00 UTC (11:00 in Las Vegas, 14:00 in New York): inside every sample
+    recipient's hours whenever `make demo` runs. Today's 19:00 until it has passed, then
+    tomorrow's: the welcomes are queued at the real time, and a message queued after the clock
+    is not due at it (after 19:00 UTC the demo used to send nothing)."""
+    at = dt.datetime.combine(today, dt.time(19, 0), tzinfo=dt.UTC)
+    return at if (now or dt.datetime.now(dt.UTC)) <= at else at + dt.timedelta(days=1)
 
 
 def run_dag(dag_id: str, logs: Path, conf: dict | None = None) -> bool:

@@ -149,7 +149,11 @@ def test_demo_runs_its_seven_steps_and_shows_where_to_look(data_dir, capsys, mon
     assert "\n  select l.name as list, m.status, count(*) as contacts\n  from core.memberships m" in out
 
 
-def test_the_demo_sends_at_19_utc_today():
+def test_the_demo_sends_at_19_utc_today_or_tomorrow_once_that_has_passed():
     from optline.demo import demo_clock
 
-    assert demo_clock(dt.date(2026, 11, 2)) == dt.datetime(2026, 11, 2, 19, 0, tzinfo=dt.UTC)
+    day = dt.date(2026, 11, 2)
+    at = dt.datetime(2026, 11, 2, 19, 0, tzinfo=dt.UTC)
+    assert demo_clock(day, now=at - dt.timedelta(hours=9)) == at
+    assert demo_clock(day, now=at) == at
+    assert demo_clock(day, now=at + dt.timedelta(minutes=1)) == at + dt.timedelta(days=1)
