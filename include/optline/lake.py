@@ -27,8 +27,8 @@ import tempfile
 import threading
 import time
 import weakref
-from collections.abc import Callable, Iterator
-from contextlib import AbstractContextManager, closing, contextmanager
+from collections.abc import Iterator
+from contextlib import closing, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -420,26 +420,28 @@ _COLUMNS = ("select column_name from duckdb_columns() where database_name = ? an
             "order by column_index")
 
 
-def copy_from_file(conn: duckdb.DuckDBPyConnection, where: Location, source: Path,
-                   transaction: Callable[[duckdb.DuckDBPyConnection], AbstractContextManager]) -> dict[str, int]:
-    """Every table of a DuckDB-file warehouse into this new lake, in one `transaction`
-    (`warehouse.transaction`, from `warehouse.convert_to_lake`): the lake's tables, by column
+SOURCE_ALIAS = "optline_convert_source"
+
+
+@contextmanager
+def source_attached(conn: duckdb.DuckDBPyConnection, source: Path) -> Iterator[None]:
+    """A DuckDB-file warehouse attached read-only as `SOURCE_ALIAS` (for `copy_tables`), then detached."""
+    conn.execute(f"attach {_literal(source)} as {SOURCE_ALIAS} (read_only)")
+    try:
+        yield
+    finally:
+        conn.execute(f"detach {SOURCE_ALIAS}")
+
+
+def copy_tables(conn: duckdb.DuckDBPyConnection, where: Location, source: Path) -> dict[str, int]:
+    """Every table of the attached DuckDB-file warehouse (`source_attached`) into this new lake,
+    inside the caller's transaction (`warehouse.convert_to_lake`): the lake's tables, by column
     name; each count checked.
 
     Refuses a lake that holds data already. A table the file has and the lake does not (a
     leftover of an old schema) is not copied, and named if it holds rows."""
     lake_db = conn.execute("select current_database()").fetchone()[0]
-    alias = "optline_convert_source"
-    conn.execute(f"attach {_literal(source)} as {alias} (read_only)")
-    try:
-        with transaction(conn):
-            return _copy_tables(conn, where, source, lake_db, alias)
-    finally:
-        conn.execute(f"detach {alias}")
-
-
-def _copy_tables(conn: duckdb.DuckDBPyConnection, where: Location, source: Path, lake_db: str,
-                 alias: str) -> dict[str, int]:
+    alias = SOURCE_ALIAS
     for table in HOLDS_DATA:
         if conn.execute(f"select count(*) from {table}").fetchone()[0]:
             raise LakeError(f"the lake {where.describe()} holds data already ({table}): convert into a new one")

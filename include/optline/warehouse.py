@@ -129,7 +129,8 @@ def convert_to_lake(source: Path, target: Path) -> dict[str, int]:
     connect(source).close()  # its migrations, while this process is its only user
     conn = _connect_lake(where, read_only=False, migrate_schema=True)
     try:
-        return lake.copy_from_file(conn, where, source, transaction)
+        with lake.source_attached(conn, source), transaction(conn):
+            return lake.copy_tables(conn, where, source)
     finally:
         conn.close()
 
