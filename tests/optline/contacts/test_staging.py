@@ -409,7 +409,11 @@ def _text_named_xlsx(tmp: Path) -> Path:
 
 
 def _unsupported(tmp: Path) -> Path:
-    return _raw(tmp / "old.xls", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1")
+    return _raw(tmp / "sheet.ods", b"PK\x03\x04")
+
+
+def _truncated_xls(tmp: Path) -> Path:
+    return _raw(tmp / "old.xls", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1")  # the OLE2 signature alone
 
 
 def _no_phone(tmp: Path) -> Path:
@@ -426,6 +430,7 @@ def _no_phone(tmp: Path) -> Path:
     (_empty_xlsx, None, "empty"),
     (_text_named_xlsx, None, "XLSX"),
     (_unsupported, None, "unsupported file type"),
+    (_truncated_xls, None, "not a readable XLS workbook"),
     (_no_phone, 1, "no phone column"),
 ])
 def test_malformed_file_raises_naming_it_and_leaves_the_warehouse_unchanged(

@@ -62,7 +62,7 @@ def test_hidden_and_underscore_files_and_folders_are_skipped(data_dir: Path) -> 
 def test_unsupported_file_types_are_skipped(data_dir: Path) -> None:
     inbox = data_dir / "inbox"
     _touch(inbox, "keep.txt")
-    for rel in ("old.xls", "notes.pdf", "data.json", "README", "contacts.csv.bak", "x.numbers"):
+    for rel in ("old.xlsb", "notes.pdf", "data.json", "README", "contacts.csv.bak", "x.numbers"):
         _touch(inbox, rel)
     (inbox / "folder.csv").mkdir()  # a folder with a data-file name is not a file
     assert _names(inbox) == ["keep.txt"]

@@ -21,6 +21,7 @@ from optline.intake.readers import (
     detect_delimiter,
     file_format,
     first_filled,
+    open_records,
     read_delimited,
     read_export,
     read_lines,
@@ -37,18 +38,19 @@ def _read_file(path: Path, encoding: str = "auto", delimiter: str | None = None)
 
 @pytest.mark.parametrize(("name", "fmt"), [
     ("a.csv", "csv"), ("a.CSV", "csv"), ("a.tsv", "csv"), ("a.txt", "text"), ("a.xlsx", "xlsx"), ("A.XLSX", "xlsx"),
+    ("a.xls", "xls"), ("A.XLS", "xls"),
 ])
 def test_supported_extensions_have_a_format(name: str, fmt: str) -> None:
     assert file_format(Path(name)) == fmt
 
 
-@pytest.mark.parametrize("name", ["contacts.xls", "contacts.pdf", "contacts.json", "contacts"])
+@pytest.mark.parametrize("name", ["contacts.xlsb", "contacts.ods", "contacts.pdf", "contacts.json", "contacts"])
 def test_unsupported_extension_is_refused_naming_the_file(name: str) -> None:
     with pytest.raises(MalformedFileError) as info:
         file_format(Path(name))
     assert info.value.file_name == name
     assert name in str(info.value)
-    assert ".xlsx" in str(info.value)
+    assert ".xlsx" in str(info.value) and ".xls " in str(info.value)
 
 
 # --- encodings ------------------------------------------------------------------------------
@@ -185,6 +187,28 @@ def test_delimiter_is_detected_past_leading_blank_lines() -> None:
 
 def test_semicolon_export_with_commas_in_first_line_still_detects_semicolon() -> None:
     assert detect_delimiter('Phone;Name;Address;City\n1;"Lee, Ann";"1 Main St, Apt 2";Paris\n') == ";"
+
+
+def test_semicolon_file_with_commas_in_its_quoted_headers_is_read_as_semicolon(tmp_path: Path) -> None:
+    path = tmp_path / "export.csv"
+    path.write_text('"Phone, mobile";"Name, first"\n"4155550101";"Lee, Ann"\n4155550102;Bob\n', encoding="utf-8")
+    records, how = open_records(path, "csv")
+    assert how["delimiter"] == ";"
+    assert list(records) == [(1, ["Phone, mobile", "Name, first"]), (2, ["4155550101", "Lee, Ann"]),
+                             (3, ["4155550102", "Bob"])]
+
+
+def test_delimiters_inside_a_quoted_field_spanning_lines_do_not_count() -> None:
+    assert detect_delimiter('"Phone|mobile\n,,,";"Name"\n1;2\n') == ";"
+
+
+def test_a_delimiter_that_makes_the_first_record_invalid_csv_is_not_chosen() -> None:
+    # as `,`: text after the closing quote, not CSV; as `;`: two fields
+    assert detect_delimiter('"a, b";"c, d, e"\n') == ";"
+
+
+def test_comma_file_with_semicolons_in_its_quoted_headers_is_read_as_comma() -> None:
+    assert detect_delimiter('"Phone; mobile","Name; first; last"\n1,2\n') == ","
 
 
 # --- broken and tricky CSV ------------------------------------------------------------------
