@@ -67,7 +67,7 @@ measured as (
             {'col': 'title', 'len': length(typed.title), 'max': $limit_title},
             {'col': 'first_name', 'len': length(typed.first_name), 'max': $limit_first_name},
             {'col': 'last_name', 'len': length(typed.last_name), 'max': $limit_last_name},
-            {'col': 'phone', 'len': length(typed.phone_raw), 'max': $limit_phone},
+            {'col': 'phone', 'len': length(coalesce(typed.e164, typed.phone_raw)), 'max': $limit_phone},
             {'col': 'email', 'len': length(typed.email), 'max': $limit_email},
             {'col': 'dob', 'len': length(typed.dob_raw), 'max': $limit_dob},
             {'col': 'address_line1', 'len': length(typed.address_line1), 'max': $limit_address_line1},
@@ -93,6 +93,10 @@ checked as (
             case
                 when measured.read_issue = 'extra_fields'
                     then {'code': 'malformed_row', 'col': null, 'detail': measured.read_detail}
+            end,
+            case
+                when measured.read_issue = 'formula_no_value'
+                    then {'code': 'formula_no_value', 'col': null, 'detail': measured.read_detail}
             end,
             case
                 when measured.read_issue is null and measured.phone_raw is null

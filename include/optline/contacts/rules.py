@@ -26,6 +26,7 @@ CHECK_RANGE_ROWS = 1_000_000  # rows given their verdicts (and committed) at a t
 REASONS: dict[str, str] = {
     "blank_row": "The row is empty.",
     "malformed_row": "The row has more fields than the header.",
+    "formula_no_value": "A cell holds a formula with no saved value (the file was never opened and saved in Excel).",
     "missing_phone": "The row has no phone number.",
     "excel_mangled_number": "The phone was turned into a number by Excel (scientific notation, digits lost).",
     "invalid_number": "Not a valid phone number for its country (or the list's default country).",

@@ -15,7 +15,7 @@ from typing import Any
 import duckdb
 import pyarrow as pa
 
-from optline.intake.readers import clean_cell
+from optline.intake.readers import clean_cell, record_issue
 
 LINEAGE_COLUMNS = ("batch_id", "row_number", "line_number", "read_issue", "read_detail")
 _LINEAGE_TYPES = {"batch_id": pa.int64(), "row_number": pa.int64(), "line_number": pa.int64()}
@@ -42,8 +42,10 @@ def staged_chunks(records: Iterable[tuple[int, list]], *, batch_id: int, data_co
     buffer: dict[str, list] = {c: [] for c in columns}
     for row_number, (line_number, raw_cells) in enumerate(records, start=1):
         cells = [clean_cell(c) for c in raw_cells]
-        issue = detail = None
-        if not any(cells):
+        issue, detail = record_issue(raw_cells)  # the reader's own (an XLSX formula with no saved value)
+        if issue is not None:
+            pass
+        elif not any(cells):
             issue, detail = "blank_row", "the row is empty"
         elif width is not None and len(cells) > width and any(cells[width:]):
             issue, detail = "extra_fields", f"the row has {len(cells)} fields; the header has {width}"

@@ -87,7 +87,8 @@ def test_row_rule_rejects_with_its_reason_code(outcomes, code):
 
 
 def test_every_reason_code_has_a_case_here():
-    assert set(rules.REASONS) - set(REJECTIONS) == {"stale_contact"}  # tested with a reject policy below
+    # stale_contact is tested with a reject policy below, formula_no_value with a workbook
+    assert set(rules.REASONS) - set(REJECTIONS) == {"stale_contact", "formula_no_value"}
 
 
 @pytest.mark.parametrize("code,column", [
@@ -196,3 +197,35 @@ def test_check_refuses_to_pass_a_batch_whose_counts_do_not_reconcile(conn, tmp_p
     status = conn.execute("select status from ops.batches where batch_id = ?", [staged.batch_id]).fetchone()[0]
     assert status == "staged"
     assert conn.execute("select count(*) from staging.row_outcomes").fetchone()[0] == 0
+
+
+def test_the_phone_length_limit_measures_the_number_as_stored_not_the_cell(conn, tmp_path):
+    # 17 characters as written, 12 as stored (+13125550112): within the default limit of 16
+    got = import_rows(conn, tmp_path, [row(phone="+1 (312) 555-0112"), row(phone="+1 (312) 555-0113", first="Bo")],
+                      policy_overrides={"field_limits": {"phone": 12}})
+    assert got[1]["accepted"] and got[1]["e164"] == "+13125550112"
+    tight = import_rows(conn, tmp_path / "tight", [row(phone="+1 (312) 555-0114")],
+                        policy_overrides={"field_limits": {"phone": 11}})
+    assert tight[1]["reason_code"] == "field_too_long"
+    assert tight[1]["reason_detail"] == "phone is 12 characters; the limit is 11"
+
+
+def test_a_workbook_cell_with_a_formula_and_no_saved_value_rejects_its_row_naming_the_cell(conn, tmp_path):
+    import openpyxl
+
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.append(HEADER)
+    sheet.append(row())
+    sheet.append(row(phone="=B3"))  # written by a script, never opened in Excel: no cached value
+    path = tmp_path / "formulas.xlsx"
+    book.save(path)
+    m = parse_manifest({"lists": ["Rules"]})
+    staged = stage_file(conn, path, m, RunContext(as_of=AS_OF))
+    result = rules.check_batch(conn, load_batch(conn, staged.batch_id))
+    assert (result.lines_read, result.rows_loaded, result.rows_rejected) == (2, 1, 1)
+    code, detail = conn.execute(
+        "select reason_code, reason_detail from staging.row_outcomes where batch_id = ? and row_number = 2",
+        [staged.batch_id]).fetchone()
+    assert code == "formula_no_value"
+    assert "A3" in detail and "formula" in detail
