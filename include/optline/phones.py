@@ -16,6 +16,7 @@ import logging
 import multiprocessing
 import os
 import threading
+import time
 from collections.abc import Iterable
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
@@ -26,7 +27,7 @@ import pyarrow as pa
 from phonenumbers import NumberParseException, PhoneNumberType, timezone
 from phonenumbers.phonenumberutil import is_number_type_geographical
 
-from optline import warehouse
+from optline import phone_metadata, progress, warehouse
 from optline.config import hmac_key
 
 log = logging.getLogger(__name__)
@@ -43,6 +44,8 @@ PARALLEL_THRESHOLD = 50_000
 NORMALIZE_CHUNK = 100_000  # distinct values read, parsed and inserted at a time
 POOL_PART = 5_000  # values a worker parses per task (~0.2 s)
 _UNKNOWN_ZONE = timezone.UNKNOWN_TIMEZONE
+SQL_PAGE = 1_000_000  # distinct values read in SQL at a time
+SHA256_BLOCK = 64
 
 
 @dataclass(frozen=True)
@@ -161,28 +164,81 @@ def normalize_batch(conn: duckdb.DuckDBPyConnection, batch_id: int, default_regi
                     chunk_size: int | None = None) -> int:
     """Fill `staging.phone_parses` for the batch's distinct raw values. Returns how many.
 
-    The values are read, parsed and inserted `chunk_size` (default NORMALIZE_CHUNK) at a time,
-    each chunk in its own commit, so memory stays bounded whatever the batch's size (an open
-    DuckDB transaction holds what it inserted in memory); the pool's workers serve every chunk.
-    Call it outside a transaction.
+    First in SQL (`normalize_in_sql`), from phonenumbers' own metadata: every value SQL can read
+    exactly as phonenumbers would (canonical digits and punctuation, the common case); then the
+    values left, with phonenumbers itself, `chunk_size` (default NORMALIZE_CHUNK) at a time.
+    Each page is committed on its own, so memory stays bounded whatever the batch's size (an
+    open DuckDB transaction holds what it inserted in memory) and a re-run after an interruption
+    takes up where it stopped. Call it outside a transaction.
     """
     key = hmac_key()
     size = chunk_size or NORMALIZE_CHUNK
+    started = time.monotonic()
+    in_sql = normalize_in_sql(conn, batch_id, default_region, key)
     done = 0
-    # The values not parsed yet (a re-run after an interruption takes up where it stopped).
+    # The values not parsed yet: SQL's leftovers (and a re-run's, after an interruption).
     warehouse.run(conn, "staging/phone_raws_to_parse_create", batch_id=batch_id)
     try:
-        with _Parser() as parse:
+        left = warehouse.run(conn, "staging/phone_raws_to_parse_count").fetchone()[0]
+        with _Parser() as parse, progress.Progress(f"batch {batch_id}: phonenumbers parsing", left, "values") as shown:
             while raws := [r[0] for r in warehouse.run(conn, "staging/phone_raws_to_parse_page",
                                                        after=done, size=size).fetchall()]:
                 parsed = parse(raws, default_region)
                 with warehouse.transaction(conn):
                     _insert_parses(conn, batch_id, raws, parsed, key)
                 done += len(raws)
+                shown.advance(len(raws))
     finally:
         warehouse.run(conn, "staging/phone_raws_to_parse_drop")
-    log.info("batch %d: parsed %d distinct phone values", batch_id, done)
-    return done
+    log.info("batch %d: normalized %d distinct phone values in %.1f s: %d in SQL, %d by phonenumbers",
+             batch_id, in_sql + done, time.monotonic() - started, in_sql, done)
+    return in_sql + done
+
+
+def hmac_pads(key: bytes) -> tuple[bytes, bytes]:
+    """HMAC-SHA256's inner and outer keys (RFC 2104: the key, hashed when longer than a block,
+    padded to the block and xored with 0x36 and 0x5c), for SQL that has sha256 but no HMAC."""
+    block = hashlib.sha256(key).digest() if len(key) > SHA256_BLOCK else key
+    block = block.ljust(SHA256_BLOCK, b"\0")
+    return bytes(b ^ 0x36 for b in block), bytes(b ^ 0x5C for b in block)
+
+
+def normalize_in_sql(conn: duckdb.DuckDBPyConnection, batch_id: int, default_region: str, key: bytes,
+                     page_size: int | None = None) -> int:
+    """Parse in SQL the batch's distinct raw values that SQL reads exactly as phonenumbers would,
+    `page_size` (default SQL_PAGE) at a time, each page committed; returns how many it parsed
+    (valid numbers only: every value it leaves, invalid or unusual, goes to phonenumbers).
+    phone_metadata.py has the tables; sql/phones/ the statements, one region's metadata at a time."""
+    if default_region not in phone_metadata.regions():
+        return 0
+    size = page_size or SQL_PAGE
+    inner, outer = hmac_pads(key)
+    parsed = after = 0
+    warehouse.run(conn, "staging/phone_raws_to_parse_create", batch_id=batch_id)
+    try:
+        total = warehouse.run(conn, "staging/phone_raws_to_parse_count").fetchone()[0]
+        with phone_metadata.registered(conn), progress.Progress(
+                f"batch {batch_id}: normalizing phones in SQL", total, "values") as shown:
+            warehouse.run(conn, "phones/default_variable_set", region=default_region)
+            while after < total:
+                warehouse.run(conn, "phones/work_create", after=after, size=size)
+                try:
+                    for (region,) in warehouse.run(conn, "phones/work_strip_regions").fetchall():
+                        warehouse.run(conn, "phones/region_variable_set", region=region)
+                        warehouse.run(conn, "phones/work_national_prefix_strip")
+                    for (region,) in warehouse.run(conn, "phones/work_regions").fetchall():
+                        warehouse.run(conn, "phones/region_variable_set", region=region)
+                        warehouse.run(conn, "phones/work_region_set")
+                    with warehouse.transaction(conn):
+                        parsed += warehouse.run(conn, "phones/parses_insert_decided", batch_id=batch_id,
+                                                hmac_inner=inner, hmac_outer=outer).fetchone()[0]
+                finally:
+                    warehouse.run(conn, "phones/work_drop")
+                shown.advance(min(size, total - after))
+                after += size
+    finally:
+        warehouse.run(conn, "staging/phone_raws_to_parse_drop")
+    return parsed
 
 
 def _insert_parses(conn: duckdb.DuckDBPyConnection, batch_id: int, raws: list[str], parsed: list[ParsedPhone],

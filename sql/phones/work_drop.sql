@@ -1,0 +1,2 @@
+-- The scratch table of phones/work_create.
+drop table if exists phone_work
