@@ -170,6 +170,28 @@ def bulk_write_memory(conn: duckdb.DuckDBPyConnection) -> Iterator[None]:
         conn.execute(f"set memory_limit = '{MEMORY_LIMIT}'")
 
 
+SCRATCH = "optline_scratch"
+"""An in-memory database attached to the warehouse's DuckDB instance (every cursor of a
+connection sees it; what does not fit in `MEMORY_LIMIT` spills to the temp folder) for rows a
+reader queries many times: `materialized`."""
+
+
+@contextmanager
+def materialized(conn: duckdb.DuckDBPyConnection, name: str, /, *, batch_id: int) -> Iterator[str]:
+    """The rows of `sql/<name>.sql` (a select with a `batch_id` column) for one batch, computed
+    once into a table of `SCRATCH`, for a reader that queries them many times (Great
+    Expectations runs one query per metric: over a view each would compute it again). Yields the
+    table's qualified name; the table is dropped afterwards."""
+    table = f"{SCRATCH}.{name.replace('/', '_')}_{batch_id}_{os.getpid()}"
+    conn.execute(f"attach if not exists ':memory:' as {SCRATCH}")
+    conn.execute(f"create or replace table {table} as select * from ({sql_text(name)}\n) as dataset "
+                 "where dataset.batch_id = $batch_id", {"batch_id": batch_id})
+    try:
+        yield table
+    finally:
+        conn.execute(f"drop table if exists {table}")
+
+
 def connection_settings(database: Path) -> dict[str, Any]:
     """DuckDB's database-wide settings for bounded memory: `MEMORY_LIMIT`, the spill folder
     (`TEMP_SUFFIX`) and `MAX_THREADS`."""

@@ -17,7 +17,7 @@ import duckdb
 from optline import failpoints, warehouse
 from optline.contacts.batch import Batch
 from optline.contacts.policy import Policy
-from optline.quality.suites import load_suite, run_suite, store_results
+from optline.quality.suites import DatasetUnreadable, load_suite, run_suite, store_results
 
 log = logging.getLogger(__name__)
 
@@ -71,7 +71,12 @@ def validate_batch(conn: duckdb.DuckDBPyConnection, batch: Batch, *, suite_name:
     if batch.status != "checked":
         log.info("batch %d is %s: already validated", batch.batch_id, batch.status)
         return Verdict(batch.batch_id, batch.status, (), (), 0)
-    results = run_suite(conn, batch.batch_id, load_suite(suite_name), suite_parameters(batch.policy))
+    try:
+        results = run_suite(conn, batch.batch_id, load_suite(suite_name), suite_parameters(batch.policy))
+    except DatasetUnreadable as exc:
+        raise ExpectationsNotEvaluated(
+            f"batch {batch.batch_id}: the expectations could not be evaluated, so the gate decides nothing and the "
+            f"batch stays checked: {exc}. Fix the cause, then run the import again") from None
     not_evaluated = [r for r in results if r.get("error")]
     if not_evaluated:
         # An expectation that could not run (out of memory, a broken view) is no verdict on the

@@ -366,6 +366,11 @@ def _outcome(result: Any, config: ExpectationConfiguration) -> ExpectationOutcom
     )
 
 
+def masked(message: str) -> str:
+    """An error message with its quoted literals (values, perhaps phone numbers) masked, on one line."""
+    return " ".join(_QUOTED.sub("'…'", message).split())[:500] or "error"
+
+
 def _error(exception_info: Any) -> str | None:
     """The first raised exception's message, without SQL, parameters or quoted literals."""
     infos = exception_info.values() if isinstance(exception_info, dict) else []
@@ -375,5 +380,5 @@ def _error(exception_info: Any) -> str | None:
         if isinstance(info, dict) and info.get("raised_exception"):
             message = str(info.get("exception_message") or "error")
             message = message.split("[SQL:")[0].split("(Background on this error")[0]
-            return " ".join(_QUOTED.sub("'…'", message).split())[:500] or "error"
+            return masked(message)
     return None
