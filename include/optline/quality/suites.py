@@ -82,13 +82,22 @@ def store_results(conn: duckdb.DuckDBPyConnection, batch_id: int, suite_name: st
                       unexpected_percent=r["unexpected_percent"], kwargs=json.dumps(r["kwargs"], default=str))
 
 
+def quiet_gx() -> None:
+    """GX's own INFO lines (its registry, its temporary docs sites) only when asked for
+    (`OPTLINE_GX_LOG_LEVEL`, default WARNING). Some GX modules set their logger's level to INFO
+    when imported, so every GX logger gets the level, not only the parent."""
+    level = os.environ.get("OPTLINE_GX_LOG_LEVEL", "WARNING").upper()
+    for name in [n for n in logging.root.manager.loggerDict if n.split(".")[0] == "great_expectations"]:
+        logging.getLogger(name).setLevel(level)
+    logging.getLogger("great_expectations").setLevel(level)
+
+
 def run_suite(conn: duckdb.DuckDBPyConnection, batch_id: int, suite: dict[str, Any],
               parameters: dict[str, Any]) -> list[dict[str, Any]]:
     """Run the suite's expectations on the batch, inside the warehouse, dataset by dataset."""
-    # GX's own INFO lines (its registry, its temporary docs sites) only when asked for
-    logging.getLogger("great_expectations").setLevel(os.environ.get("OPTLINE_GX_LOG_LEVEL", "WARNING").upper())
     from optline.quality import gx_duckdb
 
+    quiet_gx()
 
     results: list[dict[str, Any]] = []
     for dataset in dict.fromkeys(e["meta"]["dataset"] for e in suite["expectations"]):

@@ -7,6 +7,8 @@ import json
 import duckdb
 import pyarrow as pa
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from optline.intake.chunks import registered, rows_table, staged_chunks, staging_columns, table
 
@@ -74,3 +76,23 @@ def test_a_registered_table_is_withdrawn_even_when_the_sql_fails():
         conn.execute("select no_such_column from chunk")
     with pytest.raises(duckdb.CatalogException):
         conn.execute("select * from chunk")
+
+
+_CELL = st.one_of(st.just(""), st.just(" "), st.sampled_from(["\u00a0x\u2003", "\x1c", "\u3000", "\x85y", "a b"]),
+                  st.text(max_size=6))
+
+
+@settings(max_examples=300, deadline=None)
+@given(records=st.lists(st.lists(_CELL, max_size=6), min_size=1, max_size=25),
+       width=st.one_of(st.none(), st.integers(min_value=1, max_value=5)),
+       mapped=st.lists(st.integers(min_value=0, max_value=6), max_size=3, unique=True))
+def test_plain_records_built_column_by_column_equal_the_cell_by_cell_table(records, width, mapped):
+    from optline.intake.chunks import _columnar_chunk, _row_chunk
+
+    chunk = [(line * 2 + 1, cells) for line, cells in enumerate(records)]
+    by_column = dict(zip(DATA, mapped))
+    names = ("Phone", "Name", "Notes")
+    columnar = _columnar_chunk(chunk, 10, 7, DATA, by_column, width, names)
+    by_row = _row_chunk(chunk, 10, 7, DATA, by_column, width, names)
+    assert columnar.schema == by_row.schema
+    assert columnar.to_pylist() == by_row.to_pylist()
