@@ -46,13 +46,17 @@ def main(argv: list[str] | None = None) -> int:
     with tempfile.TemporaryDirectory() as folder:
         conn = warehouse.connect(Path(folder) / "w.duckdb")
         compared = time.monotonic()
+        in_sql = 0
         for batch_id, (region, batch) in enumerate(generated, start=1):
-            wrong += phone_inputs.disagreements(conn, batch_id, region, batch)
+            found, parsed_in_sql = phone_inputs.disagreements(conn, batch_id, region, batch)
+            wrong += found
+            in_sql += parsed_in_sql
         counts = conn.execute(
             "select count(*) filter (where parse_error is null), count(*) filter (where parse_error is not null), "
             "count(distinct region) from staging.phone_parses").fetchone()
         conn.close()
-    figures = {"inputs": values, "valid": counts[0], "invalid": counts[1], "regions_found": counts[2],
+    figures = {"inputs": values, "valid": counts[0], "valid_in_sql": in_sql, "invalid": counts[1],
+               "regions_found": counts[2],
                "disagreements": len(wrong), "seconds": round(time.monotonic() - compared, 1)}
     print(json.dumps(figures))
     for value, got, want in wrong[:20]:

@@ -139,22 +139,24 @@ def batches(count: int, seed: int = 13) -> list[tuple[str, list[str]]]:
     return out
 
 
-def disagreements(conn, batch_id: int, default_region: str, values: list[str]) -> list[tuple]:
+def disagreements(conn, batch_id: int, default_region: str, values: list[str]) -> tuple[list[tuple], int]:
     """Stage `values` as a batch's phone cells, normalize them as an import does
     (`phones.normalize_batch`: SQL first, phonenumbers for the rest) and compare every parse with
     `phones.parse_phone` (phonenumbers itself): E.164, region, type, time zones, error and HMAC.
-    Returns (value, what Optline stored, what phonenumbers says) for each that differs."""
+    Returns (value, what Optline stored, what phonenumbers says) for each that differs, and how
+    many values SQL parsed."""
     from optline import phones
     from optline.config import hmac_key
 
     conn.execute("insert into staging.contact_rows (batch_id, row_number, line_number, phone_raw) "
                  "select ?, i + 1, i + 2, v from (select unnest(?) as v, generate_subscripts(?, 1) - 1 as i)",
                  [batch_id, values, values])
-    phones.normalize_batch(conn, batch_id, default_region)
+    key = hmac_key()
+    in_sql = phones.normalize_in_sql(conn, batch_id, default_region, key)  # SQL whatever the batch's size
+    phones.normalize_batch(conn, batch_id, default_region, sql_from=0)  # what SQL left, as an import does
     stored = {row[0]: row[1:] for row in conn.execute(
         "select phone_raw, e164, region, number_type, time_zones, parse_error, number_hmac "
         "from staging.phone_parses where batch_id = ?", [batch_id]).fetchall()}
-    key = hmac_key()
     wrong = []
     for value in values:
         parsed = phones.parse_phone(value, default_region)
@@ -163,4 +165,4 @@ def disagreements(conn, batch_id: int, default_region: str, values: list[str]) -
         got = stored.get(value)
         if got is None or (got[0], got[1], got[2], list(got[3] or []), got[4], got[5]) != want:
             wrong.append((value, got, want))
-    return wrong
+    return wrong, in_sql

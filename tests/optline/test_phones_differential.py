@@ -22,13 +22,16 @@ def test_sql_and_phonenumbers_agree_on_100k_generated_inputs_across_45_regions(t
     generated = phone_inputs.batches(SAMPLE)
     assert sum(len(values) for _, values in generated) >= SAMPLE * 0.95
     assert len({region for region, _ in generated}) >= 30
-    wrong = []
+    wrong, in_sql = [], 0
     for batch_id, (region, values) in enumerate(generated, start=1):
-        wrong += phone_inputs.disagreements(conn, batch_id, region, values)
-    decided_in_sql = conn.execute("select count(*) from staging.phone_parses where parse_error is null").fetchone()[0]
+        found, parsed_in_sql = phone_inputs.disagreements(conn, batch_id, region, values)
+        wrong += found
+        in_sql += parsed_in_sql
+    valid = conn.execute("select count(*) from staging.phone_parses where parse_error is null").fetchone()[0]
     conn.close()
     assert wrong[:20] == [] and len(wrong) == 0
-    assert decided_in_sql > SAMPLE * 0.2  # the comparison covered valid numbers, not only errors
+    # both paths were compared: SQL parsed most valid numbers, phonenumbers the rest
+    assert valid * 0.5 < in_sql < valid
 
 
 def test_the_normalizer_reads_canonical_values_in_sql_and_leaves_the_rest_to_phonenumbers(tmp_path: Path) -> None:

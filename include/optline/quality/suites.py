@@ -95,6 +95,7 @@ def quiet_gx() -> None:
 def run_suite(conn: duckdb.DuckDBPyConnection, batch_id: int, suite: dict[str, Any],
               parameters: dict[str, Any]) -> list[dict[str, Any]]:
     """Run the suite's expectations on the batch, inside the warehouse, dataset by dataset."""
+    quiet_gx()  # before GX is imported (it logs while registering), and after (it sets levels of its own)
     from optline.quality import gx_duckdb
 
     quiet_gx()
