@@ -180,14 +180,14 @@ reader queries many times: `materialized`."""
 def materialized(conn: duckdb.DuckDBPyConnection, name: str, /, *, batch_id: int) -> Iterator[str]:
     """The rows of `sql/<name>.sql` (a select with a `batch_id` column) for one batch, computed
     once into a table of `SCRATCH`, for a reader that queries them many times (Great
-    Expectations runs one query per metric: over a view each would compute it again). Yields the
-    table's qualified name; the table is dropped afterwards."""
+    Expectations runs one query per metric: over a view each would compute it again). Yields a
+    query that reads the table; the table is dropped afterwards."""
     table = f"{SCRATCH}.{name.replace('/', '_')}_{batch_id}_{os.getpid()}"
     conn.execute(f"attach if not exists ':memory:' as {SCRATCH}")
     conn.execute(f"create or replace table {table} as select * from ({sql_text(name)}\n) as dataset "
                  "where dataset.batch_id = $batch_id", {"batch_id": batch_id})
     try:
-        yield table
+        yield f"select * from {table}"
     finally:
         conn.execute(f"drop table if exists {table}")
 

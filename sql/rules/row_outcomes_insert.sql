@@ -35,8 +35,8 @@ parsed as (
         parses.number_type,
         parses.parse_error,
         exists(
-            select 1 from core.consent_state as consent
-            where consent.number_hmac = parses.number_hmac and consent.channel = $channel and consent.suppressed
+            select 1 from core.suppressed_numbers as suppressed
+            where suppressed.number_hmac = parses.number_hmac and suppressed.channel = $channel
         ) as previously_opted_out,
         -- Excel's scientific notation (4.15555E+09): the digits are gone, never guess them
         regexp_matches(rows.phone_raw, '^[+-]?[0-9]+([.,][0-9]+)?[eE][+-]?[0-9]+$') as excel_mangled

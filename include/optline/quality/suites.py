@@ -107,7 +107,7 @@ def run_suite(conn: duckdb.DuckDBPyConnection, batch_id: int, suite: dict[str, A
             continue
         try:
             with warehouse.materialized(conn, DATASETS[dataset], batch_id=int(batch_id)) as rows:
-                outcomes = gx_duckdb.validate(conn, f"select * from {rows}", part, batch_id=int(batch_id),
+                outcomes = gx_duckdb.validate(conn, rows, part, batch_id=int(batch_id),
                                               parameters=parameters)
         except duckdb.Error as exc:
             raise DatasetUnreadable(f"the dataset {dataset} of batch {batch_id} could not be read "

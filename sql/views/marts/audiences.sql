@@ -24,9 +24,8 @@ inner join core.phone_numbers as numbers on contacts.e164 = numbers.e164
 where
     numbers.number_hmac not in (select suspended.number_hmac from suspended)
     and not exists (
-        select 1 from core.consent_state as consent
+        select 1 from core.suppressed_numbers as suppressed
         where
-            consent.number_hmac = numbers.number_hmac
-            and consent.channel = memberships.channel
-            and consent.suppressed
+            suppressed.number_hmac = numbers.number_hmac
+            and suppressed.channel = memberships.channel
     )

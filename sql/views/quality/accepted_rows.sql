@@ -28,9 +28,9 @@ suppressed_numbers as (
         parses.e164
     from staging.phone_parses as parses
     inner join ops.batches as batches on parses.batch_id = batches.batch_id
-    inner join core.consent_state as consent
-        on parses.number_hmac = consent.number_hmac and batches.channel = consent.channel
-    where consent.suppressed and parses.e164 is not null
+    inner join core.suppressed_numbers as suppressed
+        on parses.number_hmac = suppressed.number_hmac and batches.channel = suppressed.channel
+    where parses.e164 is not null
 ),
 
 parses as (

@@ -153,6 +153,14 @@ def consent_of_some_disagrees(conn) -> list[tuple]:
     return sorted(set(of_some) ^ set(of_all))
 
 
+def suppressed_numbers_disagree(conn) -> list[tuple]:
+    """core.suppressed_numbers (worked out from the numbers that ever opted out) against the
+    suppressed numbers of the view over every number."""
+    short = conn.execute("select number_hmac, channel from core.suppressed_numbers").fetchall()
+    full = conn.execute("select number_hmac, channel from core.consent_state where suppressed").fetchall()
+    return sorted(set(short) ^ set(full))
+
+
 def state(conn) -> dict[str, list[tuple]]:
     return {
         "contacts": conn.execute("select e164, first_name from core.contacts order by all").fetchall(),
@@ -176,6 +184,7 @@ def run(ops: list[tuple]) -> dict[str, list[tuple]]:
                 assert suppressed_in_audiences(conn) == [], f"a suppressed number is in an audience after {op}"
                 assert unconfirmed_active_members(conn) == [], f"an unconfirmed number is sendable after {op}"
                 assert consent_of_some_disagrees(conn) == [], f"consent_state_of disagrees after {op}"
+                assert suppressed_numbers_disagree(conn) == [], f"core.suppressed_numbers disagrees after {op}"
                 sent = send_due(conn, folder, step)
                 assert suppressed_recipients(conn, sent) == [], f"a message reached a suppressed number after {op}"
             return state(conn)
