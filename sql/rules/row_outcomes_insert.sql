@@ -14,19 +14,6 @@ rows as (
     where batch_id = $batch_id and row_number between $first_row and $last_row
 ),
 
--- the first copy of each number and name among the rows of the earlier ranges
-earlier_copies as (
-    select
-        outcomes.e164,
-        lower(trim(coalesce(outcomes.first_name, '')))
-        || chr(31)
-        || lower(trim(coalesce(outcomes.last_name, ''))) as name_key,
-        min(outcomes.row_number) as first_copy_row
-    from staging.row_outcomes as outcomes
-    where outcomes.batch_id = $batch_id and outcomes.row_number < $first_row and outcomes.accepted
-    group by all
-),
-
 parsed as (
     select
         rows.*,
@@ -43,6 +30,27 @@ parsed as (
     from rows
     left join staging.phone_parses as parses
         on rows.batch_id = parses.batch_id and rows.phone_raw = parses.phone_raw
+),
+
+-- the first copy of each number and name among the rows of the earlier ranges
+earlier_copies as (
+    select
+        outcomes.e164,
+        lower(trim(coalesce(outcomes.first_name, '')))
+        || chr(31)
+        || lower(trim(coalesce(outcomes.last_name, ''))) as name_key,
+        min(outcomes.row_number) as first_copy_row
+    from staging.row_outcomes as outcomes
+    where
+        outcomes.batch_id = $batch_id
+        and outcomes.row_number < $first_row
+        and outcomes.accepted
+        -- only this range's numbers: a range then groups its own copies, not every earlier row
+        and outcomes.e164 in (
+            select parsed.e164 from parsed
+            where parsed.e164 is not null
+        )
+    group by all
 ),
 
 typed as (
