@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 import duckdb
 
-from optline import failpoints, ids, warehouse
+from optline import failpoints, ids, progress, warehouse
 from optline.contacts.batch import Batch
 
 log = logging.getLogger(__name__)
@@ -75,7 +75,8 @@ def merge_batch(conn: duckdb.DuckDBPyConnection, batch: Batch) -> MergeResult:
         "consent_source": batch.settings["consent_source"],
         "consent_method": batch.settings["consent_method"],
     }
-    with warehouse.bulk_write_memory(conn), warehouse.transaction(conn):
+    with (warehouse.bulk_write_memory(conn), warehouse.transaction(conn),
+          progress.Progress(f"batch {batch_id}: merging", len(STEPS), "steps") as shown):
         for number, step in enumerate(STEPS, start=1):
             started = time.perf_counter()
             if step in NUMBERED:
@@ -84,6 +85,7 @@ def merge_batch(conn: duckdb.DuckDBPyConnection, batch: Batch) -> MergeResult:
                 warehouse.run(conn, step, **params)
             log.info("batch %d merge step %d/%d %s: %.1f s", batch_id, number, len(STEPS),
                      step.removeprefix("merge/"), time.perf_counter() - started)
+            shown.advance(1)
         failpoints.reached("during_merge")
         warehouse.run(conn, "merge/batch_mark_merged", batch_id=batch_id)
         new, merged = warehouse.run(conn, "merge/batch_merged_counts", batch_id=batch_id).fetchone()

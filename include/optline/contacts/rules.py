@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 import duckdb
 
-from optline import failpoints, phones, warehouse
+from optline import failpoints, phones, progress, warehouse
 from optline.contacts.batch import Batch
 from optline.intake.errors import ReconciliationError
 from optline.intake.manifest import effective_date_order
@@ -99,18 +99,21 @@ def check_batch(conn: duckdb.DuckDBPyConnection, batch: Batch) -> CheckResult:
     first = (checked_through or 0) + 1
     if checked_through:
         log.info("batch %d: rows up to %d already checked; going on from row %d", batch_id, checked_through, first)
-    while True:
-        through = first + CHECK_RANGE_ROWS - 1
-        final = last_row is None or through >= last_row
-        with warehouse.transaction(conn):
-            warehouse.run(conn, "rules/row_outcomes_insert", batch_id=batch_id, as_of=batch.as_of,
-                          first_row=first, last_row=through, **parameters)
+    left = (last_row or 0) - first + 1
+    with progress.Progress(f"batch {batch_id}: row rules", max(left, 0), "rows") as shown:
+        while True:
+            through = first + CHECK_RANGE_ROWS - 1
+            final = last_row is None or through >= last_row
+            with warehouse.transaction(conn):
+                warehouse.run(conn, "rules/row_outcomes_insert", batch_id=batch_id, as_of=batch.as_of,
+                              first_row=first, last_row=through, **parameters)
+                if final:
+                    result = _mark_checked(conn, batch, parameters)
+            shown.advance(min(through, last_row or through) - first + 1)
             if final:
-                result = _mark_checked(conn, batch, parameters)
-        if final:
-            break
-        log.info("batch %d: rows up to %d checked", batch_id, through)
-        first = through + 1
+                break
+            log.info("batch %d: rows up to %d checked", batch_id, through)
+            first = through + 1
     log.info("batch %d: %d loaded, %d rejected %s", batch_id, result.rows_loaded, result.rows_rejected,
              result.rejected_by_reason)
     return result

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import duckdb
 
-from optline import access, failpoints, ids, warehouse
+from optline import access, failpoints, ids, progress, warehouse
 from optline.intake.chunks import staged_chunks
 from optline.intake.columns import is_header, resolve_columns, shown_headers
 from optline.intake.fields import FIELDS
@@ -89,6 +89,19 @@ def _stage_chunks(conn: duckdb.DuckDBPyConnection, data, batch_id: int, cmap: Co
     an open transaction's inserted rows in memory beyond its memory limit); the last commit
     records the count and moves the batch to `staged`. Returns the rows read."""
     read = 0
+    with progress.Progress(f"{file_name}: staging", None, "rows") as shown:
+        read = _stage_chunk_by_chunk(conn, data, batch_id, cmap, file_name, shown)
+    with warehouse.transaction(conn):
+        stored = warehouse.run(conn, "staging/batch_staged_row_count", batch_id=batch_id).fetchone()[0]
+        if stored != read:
+            raise RuntimeError(f"{file_name}: read {read} rows but staged {stored}; batch abandoned")
+        warehouse.run(conn, "staging/batch_mark_staged", batch_id=batch_id, lines_read=read)
+    return read
+
+
+def _stage_chunk_by_chunk(conn: duckdb.DuckDBPyConnection, data, batch_id: int, cmap: ColumnMap, file_name: str,
+                          shown: progress.Progress) -> int:
+    read = 0
     for chunk in staged_chunks(data, batch_id=batch_id, data_columns=list(FIELDS.values()),
                                by_column=cmap.by_column, width=cmap.width, names=cmap.names,
                                chunk_rows=CHUNK_ROWS):
@@ -99,13 +112,9 @@ def _stage_chunks(conn: duckdb.DuckDBPyConnection, data, batch_id: int, cmap: Co
             finally:
                 conn.unregister("staging_chunk")
         read += chunk.num_rows
+        shown.advance(chunk.num_rows)
         failpoints.reached("during_stage")
-        log.info("%s: staged %d rows so far", file_name, read)
-    with warehouse.transaction(conn):
-        stored = warehouse.run(conn, "staging/batch_staged_row_count", batch_id=batch_id).fetchone()[0]
-        if stored != read:
-            raise RuntimeError(f"{file_name}: read {read} rows but staged {stored}; batch abandoned")
-        warehouse.run(conn, "staging/batch_mark_staged", batch_id=batch_id, lines_read=read)
+        log.debug("%s: staged %d rows so far", file_name, read)
     return read
 
 
