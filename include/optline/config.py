@@ -15,6 +15,7 @@ Every `OPTLINE_*` variable is read here and only here, at call time (never at im
 | OPTLINE_WAREHOUSE_FORMAT    | ducklake (a lake); duckdb: one file       | `lake.location()`, new warehouses |
 | OPTLINE_LAKE_CATALOG        | sqlite (at $OPTLINE_WAREHOUSE); postgres:<libpq DSN> | `lake.location()`     |
 | OPTLINE_LAKE_KEEP_DAYS      | 7: days of snapshots a lake keeps for time travel | `lake.maintain()`       |
+| OPTLINE_GX_LOG_LEVEL        | WARNING: Great Expectations' own log lines | `quality.suites`       |
 | OPTLINE_REPORTS             | $OPTLINE_DATA_DIR/reports                 | every report (tasks, CLI)        |
 | OPTLINE_POLICY_DIR          | <project>/expectations/policies           | import policies, quiet hours     |
 | OPTLINE_SQL_DIR             | <project>/sql                             | `warehouse.run()`, migrations    |
@@ -150,6 +151,11 @@ def lake_catalog() -> str:
 
 
 DEFAULT_LAKE_KEEP_DAYS = 7.0
+
+
+def gx_log_level() -> str:
+    """OPTLINE_GX_LOG_LEVEL: the level of Great Expectations' own log lines (default WARNING)."""
+    return (os.environ.get("OPTLINE_GX_LOG_LEVEL") or "WARNING").upper()
 
 
 def lake_keep_days() -> float:

@@ -11,13 +11,12 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 from pathlib import Path
 from typing import Any
 
 import duckdb
 
-from optline import warehouse
+from optline import config, warehouse
 from optline.config import PROJECT_DIR
 
 log = logging.getLogger(__name__)
@@ -86,7 +85,7 @@ def quiet_gx() -> None:
     """GX's own INFO lines (its registry, its temporary docs sites) only when asked for
     (`OPTLINE_GX_LOG_LEVEL`, default WARNING). Some GX modules set their logger's level to INFO
     when imported, so every GX logger gets the level, not only the parent."""
-    level = os.environ.get("OPTLINE_GX_LOG_LEVEL", "WARNING").upper()
+    level = config.gx_log_level()
     for name in [n for n in logging.root.manager.loggerDict if n.split(".")[0] == "great_expectations"]:
         logging.getLogger(name).setLevel(level)
     logging.getLogger("great_expectations").setLevel(level)
