@@ -97,7 +97,11 @@ select
     opted_in_at,
     coalesce(opted_in_at > as_of, false) as opt_in_in_future,
     coalesce(date_part('year', age(as_of::date, dob)), try_cast(age_raw as integer)) as age_years,
-    date_diff('month', greatest(opted_in_at, last_contact_at), as_of) as months_since_last_seen,
+    -- months counted on the UTC calendar (what the import's UTC session counted); on naive
+    -- timestamps, because date_diff over timestamptz takes ICU's calendar per row (4.7 s per
+    -- 1M rows against 0.3 s, with the same months in 2M pairs compared)
+    date_diff('month', timezone('UTC', greatest(opted_in_at, last_contact_at)), timezone('UTC', as_of))
+        as months_since_last_seen,
     first_name,
     last_name,
     email,
