@@ -88,7 +88,6 @@ def _stage_chunks(conn: duckdb.DuckDBPyConnection, data, batch_id: int, cmap: Co
     """Insert the records CHUNK_ROWS at a time, each chunk in its own transaction (DuckDB holds
     an open transaction's inserted rows in memory beyond its memory limit); the last commit
     records the count and moves the batch to `staged`. Returns the rows read."""
-    read = 0
     with progress.Progress(f"{file_name}: staging", None, "rows") as shown:
         read = _stage_chunk_by_chunk(conn, data, batch_id, cmap, file_name, shown)
     with warehouse.transaction(conn):
