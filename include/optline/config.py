@@ -16,6 +16,7 @@ Every `OPTLINE_*` variable is read here and only here, at call time (never at im
 | OPTLINE_LAKE_CATALOG        | sqlite (at $OPTLINE_WAREHOUSE); postgres:<libpq DSN> | `lake.location()`     |
 | OPTLINE_LAKE_KEEP_DAYS      | 7: days of snapshots a lake keeps for time travel | `lake.maintain()`       |
 | OPTLINE_GX_LOG_LEVEL        | WARNING: Great Expectations' own log lines | `quality.suites`       |
+| OPTLINE_BUSINESS_HOLIDAYS   | US: federal holidays; US-CA, GB-ENG, ...; none | `consent.businessdays` |
 | OPTLINE_REPORTS             | $OPTLINE_DATA_DIR/reports                 | every report (tasks, CLI)        |
 | OPTLINE_POLICY_DIR          | <project>/expectations/policies           | import policies, quiet hours     |
 | OPTLINE_SQL_DIR             | <project>/sql                             | `warehouse.run()`, migrations    |
@@ -156,6 +157,13 @@ DEFAULT_LAKE_KEEP_DAYS = 7.0
 def gx_log_level() -> str:
     """OPTLINE_GX_LOG_LEVEL: the level of Great Expectations' own log lines (default WARNING)."""
     return (os.environ.get("OPTLINE_GX_LOG_LEVEL") or "WARNING").upper()
+
+
+def business_holidays() -> str:
+    """OPTLINE_BUSINESS_HOLIDAYS: whose public holidays are not business days on the FCC's opt-out
+    clock: a country code (ISO 3166-1, as the `holidays` package takes it; default US, the
+    federal holidays), optionally with a subdivision (US-CA), or `none` (Monday to Friday)."""
+    return (os.environ.get("OPTLINE_BUSINESS_HOLIDAYS") or "US").strip()
 
 
 def lake_keep_days() -> float:

@@ -42,7 +42,13 @@ import pyarrow as pa
 
 from optline import ids, warehouse
 from optline.config import hmac_key, paths
-from optline.consent.businessdays import FCC_OPT_OUT_LIMIT, business_days_between
+from optline.consent.businessdays import (
+    FCC_OPT_OUT_LIMIT,
+    add_business_days,
+    business_days_between,
+    business_days_rule,
+    store_calendar,
+)
 from optline.consent.keywords import (
     HELP_WORDS,
     OPT_IN_WORDS,
@@ -85,7 +91,6 @@ KIND = "inbound"  # the import keys' prefix and the reports' folder
 OUTCOMES = ("applied", "ignored", "invalid", "review")
 # A possible revocation this close to the FCC limit (business days left) is flagged `near_limit`.
 NEAR_LIMIT_DAYS = 2
-_SATURDAY = 5  # date.weekday(): Monday 0 ... Friday 4
 DEFAULT_HELP_REPLY = "Reply STOP to opt out, START to opt back in. Msg & data rates may apply."
 DEFAULT_WELCOME_REPLY = "You joined {list}. Reply HELP for help, STOP to opt out. Msg & data rates may apply."
 PLACEHOLDERS = frozenset({"list", "keyword"})
@@ -329,6 +334,7 @@ def apply_file(conn: duckdb.DuckDBPyConnection, path: Path, run: RunContext, rep
     messages = classify_rows(export.rows, manifest, revocation)
     applied_at = run.as_of
     with warehouse.transaction(conn):
+        store_calendar(conn)  # the holidays the opt-out expectations' business days skip
         batch_id = ids.insert_one(
             conn, "inbound/batch_insert", "batch_id", import_key=key, file_name=path.name, file_path=str(path),
             file_sha256=file_sha, file_bytes=path.stat().st_size, encoding=export.encoding,
@@ -385,13 +391,8 @@ def opt_out_rows(conn: duckdb.DuckDBPyConnection, batch_id: int) -> list[dict[st
 
 def decide_by(start: dt.datetime, limit: int = FCC_OPT_OUT_LIMIT) -> dt.date:
     """The date (UTC) of the `limit`-th business day after `start`'s date: a revocation received
-    at `start` must be honored by the end of it (weekends skipped, holidays not)."""
-    aware = start if start.tzinfo else start.replace(tzinfo=dt.UTC)
-    day, counted = aware.astimezone(dt.UTC).date(), 0
-    while counted < limit:
-        day += dt.timedelta(days=1)
-        counted += day.weekday() < _SATURDAY
-    return day
+    at `start` must be honored by the end of it (weekends and the calendar's holidays skipped)."""
+    return add_business_days(start, limit)
 
 
 def possible_revocation_rows(conn: duckdb.DuckDBPyConnection, batch_id: int) -> list[dict[str, Any]]:
@@ -483,7 +484,7 @@ def write_report(conn: duckdb.DuckDBPyConnection, result: InboundResult, reports
                                  "over_limit": sum(1 for r in possible if r["clock"] == "over_limit")},
         "opt_outs": batch["opt_outs"], "opt_outs_over_limit": batch["opt_outs_over_limit"],
         "limit_business_days": FCC_OPT_OUT_LIMIT,
-        "business_days": "Monday to Friday in UTC; US federal holidays are not excluded",
+        "business_days": business_days_rule(),
         "invalid_rows": warehouse.fetch_dicts(conn, "inbound/invalid_rows", batch_id=batch_id),
     }
     (folder / "summary.json").write_text(json.dumps(summary, indent=2, default=str), encoding="utf-8")

@@ -1,7 +1,8 @@
 -- Every possible revocation and what a person decided (null: undecided), for analysts: no
--- number, no message body, no account. business_days: Monday-Friday dates (UTC) after the
--- receipt (else the file's application, when the receipt was unreadable or later) up to the
--- decision, or up to today while undecided (as optline.consent.businessdays; holidays count).
+-- number, no message body, no account. business_days: business days (UTC dates; Monday to
+-- Friday minus the configured holidays, ops.business_days_between) after the receipt (else the
+-- file's application, when the receipt was unreadable or later) up to the decision, or up to
+-- today while undecided (as optline.consent.businessdays).
 -- clock: over_limit beyond 10 (the FCC's limit), near_limit from 8, else ok.
 create or replace view marts.possible_revocations as
 with
@@ -24,22 +25,7 @@ held as (
     where outcomes.outcome = 'review' and outcomes.reason = 'possible_revocation'
 ),
 
-ordinals as (
-    -- days since Monday 0001-01-01 (day 1), of each end's UTC date
-    select
-        batch_id,
-        row_number,
-        rule,
-        received_at,
-        decision,
-        decided_at,
-        date_diff('day', date '0001-01-01', cast(timezone('UTC', clock_start_at) as date)) + 1 as start_ordinal,
-        date_diff('day', date '0001-01-01', cast(timezone('UTC', clock_end_at) as date)) + 1 as end_ordinal
-    from held
-),
-
 counted as (
-    -- weekdays up to a date: 5 per whole week, plus the days of its week up to Friday
     select
         batch_id,
         row_number,
@@ -47,9 +33,10 @@ counted as (
         received_at,
         decision,
         decided_at,
-        ((end_ordinal // 7) * 5 + least(end_ordinal % 7, 5))
-        - ((start_ordinal // 7) * 5 + least(start_ordinal % 7, 5)) as business_days
-    from ordinals
+        ops.business_days_between(
+            cast(timezone('UTC', clock_start_at) as date), cast(timezone('UTC', clock_end_at) as date)
+        ) as business_days
+    from held
 )
 
 select

@@ -328,7 +328,7 @@ def test_not_interested_goes_to_the_possible_revocation_list_with_its_business_d
     assert [(r["rule"], r["matched"], r["business_days"], r["decide_by"], r["clock"], r["decision"]) for r in rows] == [
         ("opt_out_word_in_message", "STOP", "12", "2026-10-29", "over_limit", "undecided"),
         ("who_is_this", "WHO IS THIS", "8", "2026-11-04", "near_limit", "undecided"),
-        ("not_interested", "NOT INTERESTED", "1", "2026-11-13", "ok", "undecided"),
+        ("not_interested", "NOT INTERESTED", "1", "2026-11-16", "ok", "undecided"),  # Veterans Day (11 Nov) skipped
     ]
     assert rows[2]["number"] == "'+•••••••••01" and rows[2]["received_at"] == "2026-10-30T16:00:00+00:00"
     summary = json.loads((Path(result.report_dir) / "summary.json").read_text(encoding="utf-8"))
@@ -344,7 +344,7 @@ def test_a_possible_revocation_with_an_unreadable_time_is_kept_for_review_from_t
     result = apply(conn, data_dir, [(ANN, "not interested", "yesterday-ish")])
     assert outcomes(conn, result.batch_id)[0][2:] == ("review", "none", "possible_revocation")
     row = possible_revocations_report(result)[0]
-    assert (row["received_at"], row["business_days"], row["decide_by"]) == ("", "0", "2026-11-16")
+    assert (row["received_at"], row["business_days"], row["decide_by"]) == ("", "0", "2026-11-17")  # 11 Nov skipped
 
 
 def test_a_broken_phrase_file_fails_the_export_before_anything_is_written(conn, data_dir, tmp_path, monkeypatch):

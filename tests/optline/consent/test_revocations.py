@@ -157,7 +157,7 @@ def test_reviewers_are_reminded_once_per_message_and_clock_level_until_it_is_dec
     assert [(r["row_number"], r["clock"]) for r in due] == [(2, "over_limit"), (1, "near_limit")]
     revocations.record_reminders(conn, due, late)
     assert revocations.due_reminders(conn, now=late) == []  # told: not again at the same level
-    later = dt.datetime(2026, 11, 13, 9, tzinfo=dt.UTC)  # BO's clock passes the limit too
+    later = dt.datetime(2026, 11, 16, 9, tzinfo=dt.UTC)  # BO's clock passes the limit too (11 Nov not counted)
     assert [(r["row_number"], r["clock"]) for r in revocations.due_reminders(conn, now=later)] == [
         (1, "over_limit")]
     revocations.decide(conn, batch, 1, "not_revocation", now=later)

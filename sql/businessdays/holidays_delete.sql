@@ -1,0 +1,2 @@
+-- Forget the calendar held, before writing the configured one.
+delete from ops.business_holidays
