@@ -3,8 +3,10 @@
     optline demo                 sample inputs -> contact_import DAG (Airflow) -> summary
     optline samples              write the sample inbox files (kept if they exist)
     optline import [FILE ...]    import files (default: the inbox) without Airflow
+    optline import FILE --list NAME   write FILE's manifest for you to review (imports nothing)
     optline summary              how each inbox file stands in the warehouse
-    optline query "SQL"          run a read-only query against the warehouse
+    optline inspect FILE         what an import of FILE would do (reading, columns, verdicts), writing nothing
+    optline query "SQL"          run a read-only query against the warehouse (--format table|csv|json)
     optline review [BATCH]       list held batches, or --approve / --refuse one
     optline delete --list NAME   delete a list's contacts (or --all); suppression stays
     optline delete --number N    delete everything about one number; its suppression stays
@@ -17,15 +19,23 @@
     optline init-key             write the number HMAC key file (if none is configured)
     optline migrate              bring the warehouse schema up to date
     optline analyst-sql          what to type in any DuckDB client to read the warehouse (a lake)
+    optline maintain             the warehouse's upkeep (as the warehouse_maintenance DAG)
+    optline convert-to-lake      copy a one-file DuckDB warehouse into a new lake
+
+`optline COMMAND --help` says what a command reads and writes, with examples; -v (before or
+after COMMAND) logs each step; --version prints the versions.
 """
 
 from __future__ import annotations
 
 import argparse
 import datetime as dt
+import json
 import logging
 import os
+import platform
 import sys
+from importlib import metadata
 from pathlib import Path
 
 import duckdb
@@ -38,6 +48,7 @@ from optline.intake.discovery import discover
 from optline.intake.errors import INPUT_ERRORS
 from optline.messaging.dispatch import ProviderAuthError
 from optline.reports import batches as reports
+from optline.reports import tables
 from optline.runs import RunContext
 
 
@@ -51,13 +62,20 @@ def cmd_samples(args: argparse.Namespace) -> int:
     return demo.print_samples(Path(args.inbox) if args.inbox else None, force=args.force)
 
 
-def cmd_import(args: argparse.Namespace) -> int:
-    files = _inbox_files(args)
+def _import_run(args: argparse.Namespace) -> RunContext:
+    """The run an import (or an inspection) is: the CLI, at --as-of or now. --as-of is a clock
+    override: recorded with who ran it and the real time (the policy must allow it)."""
     as_of = dt.datetime.fromisoformat(args.as_of) if args.as_of else dt.datetime.now(dt.UTC)
-    # --as-of is a clock override: recorded with who ran it and the real time (the policy must allow it).
-    override = {"clock_override_by": f"{access.os_account()} (optline import --as-of)",
+    override = {"clock_override_by": f"{access.os_account()} (optline {args.command} --as-of)",
                 "real_time": dt.datetime.now(dt.UTC)} if args.as_of else {}
-    run = RunContext(as_of=as_of if as_of.tzinfo else as_of.replace(tzinfo=dt.UTC), dag_id="cli", **override)
+    return RunContext(as_of=as_of if as_of.tzinfo else as_of.replace(tzinfo=dt.UTC), dag_id="cli", **override)
+
+
+def cmd_import(args: argparse.Namespace) -> int:
+    if args.lists:
+        return _write_manifests(args)
+    files = _inbox_files(args)
+    run = _import_run(args)
     failpoints.reached("before_migrate")
     conn = warehouse.connect()
     failpoints.reached("after_migrate")
@@ -69,12 +87,74 @@ def cmd_import(args: argparse.Namespace) -> int:
     return 1 if any(s.error for s in summaries) else 0
 
 
+def _write_manifests(args: argparse.Namespace) -> int:
+    """`optline import FILE --list NAME`: write each FILE's manifest (none may have one), import nothing."""
+    from optline.contacts import preview
+    from optline.intake.manifest import manifest_path_for, manifest_text, write_new_manifest
+
+    if not args.files:
+        print("optline: --list writes the manifest of the files named: say which, e.g. "
+              "`optline import spring.csv --list \"Spring Promo\"`", file=sys.stderr)
+        return 2
+    files = [Path(f).resolve() for f in args.files]
+    governed = [(f, found) for f in files if (found := manifest_path_for(f)) is not None]
+    if governed:
+        for f, found in governed:
+            print(f"optline: {f.name} has a manifest already, {found.name}; nothing was written. Edit it and "
+                  f"import without --list", file=sys.stderr)
+        return 2
+    guesses = [(f, preview.guess_manifest(f)) for f in files]  # every file read before any is written
+    for f, guess in guesses:
+        how = guess.head.read
+        text = manifest_text(f, args.lists, has_header=how.has_header, columns=guess.columns,
+                             not_mapped=guess.not_mapped, encoding=how.encoding, delimiter=how.delimiter,
+                             sheet=how.sheet, other_sheets=how.other_sheets,
+                             written=f"`optline import --list` on {dt.date.today().isoformat()}")
+        written = write_new_manifest(f, text)
+        missing = "" if "phone" in guess.columns else " It found no phone column: name it under `columns:`."
+        print(f"wrote {written}: nothing was imported. Check it (the lines marked CHECK).{missing} Then run "
+              f"`optline import {f.name}` (or `optline inspect {f.name}` first, to see what the import would do)")
+    return 0
+
+
+def cmd_inspect(args: argparse.Namespace) -> int:
+    from optline.contacts import preview
+
+    manifest = Path(args.manifest).resolve() if args.manifest else None
+    if manifest is not None and not manifest.is_file():
+        print(f"optline: --manifest {args.manifest}: no such file", file=sys.stderr)
+        return 2
+    try:
+        found = preview.inspect_file(Path(args.file).resolve(), _import_run(args), manifest, first_rows=args.rows)
+    except INPUT_ERRORS as exc:  # what the import would say (file, line, cause), and its exit code
+        print(f"optline: {exc}", file=sys.stderr)
+        return 1
+    if args.format == "json":
+        print(json.dumps(found.as_dict(), indent=2, ensure_ascii=False, default=str))
+    else:
+        print(preview.format_inspection(found))
+    return 0
+
+
 def cmd_summary(args: argparse.Namespace) -> int:
     return demo.print_summary(Path(args.inbox) if args.inbox else None)
 
 
 def cmd_query(args: argparse.Namespace) -> int:
-    return demo.show_query(args.sql, args.max_rows)
+    conn = warehouse.connect(read_only=True)
+    try:
+        relation = conn.sql(args.sql)
+        if relation is None:
+            print("optline: that statement returns no rows: `optline query` runs one select", file=sys.stderr)
+            return 2
+        if args.output:
+            written = tables.write_result_file(relation, args.format, Path(args.output), max_rows=args.max_rows)
+            print(f"wrote {args.output}" + (f": {written:,} row(s)" if written is not None else ""), file=sys.stderr)
+        else:
+            tables.write_result(relation, args.format, sys.stdout, max_rows=args.max_rows)
+    finally:
+        conn.close()
+    return 0
 
 
 def cmd_review(args: argparse.Namespace) -> int:
@@ -361,31 +441,120 @@ def cmd_revocations(args: argparse.Namespace) -> int:
     return 0
 
 
+def version_text() -> str:
+    """Optline's version and the versions it runs with (from the installed packages' metadata:
+    Airflow is not imported for it)."""
+    def installed(name: str) -> str:
+        try:
+            return metadata.version(name)
+        except metadata.PackageNotFoundError:
+            return "not installed"
+
+    return (f"optline {installed('optline')} (duckdb {duckdb.__version__}, apache-airflow "
+            f"{installed('apache-airflow')}, great-expectations {installed('great-expectations')}, "
+            f"Python {platform.python_version()})")
+
+
+_FORMATTER = argparse.RawDescriptionHelpFormatter
+
+
+def _common_options() -> argparse.ArgumentParser:
+    """Options every command takes, before or after its name (`optline -v import` = `optline import -v`):
+    SUPPRESS as the default, so that a subcommand that was not given one keeps the top level's."""
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("-v", "--verbose", action="store_true", default=argparse.SUPPRESS,
+                        help="log each step's progress (INFO) on stderr")
+    return common
+
+
+def _command(sub: argparse._SubParsersAction, common: argparse.ArgumentParser, name: str, func, help: str,
+             description: str) -> argparse.ArgumentParser:
+    p = sub.add_parser(name, help=help, description=description, parents=[common], formatter_class=_FORMATTER)
+    p.set_defaults(func=func)
+    return p
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="optline", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("-v", "--verbose", action="store_true", help="log progress of each step")
+    common = _common_options()
+    parser = argparse.ArgumentParser(prog="optline", description=__doc__, formatter_class=_FORMATTER,
+                                     parents=[common])
+    parser.add_argument("--version", action="version", version=version_text())
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    p = sub.add_parser("demo", help="sample inputs -> contact_import DAG -> summary and where to look")
-    p.set_defaults(func=cmd_demo)
+    _command(sub, common, "demo", cmd_demo, "sample inputs -> contact_import DAG -> summary and where to look", """\
+Run the whole pipeline once on sample data, through Airflow: write the sample inputs (contact
+lists, opt-outs, inbound texts, web confirmations), run each DAG with `airflow dags test` (its
+log under data/logs/), and print what each did and where its reports are. Reads and writes the
+data folder (OPTLINE_DATA_DIR, default data/).
 
-    p = sub.add_parser("samples", help="write the sample inbox files with their manifests")
+  optline demo          (what `make demo` runs)""")
+
+    p = _command(sub, common, "samples", cmd_samples, "write the sample inbox files with their manifests", """\
+Write the sample contact files (CSV, XLSX, text) and their manifests into the inbox; files that
+exist are kept unless --force. Writes only the inbox folder.
+
+  optline samples --inbox /tmp/inbox""")
     p.add_argument("--inbox", help="folder to write to (default: OPTLINE_INBOX or data/inbox)")
     p.add_argument("--force", action="store_true", help="rewrite files that exist (they will import again)")
-    p.set_defaults(func=cmd_samples)
 
-    p = sub.add_parser("import", help="import files without Airflow (same steps as the DAG)")
+    p = _command(sub, common, "import", cmd_import, "import files without Airflow (same steps as the DAG)", """\
+Import contact files as the contact_import DAG does (stage, row rules, expectations, merge),
+without Airflow: each FILE (default: every file in the inbox) with its manifest. Reads the
+files and their manifests; writes the warehouse and the reports folder (reports/batches/<id>/).
+Exits 1 when a file did not import.
+
+With --list NAME and a FILE that has no manifest: nothing is imported; the manifest the file
+needs is written beside it (FILE's name with .manifest.yaml), naming the list, the header it
+found and which column holds which field, for you to check and then import again. A file that
+has a manifest already (its own or the folder's _manifest.yaml) is refused, nothing written.
+
+  optline import data/inbox/spring.csv
+  optline import spring.csv --list "Spring Promo"     (writes spring.manifest.yaml; review it)
+  optline import spring.csv                           (imports it with that manifest)""")
     p.add_argument("files", nargs="*", help="files to import (default: every file in the inbox)")
     p.add_argument("--inbox", help="folder to import from when no FILE is given")
     p.add_argument("--as-of", help="clock for the row rules, ISO 8601 (default: now, UTC)")
-    p.set_defaults(func=cmd_import)
+    p.add_argument("--list", dest="lists", action="append", metavar="NAME",
+                   help="write FILE's manifest naming list NAME (repeat for several lists) instead of importing")
 
-    p = sub.add_parser("summary", help="per-file summary of the inbox files as the warehouse has them")
+    p = _command(sub, common, "inspect", cmd_inspect, "what an import of a file would do, writing nothing", """\
+Show what `optline import FILE` would do, without writing anything: how the file is read
+(kind, encoding, delimiter, header), which column holds which field, the first rows masked
+(a phone shows its last two digits only), and the rows read with how many the row rules would
+accept and reject, by reason. The import's own staging and row rules run against a throwaway
+in-memory warehouse; the warehouse itself is never opened, so it works while a run writes it.
+Not known without the warehouse: numbers that opted out before, whether the file was imported
+already, and the gate's verdict. A file that cannot be read gives the import's error (file,
+line, cause) and exit code 1. Reads FILE, its manifest (or --manifest), the policy and the
+number HMAC key only.
+
+  optline inspect data/inbox/spring.csv
+  optline inspect export.csv --manifest draft.manifest.yaml --rows 10
+  optline inspect spring.csv --format json | jq .rejected_by_reason""")
+    p.add_argument("file", help="the contact file (CSV, TSV, TXT, XLSX, XLS)")
+    p.add_argument("--manifest", metavar="FILE", help="read with this manifest instead of the file's own")
+    p.add_argument("--rows", type=int, default=5, metavar="N", help="first rows to show, masked (default 5)")
+    p.add_argument("--as-of", help="clock for the row rules, ISO 8601 (default: now, UTC); the policy must allow it")
+    p.add_argument("--format", choices=("text", "json"), default="text", help="text for people (default) or JSON")
+
+    p = _command(sub, common, "summary", cmd_summary, "per-file summary of the inbox files as the warehouse has "
+                 "them", """\
+For each file in the inbox: its batch, status, rows loaded and rejected and where its reports
+are, as the warehouse has them. Reads the inbox and the warehouse (read-only); writes nothing.
+Exits 1 when a file did not import.
+
+  optline summary""")
     p.add_argument("--inbox", help="folder to summarize (default: OPTLINE_INBOX or data/inbox)")
-    p.set_defaults(func=cmd_summary)
 
-    p = sub.add_parser("review", help="list batches awaiting review, or approve/refuse one (outside Airflow)")
+    p = _command(sub, common, "review", cmd_review, "list batches awaiting review, or approve/refuse one (outside "
+                 "Airflow)", """\
+Without BATCH: list the batches held for review, with why and their report. With BATCH and
+--approve or --refuse: record the decision as your operating-system account (a reviewer in
+config/access.yaml; four eyes when the policy asks) and merge an approved batch. Reads and
+writes the warehouse and the batch's report.
+
+  optline review
+  optline review 7 --approve --note "checked the source with marketing\"""")
     p.add_argument("batch", nargs="?", type=int, help="the batch to decide (omit to list the held batches)")
     decision = p.add_mutually_exclusive_group()
     decision.add_argument("--approve", action="store_true", help="merge the batch's accepted rows")
@@ -393,9 +562,16 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--note", "--reason", dest="note", help="a note kept with the decision (who decides is "
                    "your operating-system account, which must be a reviewer in config/access.yaml)")
     p.add_argument("--by", dest="by_note", help="deprecated: kept as the note, never as who decides")
-    p.set_defaults(func=cmd_review)
 
-    p = sub.add_parser("delete", help="delete one list's contacts, or all, keeping their suppression")
+    p = _command(sub, common, "delete", cmd_delete, "delete one list's contacts, or all, keeping their "
+                 "suppression", """\
+Delete contacts and their personal data for good: those on one list, every contact, or
+everything about one number. The consent ledger keeps their opt-outs (suppression stays in
+force). Needs --yes; recorded in ops.deletions as your operating-system account (a deleter in
+config/access.yaml). Writes the warehouse.
+
+  optline delete --list "Spring Promo" --yes
+  optline delete --number "+1 415 555 0101" --yes""")
     target = p.add_mutually_exclusive_group(required=True)
     target.add_argument("--list", help="delete the contacts on this list (name, any case)")
     target.add_argument("--all", action="store_true", help="delete every contact")
@@ -404,80 +580,144 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--by", help="deprecated and ignored: who asks is your operating-system account (a deleter "
                    "in config/access.yaml), kept in ops.deletions")
     p.add_argument("--yes", action="store_true", help="really delete (without it, nothing happens)")
-    p.set_defaults(func=cmd_delete)
 
-    p = sub.add_parser("export-person", help="write everything held about one number to a JSON file (a data "
-                       "subject's request), recorded in ops.subject_exports")
+    p = _command(sub, common, "export-person", cmd_export_person, "write everything held about one number to a "
+                 "JSON file (a data subject's request), recorded in ops.subject_exports", """\
+Write everything the warehouse holds about one number (contacts, memberships, tags, consent
+events, messages, received texts, staged rows) to one JSON file, for the person who asked (a
+data subject's access request). Reads the warehouse; writes --out and a row in
+ops.subject_exports (as your operating-system account, a deleter in config/access.yaml). The
+file holds personal data: keep no copy.
+
+  optline export-person --number "+1 415 555 0101" --out /tmp/request-42.json""")
     p.add_argument("--number", required=True, help='the number, e.g. "+1 415 555 0101"')
     p.add_argument("--out", required=True, help="the JSON file to write (not under the reports folder)")
     p.add_argument("--country", default="US", help="default country for a national number (default US)")
-    p.set_defaults(func=cmd_export_person)
 
-    p = sub.add_parser("listops", help="apply a list touch-up file: add/remove members and tags, suspend/reactivate")
+    p = _command(sub, common, "listops", cmd_listops, "apply a list touch-up file: add/remove members and tags, "
+                 "suspend/reactivate", """\
+Apply one list touch-up file (as the list_touchups DAG does): each row adds or removes a member
+or a tag, or suspends or reactivates a number (docs/touchups.md). Reads FILE and its manifest;
+writes the warehouse and a report. Exits 1 when rows were rejected.
+
+  optline listops data/touchups/june.csv""")
     p.add_argument("file", help="CSV with columns action, phone, list, tag (and opted_in_at, source)")
     p.add_argument("--country", help="default country for national numbers (default: the manifest's, else US)")
-    p.set_defaults(func=cmd_listops)
 
-    p = sub.add_parser("welcome", help="queue the welcome (double opt-in) of every pending member that has none")
+    p = _command(sub, common, "welcome", cmd_welcome, "queue the welcome (double opt-in) of every pending member "
+                 "that has none", """\
+Queue the welcome message (the double opt-in question) of every pending list member that has
+none yet, as the welcome_messages DAG does. Reads config/messaging.yaml; writes msg.outbox.
+
+  optline welcome
+  optline welcome --as-of 2026-06-01T09:00:00+00:00""")
     p.add_argument("--as-of", help="clock the welcomes are queued at, ISO 8601 (default: now)")
-    p.set_defaults(func=cmd_welcome)
 
-    p = sub.add_parser("send", help="reconcile unknown outcomes, then send the outbox's due messages")
+    p = _command(sub, common, "send", cmd_send, "reconcile unknown outcomes, then send the outbox's due messages",
+                 """\
+Send what the outbox has due, as the message_dispatch DAG does: first settle messages whose
+outcome is unknown, then send within quiet hours and rate limits through the provider
+(sandbox by default: files, no network). Reads config/messaging.yaml and the provider's
+connection (AIRFLOW_CONN_<ID>); writes msg.outbox and the delivery records.
+
+  optline send
+  optline send --provider sandbox --as-of 2026-06-01T15:00:00+00:00""")
     p.add_argument("--provider", choices=("sandbox", "twilio", "webhook"),
                    help="default: OPTLINE_MESSAGE_PROVIDER or config/messaging.yaml (sandbox)")
     p.add_argument("--as-of", help="a clock starting here, ISO 8601 (default: the wall clock); quiet hours use it")
-    p.set_defaults(func=cmd_send)
 
-    p = sub.add_parser("outbox", help="the outbox by kind and status, and the conversion per import")
-    p.set_defaults(func=cmd_outbox)
+    _command(sub, common, "outbox", cmd_outbox, "the outbox by kind and status, and the conversion per import", """\
+The outbox's messages counted by kind and status, and per import how many welcomed members
+confirmed. Reads the warehouse (read-only); writes nothing.
 
-    p = sub.add_parser("revocations", help="list the undecided possible revocations (inbound), or decide one")
+  optline outbox""")
+
+    p = _command(sub, common, "revocations", cmd_revocations, "list the undecided possible revocations (inbound), "
+                 "or decide one", """\
+Without --decide: list the inbound messages that may revoke consent and wait for a person
+(numbers masked, with the business days left). With --decide BATCH:ROW and --opt-out or
+--not-revocation: record the decision as your operating-system account (a reviewer in
+config/access.yaml); an opt-out suppresses the number on its channel. Reads and writes the
+warehouse.
+
+  optline revocations
+  optline revocations --decide 12:3 --opt-out --note "asked to stop\"""")
     p.add_argument("--decide", metavar="BATCH:ROW", help="the message to decide, as listed")
     verdict = p.add_mutually_exclusive_group()
     verdict.add_argument("--opt-out", action="store_true", help="it revokes consent: opt the number out now")
     verdict.add_argument("--not-revocation", action="store_true", help="it does not revoke consent: nothing changes")
     p.add_argument("--note", help="a note kept with the decision (who decides is your operating-system account, "
                    "which must be a reviewer in config/access.yaml)")
-    p.set_defaults(func=cmd_revocations)
 
-    p = sub.add_parser("init-key", help="write a random number HMAC key file if none exists (OPTLINE_HMAC_KEY wins)")
-    p.set_defaults(func=cmd_init_key)
+    _command(sub, common, "init-key", cmd_init_key, "write a random number HMAC key file if none exists "
+             "(OPTLINE_HMAC_KEY wins)", """\
+Write a random key for the number HMACs (how the consent ledger names numbers) to
+OPTLINE_HMAC_KEY_FILE (default data/secrets/number_hmac.key, mode 0600), unless one exists.
+OPTLINE_HMAC_KEY, when set, is used instead. Back the key up with the warehouse: without it,
+suppressed numbers are no longer recognized.
 
-    p = sub.add_parser("migrate", help="bring the warehouse schema up to date (imports do this too)")
-    p.set_defaults(func=cmd_migrate)
+  optline init-key""")
 
-    p = sub.add_parser("maintain", help="the warehouse's upkeep (the nightly warehouse_maintenance DAG does it): a "
-                       "lake's small files merged, old snapshots expired, unused files deleted; a DuckDB file "
-                       "checkpointed")
+    _command(sub, common, "migrate", cmd_migrate, "bring the warehouse schema up to date (imports do this too)", """\
+Apply the schema migrations (sql/schema/) the warehouse has not had yet, and re-create its
+views and macros. Every writing command does this first; run it alone after an upgrade, or
+before reading an older warehouse with `optline query`. Writes the warehouse.
+
+  optline migrate""")
+
+    p = _command(sub, common, "maintain", cmd_maintain, "the warehouse's upkeep (the nightly "
+                 "warehouse_maintenance DAG does it)", """\
+The warehouse's upkeep, as the nightly warehouse_maintenance DAG does it: a lake's small files
+merged, snapshots older than --keep-days expired and files no snapshot uses deleted; a DuckDB
+file checkpointed. Writes the warehouse.
+
+  optline maintain --keep-days 14""")
     p.add_argument("--keep-days", type=_days, default=None, metavar="DAYS",
                    help="days of snapshots a lake keeps for time travel (default OPTLINE_LAKE_KEEP_DAYS, else 7)")
-    p.set_defaults(func=cmd_maintain)
 
-    p = sub.add_parser("convert-to-lake", help="copy a warehouse that is one DuckDB file into a new lake (all "
-                       "tables in one transaction; the file is kept), so analysts can read while runs write")
+    p = _command(sub, common, "convert-to-lake", cmd_convert_to_lake, "copy a warehouse that is one DuckDB file "
+                 "into a new lake, so analysts can read while runs write", """\
+Copy a warehouse that is one DuckDB file into a new DuckLake (every table in one transaction:
+all or nothing; each table's rows checked). The DuckDB file is kept as it was; point
+OPTLINE_WAREHOUSE at the lake afterwards (docs/warehouse_backends.md). Reads --from, writes
+the new lake (--to).
+
+  optline convert-to-lake --from data/warehouse.duckdb --to data/warehouse.sqlite""")
     p.add_argument("--from", dest="source", metavar="FILE",
                    help="the DuckDB file (default: warehouse.duckdb in the data folder)")
     p.add_argument("--to", dest="target", metavar="CATALOG",
                    help="the new lake's SQLite catalog (default: warehouse.sqlite in the data folder; its data "
                    "goes beside it in .files/; with OPTLINE_LAKE_CATALOG=postgres:... the catalog is there)")
-    p.set_defaults(func=cmd_convert_to_lake)
 
-    p = sub.add_parser("analyst-sql", help="print what to type in any DuckDB 1.5.5 client (shell, notebook, BI "
-                       "tool) to read the warehouse while runs write it (read-only, committed batches only)")
+    p = _command(sub, common, "analyst-sql", cmd_analyst_sql, "what to type in any DuckDB client to read the "
+                 "warehouse (a lake) while runs write it", """\
+Print the statements that attach the warehouse (a lake) read-only in any DuckDB 1.5.5 client:
+the shell, a notebook, a BI tool. Analysts see committed batches only, while runs write.
+Writes nothing, or --init-file.
+
+  optline analyst-sql --init-file optline.sql && duckdb -init optline.sql""")
     p.add_argument("--alias", default="optline", help="the catalog name to attach it as (default optline)")
     p.add_argument("--init-file", metavar="PATH", help="write it to PATH, for `duckdb -init PATH`")
-    p.set_defaults(func=cmd_analyst_sql)
 
-    p = sub.add_parser("query", help="run one read-only SQL query against the warehouse")
+    p = _command(sub, common, "query", cmd_query, "run one read-only SQL query against the warehouse", """\
+Run one SQL query against the warehouse, opened read-only (a statement that writes fails), and
+print its result: a table for people (at most --max-rows rows), or every row as CSV or JSON
+for another program. Reads the warehouse; writes nothing, or --output.
+
+  optline query "select status, count(*) as batches from ops.batches group by status"
+  optline query "select * from core.lists" --format csv > lists.csv
+  optline query "select batch_id, status from ops.batches" --format json | jq '.[].status'""")
     p.add_argument("sql", help='e.g. "select * from ops.batches"')
-    p.add_argument("--max-rows", type=int, default=40)
-    p.set_defaults(func=cmd_query)
+    p.add_argument("--format", choices=tables.FORMATS, default="table",
+                   help="table (default, for people), csv (a header line, every row) or json (an array of objects)")
+    p.add_argument("--output", metavar="FILE", help="write the result to FILE (owner-only) instead of stdout")
+    p.add_argument("--max-rows", type=int, default=40, help="rows a table shows (default 40); csv and json write all")
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING,
+    logging.basicConfig(level=logging.INFO if getattr(args, "verbose", False) else logging.WARNING,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     try:
         return args.func(args)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Callable, Collection, Iterable
+from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -363,3 +363,69 @@ def parse_manifest(raw: Any, source: Path | None = None) -> Manifest:
         sheet=sheet,
         path=str(source) if source else None,
     )
+
+
+def _yaml_text(value: str) -> str:
+    """A text as a YAML scalar that reads back as the same text (JSON's double-quoted form)."""
+    return json.dumps(value, ensure_ascii=False)
+
+
+def _commented(setting: str, comment: str) -> str:
+    return f"{setting:<30} # {comment}"
+
+
+def manifest_text(data_file: Path, lists: Sequence[str], *, has_header: bool, columns: dict[str, str | int],
+                  not_mapped: Sequence[str] = (), encoding: str | None = None, delimiter: str | None = None,
+                  sheet: str | None = None, other_sheets: Sequence[str] = (), written: str = "") -> str:
+    """A contact file's manifest for a person to review (`optline import FILE --list NAME`): the
+    format docs/inbox.md describes, with `lists`, the header decision and `columns:` (field ->
+    header name or 1-based number) as guessed, the other keys at their defaults, and comments
+    saying what to check (the lines marked CHECK). `parse_manifest` reads it back as written."""
+    read_as = "tab" if delimiter == "\t" else delimiter
+    lines = [
+        f"# The manifest of {data_file.name}{(', written by ' + written) if written else ''}.",
+        "# Nothing was imported. Check every line marked CHECK (docs/inbox.md has every key), then import",
+        f"# the file again: `optline import {data_file.name}` reads this manifest.",
+        f"lists: [{', '.join(_yaml_text(name) for name in lists)}]",
+        _commented("default_country: US", "CHECK: the region of numbers written without +country code (US, GB, ...)"),
+        _commented("channel: sms", "sms | whatsapp"),
+        _commented("consent:", "CHECK: how these people agreed to receive messages (kept on every opt-in)"),
+        '  source: "file import"',
+        "  method: import",
+        _commented(f"header: {'true' if has_header else 'false'}",
+                   "the first row names the columns" if has_header else "the first row is data (no header found)"),
+    ]
+    if read_as is not None:
+        lines.append(_commented("delimiter: auto", f"read as `{read_as}`; set `,` `;` tab or pipe if that is wrong"))
+    if encoding is not None:
+        lines.append(_commented("encoding: auto", f"read as {encoding}; set utf-8 or cp1252 if names look garbled"))
+    lines.append(_commented("date_order: auto", "03/04/2026 is March 4 on US/CA lists, 3 April elsewhere; or mdy, "
+                            "dmy, ymd"))
+    if sheet is not None:
+        others = f" (not read: {', '.join(map(_yaml_text, other_sheets))})" if other_sheets else ""
+        lines.append(_commented(f"sheet: {_yaml_text(sheet)}", f"the sheet read{others}"))
+    lines.append(_commented("columns:", "CHECK: which column holds which field (guessed from the "
+                            + ("header)" if has_header else "first row)")))
+    if "phone" not in columns:
+        lines.append(_commented("  # phone: ...", "REQUIRED: no column looked like the phone: its header name or "
+                                "number (1 = first), without the first #"))
+    for fld, target in columns.items():
+        lines.append(f"  {fld}: {target if isinstance(target, int) else _yaml_text(target)}")
+    if not_mapped:
+        lines.append(f"  # not read as fields (kept as extra): {', '.join(map(_yaml_text, not_mapped))}")
+    lines.append(_commented("policy: default", "CHECK: expectations/policies/<name>.yaml (age, opt-in, recency)"))
+    return "\n".join(lines) + "\n"
+
+
+def write_new_manifest(data_file: Path, text: str) -> Path:
+    """Write `text` as `data_file`'s own manifest (`<stem>.manifest.yaml` beside it: the one
+    `manifest_path_for` finds first). A file that has a manifest already (its own, or the
+    folder's) is refused with a ManifestError naming it: nothing is overwritten."""
+    existing = manifest_path_for(data_file)
+    if existing is not None:
+        raise ManifestError(f"{data_file.name}: has a manifest already, {existing.name}; it was not changed. "
+                            "Edit it, or import without --list")
+    target = data_file.with_name(f"{data_file.name.split('.')[0]}.manifest.yaml")
+    with target.open("x", encoding="utf-8") as handle:  # "x": never over a file made meanwhile
+        handle.write(text)
+    return target
