@@ -28,6 +28,7 @@ class Helper(threading.Thread):
         self.errors: list[str] = []
         self.notes: list[str] = []
         self.assigned_users: list[dict] = []  # whom the (first) parked request was assigned to
+        self.body: str | None = None  # what the (first) parked request says to the reviewer
 
     def run(self) -> None:
         try:
@@ -66,6 +67,14 @@ def _assigned_users(ti_id) -> list[dict]:
 
     with create_session() as session:
         return list(session.get(HITLDetail, ti_id).assigned_users or [])
+
+
+def _body(ti_id) -> str | None:
+    from airflow.models.hitl import HITLDetail
+    from airflow.utils.session import create_session
+
+    with create_session() as session:
+        return session.get(HITLDetail, ti_id).body
 
 
 def _still_waiting(ids) -> bool:
@@ -119,6 +128,7 @@ def answer(option: str, task_id: str = "review_batch.review", deadline_s: float 
         create_auth_manager()  # the route checks assigned users through the auth manager
         parked = _parked(task_id, deadline_s)
         helper.assigned_users = _assigned_users(parked[0].id)
+        helper.body = _body(parked[0].id)
         for ti in parked:
             with create_session() as session:
                 update_hitl_detail(

@@ -93,6 +93,9 @@ def test_a_held_batch_approved_by_a_reviewer_merges(airflow_db, data_dir):
     assert statuses(data_dir) == {"held.csv": "merged"}
     assert contacts(data_dir) == {f"Held{n}" for n in range(100, 109)}
     assert decisions(data_dir, "held.csv") == [("awaiting_review", "gate"), ("approved", reviewer.REVIEWER)]
+    # the request says why as the rule that failed, and its timeout in the report's unit
+    assert "Why: 18.2% of the rows rejected, above the review limit of 10.0%" in thread.body  # 2 of 11
+    assert "within 48 hours the batch is refused" in thread.body
 
 
 def test_a_held_batch_refused_by_a_reviewer_merges_nothing(airflow_db, data_dir):

@@ -34,8 +34,10 @@ class Verdict:
 
     @property
     def reason(self) -> str | None:
+        """What failed, as the rules that failed ("12.0% of the rows rejected, above the review
+        limit of 10.0%"), critical ones first; None when nothing failed."""
         failed = [*self.failed_critical, *self.failed_review]
-        return "failed: " + "; ".join(failed) if failed else None
+        return "; ".join(failed) if failed else None
 
 
 class ExpectationsNotEvaluated(warehouse.WarehouseError):
@@ -54,14 +56,37 @@ def suite_parameters(policy: Policy) -> dict[str, float]:
     }
 
 
-def decide(results: list[dict[str, Any]]) -> tuple[str, tuple[str, ...], tuple[str, ...]]:
+def failure_text(result: dict[str, Any], template: str | None) -> str:
+    """How a failed expectation reads: its suite's `meta.failure` filled with what GX observed
+    (`observed_value`, `unexpected_count`, `element_count`) and its settings (`max_value`, ...);
+    without a template, or when a value is missing, "not met: <description>"."""
+    values = {**(result.get("kwargs") or {}), **{k: result.get(k) for k in
+                                                 ("observed_value", "unexpected_count", "element_count")}}
+    try:
+        return template.format(**values) if template else f"not met: {result['description']}"
+    except (KeyError, TypeError, ValueError):
+        return f"not met: {result['description']}"
+
+
+def decide(results: list[dict[str, Any]], failures: dict[str, str] | None = None,
+           ) -> tuple[str, tuple[str, ...], tuple[str, ...]]:
+    """The gate's decision and the failed expectations as they read (`failures`: description ->
+    the suite's `meta.failure` template)."""
+    failures = failures or {}
+
     def label(r: dict[str, Any]) -> str:
-        return f"{r['description']} ({r['expectation_type']}{', ' + r['column_name'] if r['column_name'] else ''})"
+        return failure_text(r, failures.get(r["description"]))
 
     critical = tuple(label(r) for r in results if not r["success"] and r["severity"] == "critical")
     review = tuple(label(r) for r in results if not r["success"] and r["severity"] == "review")
     decision = "rejected" if critical else "awaiting_review" if review else "validated"
     return decision, critical, review
+
+
+def failure_templates(suite: dict[str, Any]) -> dict[str, str]:
+    """description -> `meta.failure` of each expectation of a suite that has one."""
+    return {e["meta"]["description"]: e["meta"]["failure"] for e in suite["expectations"]
+            if e["meta"].get("description") and e["meta"].get("failure")}
 
 
 def validate_batch(conn: duckdb.DuckDBPyConnection, batch: Batch, *, suite_name: str = SUITE_NAME,
@@ -71,8 +96,9 @@ def validate_batch(conn: duckdb.DuckDBPyConnection, batch: Batch, *, suite_name:
     if batch.status != "checked":
         log.info("batch %d is %s: already validated", batch.batch_id, batch.status)
         return Verdict(batch.batch_id, batch.status, (), (), 0)
+    suite = load_suite(suite_name)
     try:
-        results = run_suite(conn, batch.batch_id, load_suite(suite_name), suite_parameters(batch.policy))
+        results = run_suite(conn, batch.batch_id, suite, suite_parameters(batch.policy))
     except DatasetUnreadable as exc:
         raise ExpectationsNotEvaluated(
             f"batch {batch.batch_id}: the expectations could not be evaluated, so the gate decides nothing and the "
@@ -86,7 +112,7 @@ def validate_batch(conn: duckdb.DuckDBPyConnection, batch: Batch, *, suite_name:
             "decides nothing and the batch stays checked: "
             + "; ".join(f"{r['expectation_type']} on {r['column_name']}: {r['error']}" for r in not_evaluated[:3])
             + ". Fix the cause, then run the import again")
-    decision, critical, review = decide(results)
+    decision, critical, review = decide(results, failure_templates(suite))
     verdict = Verdict(batch.batch_id, decision, critical, review, len(results))
     with warehouse.transaction(conn):
         store_results(conn, batch.batch_id, suite_name, results)

@@ -25,7 +25,9 @@ _ENV = jinja2.Environment(
 )
 
 
-def _timeout_text(minutes: float | None) -> str:
+def timeout_text(minutes: float | None) -> str:
+    """A review timeout as every page and message says it: hours from 2 hours up (2880 -> "48
+    hours"), else minutes."""
     if not minutes:
         return "the policy's timeout"
     return f"{minutes / 60:g} hours" if minutes >= 120 else f"{minutes:g} minutes"
@@ -80,7 +82,7 @@ def render(conn: duckdb.DuckDBPyConnection, batch_id: int, timeout_minutes: floa
         batch=batch, expectations=expectations, rejects=rejects, decisions=decisions,
         clock_override=clock_override, loosened=loosened,
         rejects_csv="rejects.csv" if batch["rows_rejected"] else None,
-        timeout_text=_timeout_text(timeout_minutes),
+        timeout_text=timeout_text(timeout_minutes),
         generated_at=dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC"),
     )
 

@@ -19,6 +19,7 @@ from typing import Any
 from airflow.providers.standard.operators.hitl import HITLOperator
 
 from optline.access import load_access
+from optline.reports.review_page import timeout_text
 
 APPROVE, REFUSE = "Approve", "Refuse"
 
@@ -45,7 +46,7 @@ class BatchReviewOperator(HITLOperator):
             f"Why: {batch['reason'] or 'see the report'}\n\n"
             f"Report: [{batch['report_url']}]({batch['report_url']})\n\n"
             f"**Approve** merges the accepted rows; **Refuse** merges nothing. With no answer within "
-            f"{float(batch['timeout_minutes']):g} minutes the batch is refused."
+            f"{timeout_text(float(batch['timeout_minutes']))} the batch is refused."
         )
         return super().execute(context)
 

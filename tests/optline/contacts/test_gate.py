@@ -11,6 +11,7 @@ from optline.consent import ledger as consent
 from optline.contacts import gate, pipeline
 from optline.contacts.batch import load_batch
 from optline.contacts.policy import load_policy
+from optline.quality.suites import load_suite
 from optline.runs import RunContext
 from tests.helpers import write_csv
 
@@ -26,8 +27,30 @@ def test_a_critical_failure_rejects_a_review_failure_holds_and_none_validates():
     assert gate.decide([result("critical", False, "c"), result("review", False, "r")])[0] == "rejected"
     decision, critical, review = gate.decide([result("review", False, "r"), result("critical", True)])
     assert (decision, critical) == ("awaiting_review", ())
-    assert review == ("r (expect_column_max_to_be_between, rejected_share)",)
+    assert review == ("not met: r",)  # no failure template: the wish, marked as not met
     assert gate.decide([result("review", True), result("observe", False)])[0] == "validated"
+
+
+def test_a_failure_reads_as_the_rule_that_failed_with_what_was_observed():
+    templates = gate.failure_templates(load_suite("contact_list"))
+    shares = {**result("review", False, "Few rows are rejected (above the review share: a person looks)."),
+              "observed_value": 0.125, "kwargs": {"column": "rejected_share", "max_value": 0.1}}
+    rows = {**result("critical", False, "No accepted number opted out before (consent ledger)."),
+            "unexpected_count": 3, "kwargs": {"column": "previously_opted_out", "value_set": [False]}}
+    decision, critical, review = gate.decide([shares, rows], templates)
+    assert decision == "rejected"
+    assert critical == ("3 accepted number(s) opted out before (consent ledger)",)
+    assert review == ("12.5% of the rows rejected, above the review limit of 10.0%",)
+    verdict = gate.Verdict(1, decision, critical, review, 2)
+    assert verdict.reason == "3 accepted number(s) opted out before (consent ledger); 12.5% of the rows rejected, " \
+                             "above the review limit of 10.0%"
+    missing = {**shares, "observed_value": None}  # GX observed nothing: the wish, marked as not met
+    assert gate.decide([missing], templates)[2] == ("not met: " + shares["description"],)
+
+
+def test_every_expectation_of_the_contact_suite_says_how_it_fails():
+    suite = load_suite("contact_list")
+    assert len(gate.failure_templates(suite)) == len(suite["expectations"])
 
 
 def test_the_suite_parameters_come_from_the_policy_without_the_review_timeout():
