@@ -126,3 +126,14 @@ def test_verbose_after_the_subcommand_logs_the_steps_of_a_real_process(data_dir)
     assert done.returncode == 0, done.stderr
     assert "INFO optline.contacts.staging: walkins.csv: staged as batch" in done.stderr
     assert "rows read   7" in done.stdout
+
+
+def test_inspect_of_a_workbook_names_the_sheet_read_and_masks_its_numbers(data_dir, capsys):
+    assert main(["samples"]) == 0
+    capsys.readouterr()
+    assert main(["inspect", str(data_dir / "inbox" / "store_events.xlsx"), "--format", "json"]) == 0
+    found = json.loads(capsys.readouterr().out)
+    assert (found["read"]["file_format"], found["read"]["sheet"], found["read"]["encoding"]) == ("xlsx", "Contacts",
+                                                                                               None)
+    assert found["columns"][0] == {"field": "phone", "column": 1, "header": "Cell #"}
+    assert found["first_rows"] and all(sum(ch.isdigit() for ch in row["phone"]) <= 2 for row in found["first_rows"])
