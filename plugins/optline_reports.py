@@ -1,13 +1,15 @@
 """Airflow plugin: the compliance reviewer's pages inside the Airflow UI.
 
-- `/optline/reviews`: every batch report, newest first (read from the reports folder, so it
-  works while an import holds the DuckDB warehouse).
+- `/optline/reviews`: every contact batch (received and decided, counts, status, who decided),
+  held batches first, a status filter, links to each report and rejects.csv.
+- `/optline/expectations`: each expectation's result per batch across the newest batches.
 - `/optline/batches/<id>/report`: one batch's review report (the link in every review request).
 - `/optline/batches/<id>/rejects.csv`: its rejected rows (masked values).
 
 - `/optline/conversion` (and `.csv`): the welcome (double opt-in) conversion per import.
 
-"Compliance reviews" and "Welcome conversion" entries appear under Browse.
+"Compliance reviews", "Expectation history" and "Welcome conversion" entries appear under Browse
+(docs/pages.md shows each page).
 
 Every page needs an Airflow login (Bearer token or the UI's session cookie) and the auth
 manager's permission: see optline.tasks.web_auth and docs/access.md.
@@ -31,6 +33,12 @@ class OptlineReportsPlugin(AirflowPlugin):
         "destination": "nav",
         "category": "browse",
         "url_route": "optline-reviews",
+    }, {
+        "name": "Expectation history",
+        "href": "/optline/expectations",
+        "destination": "nav",
+        "category": "browse",
+        "url_route": "optline-expectations",
     }, {
         "name": "Welcome conversion",
         "href": "/optline/conversion",

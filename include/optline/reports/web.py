@@ -1,8 +1,20 @@
-"""A small web app over the reports folder, mounted in Airflow by plugins/optline_reports.py.
+"""A small web app over the reports folder and the warehouse, mounted in Airflow by
+plugins/optline_reports.py.
 
-It serves files Optline wrote for people (HTML review reports, masked rejects CSVs, the
-welcome conversion per import) and nothing else: paths are built from an integer batch id
-or are fixed, never taken from the request's text.
+It serves what Optline shows people, counts and decisions only (docs/pages.md):
+
+- `/reviews`: every contact batch (dates, counts, status, its latest decision), a status filter,
+  links to each review report and rejects.csv. Read from the warehouse (`sql/reports/reviews_*`);
+  when the warehouse cannot be opened (one DuckDB file an import holds), the reports on disk.
+- `/expectations`: each expectation's result per batch across the newest batches
+  (`sql/reports/expectation_history.sql`, from `ops.expectation_results`).
+- `/conversion` (and `.csv`): the welcome conversion per import in percentages, from the file
+  the message_dispatch DAG writes.
+- `/batches/<id>/report`, `/batches/<id>/rejects.csv`: a batch's files, as written.
+
+Paths are built from an integer batch id or are fixed, never taken from the request's text. The
+pages are rendered from `templates/` (Jinja2, autoescaped) and share the review report's
+stylesheet (`_style.html.j2`).
 
 Who may read them is not this module's business (it knows no Airflow): `create_app` takes a
 `PageAuth`, FastAPI dependencies that authenticate every route and authorize each group of
@@ -13,23 +25,100 @@ themselves pass `ALLOW_ALL`. No API docs or schema are served (they would skip t
 from __future__ import annotations
 
 import csv
-import html
+import datetime as dt
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
+from urllib.parse import urlencode
 
-from fastapi import Depends, FastAPI, HTTPException, Request, status
+import duckdb
+import jinja2
+from fastapi import Depends, FastAPI, HTTPException, Query, Request, status
 from fastapi.exception_handlers import http_exception_handler
 from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from optline import lake, warehouse
 from optline.config import paths
 from optline.reports.batches import batch_dir
+from optline.reports.review_page import expected_text
 
 _TITLE = re.compile(r"<title>(.*?)</title>", re.S)
 _STATUS = re.compile(r'id="batch-status">(.*?)<', re.S)
+
+STATUSES = ("awaiting_review", "validated", "approved", "refused", "rejected", "merged", "checked", "staged")
+"""A contact batch's statuses, in the order the reviews page's filter lists them (held first)."""
+Status = Literal["awaiting_review", "validated", "approved", "refused", "rejected", "merged", "checked", "staged"]
+MAX_REVIEW_ROWS = 500
+"""The reviews page lists at most this many batches (held first, then the newest)."""
+HISTORY_BATCHES = 20
+"""The expectation history covers this many of the newest validated batches unless `?batches=` says."""
+
+
+def _shown(value: Any, text: Callable[[Any], str]) -> str:
+    """`text(value)` for a page; `–` for a missing value, a value that is no number as it is."""
+    if value is None or value == "":
+        return "–"
+    try:
+        return text(value)
+    except (TypeError, ValueError):
+        return str(value)
+
+
+def _thousands(count: Any) -> str:
+    """`12345` -> `12,345`."""
+    return _shown(count, lambda n: f"{int(n):,}")
+
+
+def _percent(share: Any) -> str:
+    """A share as people read it: `0.4286` -> `42.9 %`; `–` when there is none (nothing messaged)."""
+    return _shown(share, lambda s: f"{float(s) * 100:.1f} %")
+
+
+_CONVERSION_COUNTS = ("batch_id", "imported", "waiting", "messaged", "not_messaged", "confirmed")
+
+
+def _number_or_none(text: str | None, kind: type) -> Any:
+    """A number from the conversion CSV; None for an empty or missing cell."""
+    try:
+        return kind(text) if text not in (None, "") else None
+    except ValueError:
+        return None
+
+
+def _observed(value: str | None) -> str:
+    """An expectation's observed value as the report shows it (3 significant digits)."""
+    try:
+        return f"{float(value):.3g}" if value is not None else ""
+    except ValueError:
+        return value or ""
+
+
+_ENV = jinja2.Environment(
+    loader=jinja2.FileSystemLoader(Path(__file__).with_name("templates")),
+    autoescape=True,
+    undefined=jinja2.StrictUndefined,
+)
+_ENV.filters.update(thousands=_thousands, percent=_percent)
+
+
+def _page(template: str, page: str, **values: Any) -> str:
+    return _ENV.get_template(template).render(
+        page=page, generated_at=dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC"), **values)
+
+
+def _utc_text(stamp: str | None) -> str:
+    """`2026-11-01T12:00:00+00:00` (the CSV's ISO time) -> `2026-11-01 12:00` (UTC)."""
+    if not stamp:
+        return ""
+    try:
+        when = dt.datetime.fromisoformat(stamp)
+    except ValueError:
+        return stamp
+    return (when.astimezone(dt.UTC) if when.tzinfo else when).strftime("%Y-%m-%d %H:%M")
 
 
 def _anyone() -> None:
@@ -40,12 +129,33 @@ def _anyone() -> None:
 class PageAuth:
     """The checks every page passes: FastAPI dependencies raising 401 (no caller) or 403."""
     authenticate: Callable[..., Any]          # every route: who is calling (401 without credentials)
-    may_read_reviews: Callable[..., Any]      # review reports, rejects, the reviews index
+    may_read_reviews: Callable[..., Any]      # review reports, rejects, the reviews index, the expectation history
     may_read_conversion: Callable[..., Any]   # the welcome conversion report
     login_url: Callable[[Request], str] | None = None  # where a browser without a session goes
 
 
 ALLOW_ALL = PageAuth(authenticate=_anyone, may_read_reviews=_anyone, may_read_conversion=_anyone)
+
+
+class _Unreadable(Exception):
+    """The warehouse could not be opened for reading (its message says why)."""
+
+
+def _read_only() -> duckdb.DuckDBPyConnection:
+    return warehouse.connect(read_only=True)
+
+
+@contextmanager
+def _reading(connect: Callable[[], duckdb.DuckDBPyConnection]) -> Iterator[duckdb.DuckDBPyConnection]:
+    """A connection for one request, closed after it (a DuckDB file is then free for the next writer)."""
+    try:
+        conn = connect()
+    except (warehouse.WarehouseError, lake.LakeError, duckdb.Error) as exc:
+        raise _Unreadable(str(exc).split("\n")[0]) from exc
+    try:
+        yield conn
+    finally:
+        conn.close()
 
 
 def _login_redirect(app: FastAPI, login_url: Callable[[Request], str]) -> None:
@@ -60,7 +170,32 @@ def _login_redirect(app: FastAPI, login_url: Callable[[Request], str]) -> None:
         return await http_exception_handler(request, exc)
 
 
-def create_app(reports_dir: Path | None = None, *, auth: PageAuth) -> FastAPI:
+def _status_filters(counts: dict[str, int], chosen: str | None) -> list[dict[str, Any]]:
+    """The filter's links: every batch, then each status that has batches (held first)."""
+    links = [{"href": "reviews", "label": "all", "batches": sum(counts.values()), "here": chosen is None}]
+    links += [{"href": "reviews?" + urlencode({"status": s}), "label": s.replace("_", " "), "batches": counts[s],
+               "here": s == chosen} for s in STATUSES if counts.get(s)]
+    return links
+
+
+def _history(rows: list[dict[str, Any]], has_report: Callable[[int], str | None]) -> list[dict[str, Any]]:
+    """`sql/reports/expectation_history.sql`'s rows grouped per expectation: those that failed on any
+    of the batches first, then in the query's order (suite, critical first, description)."""
+    grouped: dict[tuple, dict[str, Any]] = {}
+    for r in rows:
+        key = (r["suite_name"], r["expectation_type"], r["column_name"], r["severity"], r["description"])
+        group = grouped.setdefault(key, {k: r[k] for k in ("suite_name", "expectation_type", "column_name",
+                                                            "severity", "description")} | {"results": []})
+        group["results"].append({**r, "observed": _observed(r["observed_value"]),
+                                 "expected": expected_text(r["kwargs"]), "report": has_report(r["batch_id"])})
+    for group in grouped.values():
+        group["failed"] = sum(not r["success"] for r in group["results"])
+    return sorted(grouped.values(), key=lambda group: group["failed"] == 0)
+
+
+def create_app(reports_dir: Path | None = None, *, auth: PageAuth,
+               connect: Callable[[], duckdb.DuckDBPyConnection] = _read_only) -> FastAPI:
+    """The pages; `connect` opens the warehouse for one request (default: read-only, from configuration)."""
     app = FastAPI(title="Optline compliance reports", dependencies=[Depends(auth.authenticate)],
                   docs_url=None, redoc_url=None, openapi_url=None)
     if auth.login_url is not None:
@@ -77,6 +212,10 @@ def create_app(reports_dir: Path | None = None, *, auth: PageAuth) -> FastAPI:
             raise HTTPException(404, f"no {name} for batch {batch_id}")
         return FileResponse(path, media_type=media_type)
 
+    def link(batch_id: int, name: str, route: str) -> str | None:
+        """The page's relative link to a batch's file, if it was written."""
+        return f"batches/{batch_id}/{route}" if (batch_dir(root(), batch_id) / name).is_file() else None
+
     @app.get("/batches/{batch_id}/report", dependencies=reviews_only)
     def batch_report(batch_id: int) -> FileResponse:
         return existing(batch_id, "report.html", "text/html; charset=utf-8")
@@ -85,44 +224,65 @@ def create_app(reports_dir: Path | None = None, *, auth: PageAuth) -> FastAPI:
     def batch_rejects(batch_id: int) -> FileResponse:
         return existing(batch_id, "rejects.csv", "text/csv; charset=utf-8")
 
-    @app.get("/reviews", response_class=HTMLResponse, dependencies=reviews_only)
-    def reviews() -> str:
-        rows = []
+    def reports_on_disk() -> list[dict[str, Any]]:
+        found = []
         for report in sorted((root() / "batches").glob("*/report.html"), reverse=True):
             text = report.read_text(encoding="utf-8", errors="replace")
-            title = _TITLE.search(text)
-            status = _STATUS.search(text)
-            batch_id = int(report.parent.name)
-            rows.append(f'<tr><td><a href="batches/{batch_id}/report">'
-                        f"{html.escape(title.group(1) if title else str(batch_id))}</a></td>"
-                        f"<td>{html.escape(status.group(1).strip() if status else '')}</td></tr>")
-        body = "".join(rows) or '<tr><td colspan="2">No report yet.</td></tr>'
-        return ("<!doctype html><html><head><meta charset='utf-8'><title>Compliance reviews</title></head>"
-                "<body style='font-family: system-ui, sans-serif; max-width: 900px; margin: 2rem auto'>"
-                "<h1>Compliance reviews</h1><table><thead><tr><th>Batch</th><th>Status</th></tr></thead>"
-                f"<tbody>{body}</tbody></table></body></html>")
+            title, shown = _TITLE.search(text), _STATUS.search(text)
+            found.append({"batch_id": int(report.parent.name), "title": title.group(1) if title else report.parent.name,
+                          "status": shown.group(1).strip() if shown else ""})
+        return found
+
+    @app.get("/reviews", response_class=HTMLResponse, dependencies=reviews_only)
+    def reviews(status: Status | None = None) -> HTMLResponse:
+        try:
+            with _reading(connect) as conn:
+                counts = {r["status"]: r["batches"]
+                          for r in warehouse.fetch_dicts(conn, "reports/reviews_status_counts")}
+                batches = warehouse.fetch_dicts(conn, "reports/reviews_batches", status=status,
+                                                max_rows=MAX_REVIEW_ROWS)
+        except _Unreadable as exc:
+            return HTMLResponse(_page("reviews.html.j2", "reviews", unreadable=str(exc), on_disk=reports_on_disk()))
+        for b in batches:
+            b["report"] = link(b["batch_id"], "report.html", "report")
+            b["rejects"] = link(b["batch_id"], "rejects.csv", "rejects.csv") if b["rows_rejected"] else None
+        return HTMLResponse(_page("reviews.html.j2", "reviews", unreadable=None, status=status,
+                                  filters=_status_filters(counts, status), batches=batches,
+                                  truncated=len(batches) >= MAX_REVIEW_ROWS))
+
+    @app.get("/expectations", response_class=HTMLResponse, dependencies=reviews_only)
+    def expectations(batches: int = Query(HISTORY_BATCHES, ge=1, le=200)) -> HTMLResponse:
+        try:
+            with _reading(connect) as conn:
+                rows = warehouse.fetch_dicts(conn, "reports/expectation_history", max_batches=batches)
+        except _Unreadable as exc:
+            return HTMLResponse(_page("expectations.html.j2", "expectations", unreadable=str(exc),
+                                      max_batches=batches), status_code=status.HTTP_503_SERVICE_UNAVAILABLE)
+        history = _history(rows, lambda batch_id: link(batch_id, "report.html", "report"))
+        return HTMLResponse(_page("expectations.html.j2", "expectations", unreadable=None, max_batches=batches,
+                                  expectations=history))
+
+    def conversion_file() -> Path:
+        return root() / "messaging" / "conversion.csv"
 
     @app.get("/conversion", response_class=HTMLResponse, dependencies=conversion_only)
     def conversion() -> str:
         """The double opt-in conversion per import, as message_dispatch's report task last wrote it."""
-        path = root() / "messaging" / "conversion.csv"
-        rows = list(csv.DictReader(path.open(encoding="utf-8"))) if path.is_file() else []
-        columns = ("batch_id", "file_name", "imported", "waiting", "messaged", "not_messaged", "confirmed",
-                   "conversion_rate", "confirmed_of_messaged")
-        head = "".join(f"<th>{html.escape(c.replace('_', ' '))}</th>" for c in columns)
-        body = "".join("<tr>" + "".join(f"<td>{html.escape(r.get(c, ''))}</td>" for c in columns) + "</tr>"
-                       for r in rows) or f'<tr><td colspan="{len(columns)}">No conversion report yet: the ' \
-                                          "message_dispatch DAG writes it.</td></tr>"
-        return ("<!doctype html><html><head><meta charset='utf-8'><title>Welcome conversion</title></head>"
-                "<body style='font-family: system-ui, sans-serif; max-width: 1100px; margin: 2rem auto'>"
-                "<h1>Welcome conversion per import</h1><p>imported: list &times; number pairs added as pending; "
-                "messaged: welcome sent; confirmed: YES/START, keyword or web; rate: confirmed / imported. "
-                "<a href='conversion.csv'>CSV</a></p>"
-                f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table></body></html>")
+        path = conversion_file()
+        rows, written_at = [], None
+        if path.is_file():
+            with path.open(encoding="utf-8", newline="") as fh:
+                rows = [{**r, "merged_at": _utc_text(r.get("merged_at"))} for r in csv.DictReader(fh)]
+            written_at = dt.datetime.fromtimestamp(path.stat().st_mtime, dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
+        rows = [{"file_name": r.get("file_name") or "", "merged_at": r["merged_at"],
+                 **{c: _number_or_none(r.get(c), int) for c in _CONVERSION_COUNTS},
+                 **{c: _number_or_none(r.get(c), float) for c in ("conversion_rate", "confirmed_of_messaged")}}
+                for r in rows]
+        return _page("conversion.html.j2", "conversion", rows=rows, written_at=written_at)
 
     @app.get("/conversion.csv", dependencies=conversion_only)
     def conversion_csv() -> FileResponse:
-        path = root() / "messaging" / "conversion.csv"
+        path = conversion_file()
         if not path.is_file():
             raise HTTPException(404, "no conversion report yet: the message_dispatch DAG writes it")
         return FileResponse(path, media_type="text/csv; charset=utf-8")

@@ -8,7 +8,7 @@ for itself, exactly as Airflow's own API does:
   link). No token: 401 (a browser is sent to the login and back); an expired token: 401; a
   forged or revoked one: 403.
 - **may they**: the auth manager decides, per group of pages:
-  - review reports, rejects, the reviews index: may read batch_review's Required Actions
+  - review reports, rejects, the reviews index, the expectation history: may read batch_review's Required Actions
     (`DagAccessEntity.HITL_DETAIL`, GET): what a reviewer reads before answering. Not
     `AccessView.PLUGINS`: under FAB, the Viewer and User roles lack "Plugins", so reviewers
     would be refused their own reports.

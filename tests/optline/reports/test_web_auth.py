@@ -72,6 +72,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         "AIRFLOW__API__SECRET_KEY": secrets.token_hex(16),
         "AIRFLOW__API__BASE_URL": f"http://127.0.0.1:{port}",
         "OPTLINE_REPORTS": str(reports),
+        "OPTLINE_WAREHOUSE": str(home / "warehouse.duckdb"),  # none: /reviews lists the reports on disk
     })
     airflow = str(Path(sys.executable).with_name("airflow"))
     migrated = subprocess.run([airflow, "db", "migrate"], env=env, capture_output=True, text=True, check=False)
@@ -114,8 +115,8 @@ def token(base: str, user: str) -> str:
 
 def test_the_pages_answer_401_to_a_caller_without_credentials_like_the_rest_api(server):
     assert requests.get(f"{server}/api/v2/dags", timeout=10).status_code == 401
-    got = {page: requests.get(server + page, timeout=10).status_code for page in PAGES}
-    assert got == dict.fromkeys(PAGES, 401)
+    got = {page: requests.get(server + page, timeout=10).status_code for page in (*PAGES, "/optline/expectations")}
+    assert got == dict.fromkeys((*PAGES, "/optline/expectations"), 401)
 
 
 def test_a_browser_without_a_session_is_sent_to_airflows_login_and_back(server):
