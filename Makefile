@@ -13,7 +13,11 @@ export AIRFLOW_HOME := $(CURDIR)/.airflow
 export AIRFLOW__CORE__DAGS_FOLDER := $(CURDIR)/dags
 export AIRFLOW__CORE__PLUGINS_FOLDER := $(CURDIR)/plugins
 export AIRFLOW__CORE__LOAD_EXAMPLES := False
+# DAGs start unpaused (the imports run on their schedules), except the ones that send or queue
+# texts: message_dispatch and welcome_messages say is_paused_upon_creation=True (a person unpauses).
 export AIRFLOW__CORE__DAGS_ARE_PAUSED_AT_CREATION := False
+# `make airflow`'s LocalExecutor runs at most one task per core (Airflow's default: 32 workers).
+export AIRFLOW__CORE__PARALLELISM ?= $(shell nproc 2>/dev/null || echo 2)
 export AIRFLOW__LOGGING__LOGGING_LEVEL ?= INFO
 export OPTLINE_DATA_DIR ?= $(CURDIR)/data
 # Keep compiled bytecode (in .venv/pycache, out of the tree) even where the shell says not to:
@@ -39,18 +43,18 @@ $(VENV)/.installed: pyproject.toml requirements.lock docker/requirements.lock
 	$(BIN)/uv pip install --python $(BIN)/python --quiet --no-deps -e .
 	@touch $@
 
-airflow-db: $(AIRFLOW_HOME)/.ready ## Prepare Airflow's SQLite metadata database and the pools (config/airflow_pools.json)
+airflow-db: $(AIRFLOW_HOME)/.ready ## Prepare Airflow's SQLite metadata database, its pools and connections (config/airflow_settings.yaml)
 
-# The pools come right after the metadata database, from one file (compose imports the same one):
-# without `duckdb_writer` the scheduler never runs the writing tasks, and says so only in its log.
-$(AIRFLOW_HOME)/.ready: $(VENV)/.installed config/airflow_pools.json
+# The pools and connections come right after the metadata database, from one file (compose and the
+# tests apply the same one): without `duckdb_writer` the scheduler never runs the writing tasks.
+$(AIRFLOW_HOME)/.ready: $(VENV)/.installed config/airflow_settings.yaml
 	@mkdir -p $(AIRFLOW_HOME)
 	$(BIN)/airflow db migrate > $(AIRFLOW_HOME)/db-migrate.log 2>&1 || { tail -20 $(AIRFLOW_HOME)/db-migrate.log; exit 1; }
-	$(BIN)/airflow pools import config/airflow_pools.json > /dev/null
+	$(BIN)/python -m optline.tasks.settings
 	$(BIN)/optline init-key
 	@touch $@
 
-demo: venv airflow-db ## Write sample inputs, run the contact_import DAG once, print the summary
+demo: venv airflow-db ## Write sample inputs, run each DAG once (real runs, one process), print what came of it
 	$(BIN)/optline demo
 
 test: venv test-deps lint ## Run the linters, then the whole test suite (two workers: -n 2)

@@ -30,6 +30,7 @@ from optline.tasks.defaults import START_DATE, WRITER_POOL, default_args
     schedule=[LISTS],
     start_date=START_DATE,
     catchup=False,
+    is_paused_upon_creation=True,  # it queues welcomes for sending: a person unpauses it (the demo's runs ignore pause)
     max_active_runs=1,
     default_args=default_args("data-team", max_retry_delay=timedelta(minutes=10)),
     tags=["optline", "messaging"],

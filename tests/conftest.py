@@ -100,13 +100,11 @@ def airflow_db() -> Path:
     airflow = Path(sys.executable).with_name("airflow")
     done = subprocess.run([str(airflow), "db", "migrate"], capture_output=True, text=True, check=False)
     assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]
-    # The pools, as `make airflow-db` and compose's airflow-init create them (`airflow pools import`).
-    import json
+    # The pools (and connections), as `make airflow-db` and compose's airflow-init apply them from
+    # config/airflow_settings.yaml; no connection from the caller's environment (env={}).
+    from optline.tasks import settings
 
-    from airflow.models.pool import Pool
-
-    for name, spec in json.loads((PROJECT / "config" / "airflow_pools.json").read_text(encoding="utf-8")).items():
-        Pool.create_or_update_pool(name, spec["slots"], spec["description"], spec.get("include_deferred", False))
+    settings.apply(env={})
     return _AIRFLOW_HOME
 
 

@@ -433,25 +433,25 @@ def test_airflow_commands(services: dict[str, Any]) -> None:
     assert re.search(r"\bairflow db migrate\b", init)
 
 
-POOLS_FILE = ROOT / "config" / "airflow_pools.json"
+SETTINGS_FILE = ROOT / "config" / "airflow_settings.yaml"
+APPLY_SETTINGS = "python -m optline.tasks.settings"
 
 
-def test_init_creates_the_pools_from_the_one_pools_file_then_fails_on_any_dag_problem(
-        services: dict[str, Any]) -> None:
-    """The pools come from config/airflow_pools.json (the Makefile imports the same file) right
-    after the metadata database is migrated, then `optline.tasks.airflow_check` fails the init,
-    and so the stack's start, on a DAG import error, a DAG warning or a missing pool."""
+def test_init_applies_the_one_settings_file_then_fails_on_any_dag_problem(services: dict[str, Any]) -> None:
+    """The pools and connections come from config/airflow_settings.yaml (the Makefile and the tests
+    apply the same file, with the same command) right after the metadata database is migrated,
+    then `optline.tasks.airflow_check` fails the init, and so the stack's start, on a DAG import
+    error, a DAG warning or a missing pool."""
     init = command_text(services["airflow-init"])
-    mounted = f"{PROJECT_MOUNT}/{POOLS_FILE.relative_to(ROOT)}"
-    assert f"airflow pools import {mounted}" in init
-    assert "airflow pools set" not in init  # one source for the pools: the file
-    assert init.index("airflow db migrate") < init.index("airflow pools import") \
+    assert APPLY_SETTINGS in init
+    assert "airflow pools" not in init  # one source for the pools: the file
+    assert init.index("airflow db migrate") < init.index(APPLY_SETTINGS) \
         < init.index("python -m optline.tasks.airflow_check")
     assert "set -euo pipefail" in init  # a failing step fails the init
-    pools = json.loads(POOLS_FILE.read_text(encoding="utf-8"))
-    assert pools["duckdb_writer"]["slots"] == 1
+    settings = yaml.safe_load(SETTINGS_FILE.read_text(encoding="utf-8"))
+    assert settings["pools"]["duckdb_writer"]["slots"] == 1
     makefile = (ROOT / "Makefile").read_text(encoding="utf-8")
-    assert "airflow pools import config/airflow_pools.json" in makefile
+    assert f"$(BIN)/{APPLY_SETTINGS}" in makefile and "airflow pools" not in makefile
 
 
 def test_airflow3_settings(services: dict[str, Any], common_env: dict[str, str], raw: dict[str, Any]) -> None:

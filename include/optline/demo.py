@@ -1,4 +1,8 @@
-"""`optline demo`, step by step: sample inputs -> each DAG (Airflow `dags test`) -> what came of it.
+"""`optline demo`, step by step: sample inputs -> each DAG (real Airflow runs) -> what came of it.
+
+The DAG runs go through ONE `python -m optline.tasks.dag_runs` process (`DagRuns`): each is
+`dag.test()`, a run recorded in Airflow's metadata database with its log in data/logs/, and
+Airflow starts once for all of them (seven `airflow dags test` processes took ~2.5 min).
 
 Also the console views the other commands print the same way (the import summary, the
 sample files written, the HMAC key, the outbox, a query's result), so the demo shows
@@ -9,11 +13,12 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import os
 import subprocess
 import sys
 import time
+from dataclasses import dataclass
 from pathlib import Path
+from typing import IO, Any
 
 from optline import lake, samples, warehouse
 from optline.config import PROJECT_DIR, Paths, paths
@@ -24,6 +29,9 @@ from optline.reports import batches as reports
 # Run at the end of the demo; the second is printed too (without its comment lines), to copy.
 AUDIENCE_QUERY = "demo/reachable_by_audience"
 EXAMPLE_QUERY = "demo/contacts_by_list_and_status"
+RUNNER = "optline.tasks.dag_runs"
+"""The module that runs the DAGs (`python -m`): the demo itself imports no Airflow."""
+RUNNER_STOP_S = 60
 
 
 def demo_clock(today: dt.date, now: dt.datetime | None = None) -> dt.datetime:
@@ -35,20 +43,84 @@ def demo_clock(today: dt.date, now: dt.datetime | None = None) -> dt.datetime:
     return at if (now or dt.datetime.now(dt.UTC)) <= at else at + dt.timedelta(days=1)
 
 
-def run_dag(dag_id: str, logs: Path, conf: dict | None = None) -> bool:
-    """`airflow dags test DAG_ID`, its output to a log file; True when the run succeeded."""
-    log_file = logs / f"{dag_id}-{dt.datetime.now():%Y%m%d-%H%M%S-%f}.log"
-    print(f"    running the {dag_id} DAG with Airflow (dags test); log: {log_file}")
-    started = time.monotonic()
-    airflow = Path(sys.executable).with_name("airflow")
-    command = [str(airflow), "dags", "test", dag_id] + (["--conf", json.dumps(conf)] if conf else [])
-    with log_file.open("w") as out:
-        proc = subprocess.run(command, stdout=out, stderr=subprocess.STDOUT,
-                              env=os.environ.copy(), cwd=PROJECT_DIR, check=False)
-    finished = [line for line in log_file.read_text(errors="replace").splitlines() if "DagRun Finished" in line]
-    ok = proc.returncode == 0 and bool(finished) and "state=success" in finished[-1]
-    print(f"    {dag_id} run {'success' if ok else 'FAILED (see the log)'} in {time.monotonic() - started:.0f} s")
-    return ok
+@dataclass
+class DagRunResult:
+    """How one DAG run ended: state `success` or `failed`, or `error` when no run was made."""
+    dag_id: str
+    state: str
+    log_file: Path
+    seconds: float
+    run_id: str | None = None
+    error: str | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.state == "success"
+
+
+class DagRuns:
+    """Real DAG runs, one after another, through one `python -m optline.tasks.dag_runs` process.
+
+    `with DagRuns(logs) as runs: runs.run("contact_import")`. The process starts (and parses
+    the DAG folder) on entry, while the caller does other things; each `run` waits for its
+    reply. Its own output between runs goes to `logs/dag_runs-<time>.log`."""
+
+    def __init__(self, logs: Path) -> None:
+        self.logs = logs
+        self.runner_log = logs / f"dag_runs-{dt.datetime.now():%Y%m%d-%H%M%S-%f}.log"
+        self._proc: subprocess.Popen[str] | None = None
+        self._out: IO[str] | None = None
+
+    def __enter__(self) -> DagRuns:
+        self.logs.mkdir(parents=True, exist_ok=True)
+        self._out = self.runner_log.open("w")
+        self._proc = subprocess.Popen([sys.executable, "-m", RUNNER], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                      stderr=self._out, text=True, cwd=PROJECT_DIR)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        proc, self._proc = self._proc, None
+        if proc is not None:
+            proc.stdin.close()  # end of requests: the runner exits
+            try:
+                proc.wait(RUNNER_STOP_S)
+            except subprocess.TimeoutExpired:
+                proc.kill()  # the process this object started, by its handle
+                proc.wait()
+            proc.stdout.close()
+        if self._out is not None:
+            self._out.close()
+
+    def run(self, dag_id: str, conf: dict[str, Any] | None = None) -> DagRunResult:
+        """One run of `dag_id` with `conf`, its log in `logs/<dag_id>-<time>.log`."""
+        if self._proc is None:
+            raise RuntimeError("DagRuns.run outside `with DagRuns(...)`")
+        log_file = self.logs / f"{dag_id}-{dt.datetime.now():%Y%m%d-%H%M%S-%f}.log"
+        started = time.monotonic()
+        reply = ""
+        try:
+            self._proc.stdin.write(json.dumps({"dag_id": dag_id, "conf": conf, "log": str(log_file)}) + "\n")
+            self._proc.stdin.flush()
+            reply = self._proc.stdout.readline()
+        except BrokenPipeError:
+            pass
+        seconds = time.monotonic() - started
+        if not reply:
+            code = self._proc.poll()
+            return DagRunResult(dag_id, "error", log_file, seconds,
+                                error=f"the DAG runner ({RUNNER}) exited{f' with {code}' if code is not None else ''}"
+                                      f" before answering: see {self.runner_log}")
+        answer = json.loads(reply)
+        return DagRunResult(dag_id, answer["state"], log_file, seconds, answer.get("run_id"), answer.get("error"))
+
+
+def run_dag(runs: DagRuns, dag_id: str, conf: dict[str, Any] | None = None) -> DagRunResult:
+    """One DAG run through `runs`, announced and its outcome printed."""
+    print(f"    running the {dag_id} DAG with Airflow (dag.test)")
+    result = runs.run(dag_id, conf)
+    outcome = "success" if result.ok else f"FAILED ({result.error or result.state}; see the log)"
+    print(f"    {dag_id} run {outcome} in {result.seconds:.0f} s; log: {result.log_file}")
+    return result
 
 
 # --- views the commands share --------------------------------------------------------------
@@ -113,6 +185,29 @@ def show_query(sql: str, max_rows: int) -> int:
 
 
 # --- what only the demo prints ---------------------------------------------------------------
+
+
+def print_import_summary(p: Paths, run_id: str | None) -> int:
+    """The import summary as the contact_import run `run_id` saw it, then, per file an earlier
+    run had staged, "already imported (batch N, on DATE, STATUS)": from the warehouse
+    (marts.import_history), not only the task log. 1 when a file did not import."""
+    files = [f.path for f in discover(p.inbox)]
+    conn = warehouse.connect(read_only=True)
+    try:
+        summaries = [pipeline.file_summary(conn, f, run_id, p.reports) for f in files]
+        earlier = [] if run_id is None else warehouse.fetch_dicts(
+            conn, "demo/batches_staged_earlier", run_id=run_id,
+            batch_ids=[s.batch_id for s in summaries if s.batch_id is not None])
+    finally:
+        conn.close()
+    print(reports.format_summary(summaries))
+    if earlier:
+        print()
+    for b in earlier:
+        staged = b["staged_at"].astimezone(dt.UTC) if b["staged_at"].tzinfo else b["staged_at"]
+        print(f"{b['file_name']}: already imported (batch {b['batch_id']}, on {staged:%Y-%m-%d %H:%M} UTC, "
+              f"{b['status']}): this run did not read it again")
+    return 1 if any(s.error for s in summaries) else 0
 
 
 def print_held(p: Paths) -> None:
@@ -189,46 +284,51 @@ Example query (.venv/bin/optline query "..."):""")
 # --- the demo --------------------------------------------------------------------------------
 
 
-def run() -> int:
-    """The seven steps; 1 when a DAG run failed or a file did not import."""
-    from optline.consent import confirmations, inbound, optouts
-
+def run(runs: DagRuns | None = None) -> int:
+    """The seven steps, the DAG runs through `runs` (default: a `DagRuns` of its own); 1 when a
+    DAG run failed or a file did not import."""
     p = paths()
     print_init_key()
-    logs = p.data_dir / "logs"
-    logs.mkdir(parents=True, exist_ok=True)
+    with runs or DagRuns(p.data_dir / "logs") as dags:  # Airflow starts while the samples are written
+        return _steps(p, dags)
+
+
+def _steps(p: Paths, dags: DagRuns) -> int:
+    from optline.consent import confirmations, inbound, optouts
+
     today = dt.date.today()
     send_conf = {"as_of": demo_clock(today).isoformat()}
     print(f"1/7 Sample inputs in {p.inbox}")
     print_samples()
     print("2/7 Contact import")
-    ok = run_dag("contact_import", logs)
+    imported = run_dag(dags, "contact_import")
+    ok = imported.ok
     print("\nImport summary\n")
-    status = print_summary()
+    status = print_import_summary(p, imported.run_id)
     print_held(p)
     print(f"\n3/7 Bulk opt-out files in {optouts.inbox()}")
     if not any(optouts.inbox().glob("*.csv")):
         optouts.write_samples(optouts.inbox(), today)
-    ok = run_dag("optout_import", logs) and ok
+    ok = run_dag(dags, "optout_import").ok and ok
     print_optout_summaries(p)
     print("\n4/7 Welcome texts (double opt-in) for the imported numbers, sent with the sandbox provider")
     print(f"    (clock {send_conf['as_of']}: inside the sample recipients' hours; the sandbox records in "
           f"{p.data_dir / 'sandbox' / 'messages.jsonl'})")
-    ok = run_dag("welcome_messages", logs) and ok
-    ok = run_dag("message_dispatch", logs, send_conf) and ok
+    ok = run_dag(dags, "welcome_messages").ok and ok
+    ok = run_dag(dags, "message_dispatch", send_conf).ok and ok
     print_outbox_line()
     print(f"\n5/7 Inbound texts (STOP, START/YES, HELP, keywords) in {inbound.inbox()}")
     if not any(inbound.inbox().glob("*.csv")):
         inbound.write_samples(inbound.inbox(), today)
-    ok = run_dag("inbound_messages", logs) and ok
+    ok = run_dag(dags, "inbound_messages").ok and ok
     print_inbound_summaries(p)
     folder = confirmations.inbox()
     print(f"\n6/7 Web confirmations (the sign-up page's export) in {folder}")
     if not any(folder.glob("*.csv")):
         confirmations.write_samples(folder, today, ["+17025550119", "+13055550112"])
-    ok = run_dag("web_confirmations", logs) and ok
+    ok = run_dag(dags, "web_confirmations").ok and ok
     print("    then the replies the inbound texts queued (help, keyword welcome) go out:")
-    ok = run_dag("message_dispatch", logs, send_conf) and ok
+    ok = run_dag(dags, "message_dispatch", send_conf).ok and ok
     print("\n7/7 The outbox, the conversion per import, and the audiences after opt-outs and confirmations\n")
     print_outbox()
     print()

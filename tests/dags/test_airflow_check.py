@@ -1,22 +1,20 @@
 """`optline.tasks.airflow_check` (`make airflow-check`) against the test session's real Airflow
 metadata database: a missing or resized `duckdb_writer` pool and a DAG file that does not import
-fail the check, by name; with the pools imported from config/airflow_pools.json (as the Makefile
+fail the check, by name; with the pools applied from config/airflow_settings.yaml (as the Makefile
 and docker-compose.yml do) the project's DAG folder passes."""
 
 from __future__ import annotations
 
-import json
 import subprocess
 import sys
 import textwrap
-from pathlib import Path
 
 import pytest
 
 from tests.conftest import PROJECT
 
 DAGS = PROJECT / "dags"
-POOLS_FILE = PROJECT / "config" / "airflow_pools.json"
+SETTINGS_FILE = PROJECT / "config" / "airflow_settings.yaml"
 
 
 @pytest.fixture
@@ -40,10 +38,12 @@ def writing_dags() -> set[str]:
     return {dag.dag_id for dag in bag.dags.values() if any(t.pool == "duckdb_writer" for t in dag.tasks)}
 
 
-def test_the_pools_file_declares_the_one_slot_writer_pool_in_airflows_import_format():
-    spec = json.loads(POOLS_FILE.read_text(encoding="utf-8"))
-    assert spec["duckdb_writer"]["slots"] == 1
-    assert spec["duckdb_writer"]["description"]  # `airflow pools import` refuses an entry without one
+def test_the_settings_file_declares_the_one_slot_writer_pool():
+    from optline.tasks import settings
+
+    pools = {pool.name: pool for pool in settings.load(SETTINGS_FILE).pools}
+    assert pools["duckdb_writer"].slots == 1
+    assert pools["duckdb_writer"].description  # Airflow refuses a pool without one
 
 
 def test_a_missing_writer_pool_fails_the_check_naming_the_pool_and_every_dag_that_uses_it(pools, capsys):
@@ -52,7 +52,7 @@ def test_a_missing_writer_pool_fails_the_check_naming_the_pool_and_every_dag_tha
     if pools.get_pool("duckdb_writer") is not None:
         pools.delete_pool("duckdb_writer")
     found = airflow_check.problems(DAGS)
-    assert any(line.startswith("pool 'duckdb_writer' does not exist") and "airflow pools import" in line
+    assert any(line.startswith("pool 'duckdb_writer' does not exist") and "python -m optline.tasks.settings" in line
                for line in found), found
     warned = {line.split()[1].rstrip(":") for line in found if "non-existent pool" in line}
     assert warned == writing_dags() and warned, found
@@ -61,11 +61,13 @@ def test_a_missing_writer_pool_fails_the_check_naming_the_pool_and_every_dag_tha
     assert "duckdb_writer" in capsys.readouterr().err
 
 
-def test_with_the_pools_imported_from_the_config_file_the_dag_folder_passes(pools):
+def test_with_the_pools_applied_from_the_settings_file_the_dag_folder_passes(pools):
     from optline.tasks import airflow_check
 
-    airflow = Path(sys.executable).with_name("airflow")  # the command the Makefile and compose run
-    done = subprocess.run([str(airflow), "pools", "import", str(POOLS_FILE)], capture_output=True, text=True,
+    if pools.get_pool("duckdb_writer") is not None:
+        pools.delete_pool("duckdb_writer")
+    # the command the Makefile and compose run
+    done = subprocess.run([sys.executable, "-m", "optline.tasks.settings"], capture_output=True, text=True,
                           check=False)
     assert done.returncode == 0, done.stdout + done.stderr
     assert pools.get_pool("duckdb_writer").slots == 1
@@ -77,8 +79,8 @@ def test_a_writer_pool_with_more_than_one_slot_fails_the_check(pools):
 
     pools.create_or_update_pool("duckdb_writer", 4, "resized by hand", False)
     found = airflow_check.problems(DAGS)
-    assert found == ["pool 'duckdb_writer' has 4 slot(s), airflow_pools.json says 1: "
-                     "`airflow pools import config/airflow_pools.json` sets it back"]
+    assert found == ["pool 'duckdb_writer' has 4 slot(s), airflow_settings.yaml says 1: "
+                     "`python -m optline.tasks.settings` sets it back"]
 
 
 def test_a_dag_file_that_does_not_import_fails_the_check_naming_the_file(pools, tmp_path):

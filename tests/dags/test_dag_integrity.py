@@ -9,7 +9,7 @@
 - `catchup=False` and `max_active_runs=1` (batch_review: more, see OVERLAPPING_RUNS);
 - the warehouse's single writer: every task that writes the warehouse runs in the
   `duckdb_writer` pool, and no other task holds its one slot (see `warehouse_reach`); every pool
-  a task uses is in config/airflow_pools.json (1 slot for the writer pool);
+  a task uses is in config/airflow_settings.yaml (1 slot for the writer pool);
 - importing a DAG file does no I/O: with every Optline path pointing into a folder that does
   not exist, importing all of dags/ creates, writes, reads or connects to nothing, and loads
   none of the heavy libraries the tasks use (HEAVY_AT_IMPORT: Great Expectations alone takes
@@ -347,14 +347,16 @@ def test_the_writer_pool_is_duckdb_writer():
 
 
 def test_every_pool_a_task_uses_is_in_the_pools_file_airflow_creates_them_from():
-    """config/airflow_pools.json is what `make airflow-db` and compose's airflow-init import: a task
+    """config/airflow_settings.yaml is what `make airflow-db` and compose's airflow-init apply: a task
     in any other pool (but Airflow's own default_pool) would never be scheduled. Airflow's DagBag,
     given those pools, raises no `non-existent pool` DAG warning."""
     from airflow.dag_processing.dagbag import DagBag
     from airflow.models.pool import Pool
 
-    declared = json.loads((PROJECT / "config" / "airflow_pools.json").read_text(encoding="utf-8"))
-    assert declared[WRITER_POOL]["slots"] == 1
+    from optline.tasks import settings
+
+    declared = {pool.name: pool.slots for pool in settings.load().pools}
+    assert declared[WRITER_POOL] == 1
     bag = DagBag(dag_folder=str(DAGS), known_pools={*declared, Pool.DEFAULT_POOL_NAME})
     assert sorted(w.message for w in bag.dag_warnings) == []
 

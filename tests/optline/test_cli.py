@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 import pwd
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -132,7 +133,22 @@ def test_demo_runs_its_seven_steps_and_shows_where_to_look(data_dir, capsys, mon
     from optline import demo
 
     runs = []
-    monkeypatch.setattr(demo, "run_dag", lambda dag_id, logs, conf=None: runs.append((dag_id, conf)) or True)
+
+    class RecordingRuns:  # the DAG runs themselves: tests/dags/test_dag_runs.py
+        def __init__(self, logs):
+            self.logs = logs
+
+        def __enter__(self):
+            return self
+
+        def __exit__(self, *exc):
+            return None
+
+        def run(self, dag_id, conf=None):
+            runs.append((dag_id, conf))
+            return demo.DagRunResult(dag_id, "success", self.logs / f"{dag_id}.log", 0.1, f"manual__{len(runs)}")
+
+    monkeypatch.setattr(demo, "DagRuns", RecordingRuns)
     main(["samples"])
     main(["import"])  # what the contact_import DAG would have done
     capsys.readouterr()
@@ -145,6 +161,9 @@ def test_demo_runs_its_seven_steps_and_shows_where_to_look(data_dir, capsys, mon
                     ("message_dispatch", send), ("inbound_messages", None), ("web_confirmations", None),
                     ("message_dispatch", send)]
     assert "awaiting_review" in out and "Held for review: batch" in out
+    # the files `optline import` staged before the demo's contact_import run: said so, from the warehouse
+    assert re.search(r"^store_events\.xlsx: already imported \(batch \d+, on \d{4}-\d\d-\d\d \d\d:\d\d UTC, "
+                     r"merged\): this run did not read it again$", out, re.M), out
     assert "Where to look" in out and "reachable" in out
     assert "\n  select l.name as list, m.status, count(*) as contacts\n  from core.memberships m" in out
 

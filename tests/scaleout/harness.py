@@ -481,7 +481,7 @@ def embedded_run(root: Path, data: Path, inputs: Path, conf: dict, report: dict)
     with provider() as hook:
         env = {**base_env(), **optline_env(data, "duckdb", ""), **webhook_env(hook.url), "AIRFLOW_HOME": str(home)}
         run([str(AIRFLOW), "db", "migrate"], env, logfile)
-        run([str(AIRFLOW), "pools", "import", str(PROJECT / "config" / "airflow_pools.json")], env, logfile)
+        run([sys.executable, "-m", "optline.tasks.settings"], env, logfile)
         # the chain in one process (dag.test(), what `airflow dags test` runs, without 7 interpreter starts)
         run([sys.executable, "-m", "tests.scaleout.harness", "embedded", json.dumps(conf)], env, logfile,
             timeout=RUN_TIMEOUT)
@@ -590,9 +590,9 @@ def scaleout_run(root: Path, data: Path, inputs: Path, conf: dict, backend: str,
                   **webhook_env(hook.url)}
         setup = logs / "setup.log"
         try:
-            # airflow-init's steps: the metadata database, the pools, the warehouse schema.
+            # airflow-init's steps: the metadata database, the pools (settings file), the warehouse schema.
             run([str(AIRFLOW), "db", "migrate"], common, setup)
-            run([str(AIRFLOW), "pools", "import", str(PROJECT / "config" / "airflow_pools.json")], common, setup)
+            run([sys.executable, "-m", "optline.tasks.settings"], common, setup)
             run([str(OPTLINE), "migrate"], common, setup)
             report["setup_seconds"] = round(time.monotonic() - started, 1)
             procs.start("api-server", [str(AIRFLOW), "api-server"], common, root / "api-server")

@@ -1,6 +1,6 @@
 """`python -m optline.tasks.airflow_check` (`make airflow-check`): fail, naming each problem, when
 Airflow would not run Optline's DAGs as written: a DAG file that does not import, a DAG warning,
-or a pool from config/airflow_pools.json missing or resized in Airflow's metadata database.
+or a pool from config/airflow_settings.yaml missing or resized in Airflow's metadata database.
 
 Why a check of our own: Airflow 3.3 records import errors, but a task's missing pool goes
 unrecorded. The dag processor parses without the known pools (`_parse_file` in
@@ -17,22 +17,21 @@ anything is found, 0 otherwise.
 
 from __future__ import annotations
 
-import json
 import sys
 from pathlib import Path
 
-from optline.config import PROJECT_DIR
+from optline.tasks import settings
 
-POOLS_FILE = PROJECT_DIR / "config" / "airflow_pools.json"
-"""The pools Optline's DAGs use, in `airflow pools import` form: the Makefile and docker-compose.yml
-import this file right after `airflow db migrate`."""
+POOLS_FILE = settings.SETTINGS_FILE
+"""The pools Optline's DAGs use are in config/airflow_settings.yaml: the Makefile, docker-compose.yml
+and the tests apply it (`python -m optline.tasks.settings`) right after `airflow db migrate`."""
 
-CREATE_POOLS = f"airflow pools import {POOLS_FILE.relative_to(PROJECT_DIR)}"
+CREATE_POOLS = settings.APPLY
 
 
 def declared_pools(path: Path = POOLS_FILE) -> dict[str, int]:
-    """Pool name -> slots, from config/airflow_pools.json."""
-    return {name: int(spec["slots"]) for name, spec in json.loads(path.read_text(encoding="utf-8")).items()}
+    """Pool name -> slots, from config/airflow_settings.yaml."""
+    return {pool.name: pool.slots for pool in settings.load(path).pools}
 
 
 def problems(dag_folder: Path | None = None, *, pools_file: Path = POOLS_FILE) -> list[str]:
