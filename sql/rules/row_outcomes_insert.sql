@@ -21,6 +21,10 @@ parsed as (
         parses.region,
         parses.number_type,
         parses.parse_error,
+        -- the line type a lookup provider gave the number (optline.lookup; null: not asked or no answer)
+        line_types.line_type,
+        line_types.provider as line_type_provider,
+        line_types.checked_at as line_type_checked_at,
         exists(
             select 1 from core.suppressed_numbers as suppressed
             where suppressed.number_hmac = parses.number_hmac and suppressed.channel = $channel
@@ -30,6 +34,8 @@ parsed as (
     from rows
     left join staging.phone_parses as parses
         on rows.batch_id = parses.batch_id and rows.phone_raw = parses.phone_raw
+    left join ops.number_lookups as line_types
+        on parses.number_hmac = line_types.number_hmac and line_types.kind = 'line_type'
 ),
 
 -- the first copy of each number and name among the rows of the earlier ranges
@@ -151,6 +157,25 @@ checked as (
                         'detail': 'the number is '
                         || lower(replace(measured.number_type, '_', ' '))
                         || ', which cannot receive SMS'
+                    }
+            end,
+            case
+                when list_contains($refuse_line_types::varchar[], measured.line_type)
+                    then {
+                        'code': case measured.line_type
+                            when 'landline' then 'landline'
+                            when 'fixedVoip' then 'fixed_voip'
+                            when 'nonFixedVoip' then 'non_fixed_voip'
+                            else 'refused_line_type'
+                        end,
+                        'col': 'phone',
+                        'detail': 'a line-type lookup ('
+                        || measured.line_type_provider
+                        || ', '
+                        || strftime(measured.line_type_checked_at, '%Y-%m-%d')
+                        || ') says the number is '
+                        || measured.line_type
+                        || ', which the policy refuses'
                     }
             end,
             case

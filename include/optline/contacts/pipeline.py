@@ -23,7 +23,7 @@ import duckdb
 
 from optline import failpoints, warehouse
 from optline.config import hmac_key, paths
-from optline.contacts import gate, rules
+from optline.contacts import gate, lists, rules
 from optline.contacts.batch import Batch, hand_over_policy, load_batch
 from optline.contacts.merge import MERGEABLE, merge_batch
 from optline.contacts.policy import Policy, PolicyError, PolicyFileError, load_policy
@@ -32,6 +32,7 @@ from optline.intake.discovery import require_inside
 from optline.intake.errors import INPUT_ERRORS
 from optline.intake.identity import import_key, sha256_of
 from optline.intake.manifest import Manifest, ManifestError, load_manifest
+from optline.lookup import step as lookups
 from optline.reports import batches as reports
 from optline.reports import review_page as review_report
 from optline.runs import RunContext
@@ -45,6 +46,7 @@ def stage(conn: duckdb.DuckDBPyConnection, path: Path, run: RunContext) -> Stage
     require_inside(path, paths().inbox)  # no link out of its folder, no named pipe: before anything opens it
     manifest = load_manifest(path)
     policy = checked_policy(manifest, run, path)
+    lists.require_manifest_lists(conn, manifest, path)  # before anything is written
     staged = stage_file(conn, path, manifest, run, loosened=[entry.as_dict() for entry in policy.loosened],
                         file_limits=policy.file_limits)
     failpoints.reached("after_stage_commit")
@@ -89,8 +91,10 @@ def checked_policy(manifest: Manifest, run: RunContext, path: Path) -> Policy:
 
 
 def check(conn: duckdb.DuckDBPyConnection, batch: Batch, reports_dir: Path) -> rules.CheckResult:
-    """Apply the row rules; write rejects.csv when they rejected rows (now, or in a run that was
+    """Look up the line types the policy asks for (optline.lookup.step: docs/lookup.md), apply
+    the row rules; write rejects.csv when they rejected rows (now, or in a run that was
     interrupted before writing it)."""
+    lookups.check_line_types(conn, batch)
     result = rules.check_batch(conn, batch)
     failpoints.reached("after_check_commit")
     if result.rows_rejected and (batch.status == "staged"
@@ -103,7 +107,7 @@ def validate(conn: duckdb.DuckDBPyConnection, batch: Batch, reports_dir: Path, *
              dag_id: str | None = None, run_id: str | None = None) -> gate.Verdict:
     """Run the expectation suite and the gate; write the review report (from the committed
     status: a batch already past the gate gets its report rewritten as it stands)."""
-    verdict = gate.validate_batch(conn, batch, dag_id=dag_id, run_id=run_id)
+    verdict = lookups.hold_if_unanswered(conn, batch, gate.validate_batch(conn, batch, dag_id=dag_id, run_id=run_id))
     failpoints.reached("after_validate_commit")
     write_review_report(conn, batch, reports_dir)
     return verdict

@@ -5,6 +5,8 @@ A policy is named by a plain name (`default`, `alcohol`) and read from the polic
 manifest's `policy_overrides` may tighten any setting; a setting it loosens must be listed in
 the policy's `allow_loosening`, and is kept on the policy (`loosened`) for the batch's report.
 `allow_clock_override` says whether a run may set the rules' clock by hand (backdating).
+`line_types` and `reassigned_numbers` say whether and how numbers are looked up (optline.lookup,
+docs/lookup.md): off unless a policy names a provider.
 """
 
 from __future__ import annotations
@@ -35,9 +37,28 @@ LIMITED_FIELDS = ("title", "first_name", "last_name", "phone", "email", "dob", "
 # defaults when a policy does not say: an XLSX's uncompressed size (every part of the zip,
 # shared strings included) and the rows of one sheet (Excel's own maximum).
 FILE_LIMITS = asdict(FileLimits())
+# Line-type lookups (optline.lookup.step) and the reassigned-number check of the welcomes
+# (optline.lookup.reassigned), and their defaults: off (provider none) unless a policy says.
+# Twilio Lookup v2's line_type_intelligence.type values, which `line_types.refuse` may list.
+LINE_TYPES = ("mobile", "landline", "fixedVoip", "nonFixedVoip", "tollFree", "premium", "sharedCost", "uan",
+              "voicemail", "pager", "personal", "unknown")
+LOOKUP_UNAVAILABLE = ("wait", "hold", "pass_unknown")  # strictest first
+LINE_TYPE_DEFAULTS: dict[str, Any] = {
+    "provider": "none", "refuse": ["landline", "fixedVoip", "nonFixedVoip", "tollFree", "premium", "sharedCost",
+                                   "uan", "voicemail", "pager"],
+    "countries": ["US", "CA"], "max_age_days": 90, "unavailable": "pass_unknown", "requests_per_second": 10,
+    "request_batch": 50, "outage_after_failures": 3,
+}
+REASSIGNED_DEFAULTS: dict[str, Any] = {
+    "provider": "none", "max_age_days": 30, "unavailable": "wait", "requests_per_second": 10,
+    "outage_after_failures": 3,
+}
+LOOKUP_PROVIDERS = {"line_types": ("none", "twilio"), "reassigned_numbers": ("none", "twilio", "fcc_rnd")}
+LOOKUP_DEFAULTS = {"line_types": LINE_TYPE_DEFAULTS, "reassigned_numbers": REASSIGNED_DEFAULTS}
 # The grouped settings and the keys each may hold.
 GROUP_KEYS = {"field_limits": LIMITED_FIELDS, "gate": (*GATE_SETTINGS, *GATE_SWITCHES),
-              "file_limits": tuple(FILE_LIMITS)}
+              "file_limits": tuple(FILE_LIMITS), "line_types": tuple(LINE_TYPE_DEFAULTS),
+              "reassigned_numbers": tuple(REASSIGNED_DEFAULTS)}
 GROUPS = tuple(GROUP_KEYS)
 SWITCHES = ("require_opt_in", "require_age_or_dob", "require_full_dob")
 WHOLES = ("min_age", "recency_months")
@@ -100,6 +121,8 @@ class Policy:
     field_limits: dict[str, int] = field(default_factory=dict)
     gate: dict[str, float] = field(default_factory=dict)
     file_limits: dict[str, int] = field(default_factory=lambda: dict(FILE_LIMITS))
+    line_types: dict[str, Any] = field(default_factory=lambda: dict(LINE_TYPE_DEFAULTS))
+    reassigned_numbers: dict[str, Any] = field(default_factory=lambda: dict(REASSIGNED_DEFAULTS))
     four_eyes: bool = False  # gate.four_eyes: whoever imported a batch may not approve it
     allow_clock_override: bool = False  # may a run set the rules' clock by hand (as_of)?
     allow_loosening: tuple[str, ...] = ()  # settings a manifest may loosen (`gate` = every gate setting)
@@ -191,8 +214,31 @@ def _setting_problem(key: str, value: Any) -> str | None:
     return None
 
 
+def _lookup_problem(group: str, key: str, value: Any) -> str | None:
+    """Why `value` cannot be `<group>.<key>` of `line_types` or `reassigned_numbers`, or None."""
+    if key == "provider":
+        known = LOOKUP_PROVIDERS[group]
+        return None if value in known else f"must be one of {list(known)}"
+    if key == "unavailable":
+        known = LOOKUP_UNAVAILABLE if group == "line_types" else ("wait", "pass_unknown")
+        return None if value in known else f"must be one of {list(known)}"
+    if key in ("refuse", "countries"):
+        values = [value] if isinstance(value, str) else value
+        if not isinstance(values, list) or not all(isinstance(v, str) for v in values):
+            return "must be a list of names"
+        if key == "refuse":
+            unknown = sorted(set(values) - set(LINE_TYPES))
+            return f"has unknown line types {unknown}; known: {list(LINE_TYPES)}" if unknown else None
+        return None if all(re.fullmatch(r"[A-Z]{2}", v) for v in values) else "must list ISO country codes (US, CA)"
+    if key == "requests_per_second":
+        return None if _number(value) and value > 0 else "must be a number above 0"
+    return None if _whole(value, 1) else "must be a whole number of at least 1"
+
+
 def _group_problem(group: str, key: str, value: Any) -> str | None:
     """Why `value` cannot be `<group>.<key>`, or None when it can."""
+    if group in LOOKUP_DEFAULTS:
+        return _lookup_problem(group, key, value)
     if group in ("field_limits", "file_limits"):
         return None if _whole(value, 1) else "must be a whole number of at least 1"
     if key in GATE_SWITCHES:
@@ -256,6 +302,8 @@ def _loosens(key: str, policy_value: Any, value: Any) -> bool:
     """Does `value` over `policy_value` apply the setting `key` (a top-level or `gate.`/
     `field_limits.` name) less strictly?"""
     leaf = key.split(".", 1)[-1]
+    if key.split(".", 1)[0] in LOOKUP_DEFAULTS:
+        return _lookup_loosens(leaf, policy_value, value)
     try:
         if key.startswith(("field_limits.", "file_limits.")):
             return policy_value is not None and float(value) > float(policy_value)
@@ -279,12 +327,28 @@ def _loosens(key: str, policy_value: Any, value: Any) -> bool:
     return False
 
 
+def _lookup_loosens(leaf: str, policy_value: Any, value: Any) -> bool:
+    """Does `value` over `policy_value` look up less, refuse less or let more through?"""
+    def names(v: Any) -> set[str]:
+        return {v} if isinstance(v, str) else set(v or [])
+    if leaf == "provider":
+        return policy_value not in (None, "none") and value == "none"
+    if leaf in ("refuse", "countries"):
+        return bool(names(policy_value) - names(value))
+    if leaf == "unavailable":
+        return _rank(LOOKUP_UNAVAILABLE, value) > _rank(LOOKUP_UNAVAILABLE, policy_value)
+    if leaf == "max_age_days":
+        return isinstance(value, (int, float)) and isinstance(policy_value, (int, float)) and value > policy_value
+    return False
+
+
 def loosened_settings(base: dict[str, Any], overrides: dict[str, Any]) -> list[Loosened]:
     """Each override that loosens the policy `base` (its settings after `extends:`)."""
     found = []
     for key, value in overrides.items():
         if key in GROUPS and isinstance(value, dict):
-            nested = {**FILE_LIMITS, **(base.get(key) or {})} if key == "file_limits" else base.get(key) or {}
+            defaults = FILE_LIMITS if key == "file_limits" else LOOKUP_DEFAULTS.get(key, {})
+            nested = {**defaults, **(base.get(key) or {})}
             found += [Loosened(f"{key}.{k}", nested.get(k), v) for k, v in value.items()
                       if _loosens(f"{key}.{k}", nested.get(k), v)]
         elif _loosens(key, base.get(key), value):
@@ -341,6 +405,8 @@ def load_policy(name: str = "default", overrides: dict[str, Any] | None = None,
         gate={k: float(v) for k, v in gate.items() if k not in GATE_SWITCHES},
         four_eyes=gate.get("four_eyes", False),
         file_limits={**FILE_LIMITS, **(data.get("file_limits") or {})},
+        line_types={**LINE_TYPE_DEFAULTS, **(data.get("line_types") or {})},
+        reassigned_numbers={**REASSIGNED_DEFAULTS, **(data.get("reassigned_numbers") or {})},
         allow_clock_override=allow_clock,
         allow_loosening=allowed,
         loosened=tuple(loosened),

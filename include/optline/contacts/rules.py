@@ -15,6 +15,7 @@ import duckdb
 
 from optline import failpoints, phones, progress, warehouse
 from optline.contacts.batch import Batch
+from optline.contacts.policy import Policy
 from optline.intake.errors import ReconciliationError
 from optline.intake.manifest import effective_date_order
 
@@ -33,6 +34,10 @@ REASONS: dict[str, str] = {
     "not_us_ca": "The list takes US/CA numbers only.",
     "previously_opted_out": "The number opted out before (consent ledger); an import never re-subscribes it.",
     "not_mobile": "phonenumbers knows the number is not mobile (landline, toll-free, ...): no SMS.",
+    "landline": "A line-type lookup (docs/lookup.md) says the number is a landline, which the policy refuses.",
+    "fixed_voip": "A line-type lookup says the number is fixed VoIP (tied to an address), which the policy refuses.",
+    "non_fixed_voip": "A line-type lookup says the number is non-fixed VoIP (an app number), which the policy refuses.",
+    "refused_line_type": "A line-type lookup gives the number another type the policy refuses (toll-free, pager, ...).",
     "missing_opt_in": "The row has no opt-in timestamp.",
     "invalid_opt_in": "The opt-in timestamp cannot be read as a date.",
     "future_opt_in": "The opt-in timestamp is later than the import's clock.",
@@ -56,6 +61,16 @@ class CheckResult:
     status: str  # the batch's status after the check: checked, or where it already was
 
 
+def refused_line_types(policy: Policy) -> list[str]:
+    """The line types a lookup answer rejects a row for: the policy's `line_types.refuse`, or
+    none when its lookups are off (`provider: none`)."""
+    settings = policy.line_types
+    if settings.get("provider", "none") == "none":
+        return []
+    refuse = settings.get("refuse") or []
+    return [refuse] if isinstance(refuse, str) else list(refuse)
+
+
 def rule_parameters(batch: Batch) -> dict:
     """The values of the row rules' `$parameters` for a batch: its policy and manifest settings."""
     policy, settings = batch.policy, batch.settings
@@ -75,6 +90,7 @@ def rule_parameters(batch: Batch) -> dict:
         "recency_months": policy.recency_months,
         "recency_reject": policy.recency_action == "reject",
         "reject_types": list(policy.reject_number_types),
+        "refuse_line_types": refused_line_types(policy),
         **limits,
     }
 

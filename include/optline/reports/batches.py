@@ -53,6 +53,9 @@ class FileSummary:
     rejects_query: str | None = None  # when it left rows out: the command that lists them all
     error: str | None = None
     clock_override: str | None = None  # "clock overridden to ... (real time ...) by ...", when it was
+    # line-type lookups (optline.lookup, docs/lookup.md): numbers, looked_up (what it cost),
+    # from_cache, unavailable, action and reason when some were unanswered; None: lookups off
+    lookups: dict | None = None
 
     def as_dict(self) -> dict:
         return asdict(self)
@@ -186,7 +189,33 @@ def batch_summary(conn: duckdb.DuckDBPyConnection, batch_id: int, *, already_imp
         rejects_in_csv=note["rows_in_csv"] if note else None,
         rejects_query=note["command"] if note and note["rows_left_out"] > 0 else None,
         clock_override=clock_override,
+        lookups=lookup_counts(conn, batch_id),
     )
+
+
+def lookup_counts(conn: duckdb.DuckDBPyConnection, batch_id: int) -> dict | None:
+    """The batch's line-type lookup counts (`ops.batch_lookups`), None when it made none."""
+    rows = [r for r in warehouse.fetch_dicts(conn, "lookup/batch_lookups", batch_id=batch_id)
+            if r["kind"] == "line_type"]
+    if not rows:
+        return None
+    row = rows[0]
+    return {k: row[k] for k in ("provider", "numbers", "looked_up", "from_cache", "unavailable", "action", "reason")}
+
+
+def lookups_text(conn: duckdb.DuckDBPyConnection, batch_id: int) -> str | None:
+    """The batch's `lookups_line`, None when it made no lookups (the review report's line)."""
+    counts = lookup_counts(conn, batch_id)
+    return lookups_line(counts) if counts else None
+
+
+def lookups_line(lookups: dict) -> str:
+    """"line-type lookups (twilio): 12 numbers, 5 looked up, 7 from the cache, 0 unanswered"."""
+    text = (f"line-type lookups ({lookups['provider']}): {lookups['numbers']:,} numbers, {lookups['looked_up']:,} "
+            f"looked up, {lookups['from_cache']:,} from the cache, {lookups['unavailable']:,} unanswered")
+    if lookups["unavailable"]:
+        text += f" ({lookups['reason']}; policy: {lookups['action']})"
+    return text
 
 
 def rejected_rows_line(s: FileSummary) -> str:
@@ -209,6 +238,8 @@ def format_summary(summaries: list[FileSummary]) -> str:
     for s in summaries:
         if s.clock_override:
             lines.append(f"\n{s.file_name}: {s.clock_override}")
+        if s.lookups:
+            lines.append(f"\n{s.file_name}: {lookups_line(s.lookups)}")
         if s.error:
             lines.append(f"\n{s.file_name}: FAILED: {s.error}")
         elif s.rejected_by_reason:
