@@ -1,7 +1,8 @@
 """Who may decide: the access settings file and the operating-system account of the CLI.
 
 One file, `config/access.yaml` (OPTLINE_ACCESS_CONFIG names another), says who may
-**review** held batches and who may **delete** personal data:
+**review** held batches, who may **delete** personal data, who may opt a number out or back
+in by hand (**consent**) and who may **export** an audience with its numbers in full:
 
     review:
       airflow_users: [dana, {id: "3", name: lee}]   # whom batch_review's question is assigned to
@@ -10,10 +11,17 @@ One file, `config/access.yaml` (OPTLINE_ACCESS_CONFIG names another), says who m
     delete:
       os_accounts: [dpo]                            # who may run `optline delete`
       os_groups: []
+    consent:
+      airflow_users: [dana]                         # who may opt a number out/in on the plugin's page
+      os_accounts: [dana]                           # who may run `optline opt-out` / `opt-in`
+    export:
+      os_accounts: [crm]                            # who may run `optline export-audience --unmasked`
 
 - `airflow_users` are Airflow user ids (SimpleAuthManager: the username; FAB: the numeric
   user id as text). Airflow's human-in-the-loop assignment names users, not roles; with
   none listed, anyone Airflow lets answer batch_review's Required Actions may (its roles).
+  Under `consent`, they are who may opt a number out or in on the plugin's page (none
+  listed: anyone Airflow lets answer batch_review's Required Actions).
 - With no OS account and no group listed for an action (or no file at all) the owner of
   the data folder may: one person on one machine needs no settings.
 - The CLI's account is the real uid's (`pwd`), never `$USER`, which anyone can set.
@@ -35,7 +43,7 @@ from optline.config import PROJECT_DIR, ConfigError, access_config_file, paths
 from optline.intake.manifest import read_limited_yaml
 
 DEFAULT_FILE = PROJECT_DIR / "config" / "access.yaml"
-ACTIONS = ("review", "delete")
+ACTIONS = ("review", "delete", "consent", "export")
 _LISTS = ("airflow_users", "os_accounts", "os_groups")
 
 
@@ -60,6 +68,8 @@ class AccessSettings:
     source: Path | None  # the file read; None: no file, the defaults
     review: Who = field(default_factory=Who)
     delete: Who = field(default_factory=Who)
+    consent: Who = field(default_factory=Who)
+    export: Who = field(default_factory=Who)
 
     def where(self) -> str:
         return str(self.source) if self.source else f"{DEFAULT_FILE} (absent; OPTLINE_ACCESS_CONFIG names another)"
@@ -144,7 +154,7 @@ def load_access() -> AccessSettings:
             owner = owner or data_owner()
             w = Who(airflow_users=w.airflow_users, os_accounts=(owner,))
         who[action] = w
-    return AccessSettings(source=path, review=who["review"], delete=who["delete"])
+    return AccessSettings(source=path, **who)
 
 
 def _in_group(account: str, group: str) -> bool:
@@ -161,7 +171,7 @@ def _in_group(account: str, group: str) -> bool:
 
 
 def may(action: str, account: str, settings: AccessSettings | None = None) -> bool:
-    """May this OS account do `action` ('review' or 'delete') from the command line?"""
+    """May this OS account do `action` (one of ACTIONS) from the command line?"""
     who: Who = getattr(settings or load_access(), action)
     return account in who.os_accounts or any(_in_group(account, g) for g in who.os_groups)
 
@@ -176,6 +186,14 @@ def require(action: str, settings: AccessSettings | None = None) -> str:
     allowed = ", ".join([*who.os_accounts, *(f"group {g}" for g in who.os_groups)])
     raise AccessDenied(f"the operating-system account {account!r} may not {action} (allowed: {allowed}); "
                        f"list it under {action}: os_accounts (or a group under os_groups) in {settings.where()}")
+
+
+def may_airflow_user(action: str, user_id: str | None, user_name: str | None,
+                     settings: AccessSettings | None = None) -> bool:
+    """May this Airflow user do `action` in the plugin? Listed under `<action>: airflow_users`
+    by id or name, or anyone (Airflow's permissions decided already) when none is listed."""
+    listed = getattr(settings or load_access(), action).airflow_users
+    return not listed or any(same_person(u["id"], user_id) or same_person(u["name"], user_name) for u in listed)
 
 
 def same_person(importer: str | None, *identities: str | None) -> bool:

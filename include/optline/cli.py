@@ -11,6 +11,10 @@
     optline delete --list NAME   delete a list's contacts (or --all); suppression stays
     optline delete --number N    delete everything about one number; its suppression stays
     optline export-person --number N --out FILE   everything held about one number (a subject's request)
+    optline opt-out NUMBER --note TEXT   opt one number out by hand (recorded with who did it)
+    optline opt-in NUMBER --note TEXT    opt it back in at the person's own request (the note is the evidence)
+    optline history NUMBER       the number's consent timeline: events, lists, messages, with file and line
+    optline export-audience LIST --format csv --output FILE   a list's sendable members for another tool
     optline listops FILE         add/remove members and tags, suspend/reactivate numbers
     optline welcome              queue the welcome of every pending member (as the welcome_messages DAG)
     optline send                 send what the outbox has due (as the message_dispatch DAG)
@@ -271,6 +275,75 @@ def cmd_export_person(args: argparse.Namespace) -> int:
     held = ", ".join(f"{section} {n}" for section, n in result.counts.items() if n) or "nothing"
     print(f"wrote {result.path} ({held}); recorded in ops.subject_exports. It holds personal data: "
           "hand it to the person who asked, keep no copy")
+    return 0
+
+
+def cmd_consent(args: argparse.Namespace) -> int:
+    """`optline opt-out` / `opt-in`: one number, recorded as this OS account (access action `consent`)."""
+    from optline.consent import manual
+
+    try:
+        who = manual.cli_recorder()
+    except access.AccessDenied as exc:
+        print(f"optline: {exc}", file=sys.stderr)
+        return 2
+    request = "opt_out" if args.command == "opt-out" else "opt_in"
+    conn = warehouse.connect()
+    try:
+        change = manual.record(conn, args.number, request, args.channel, by=who, note=args.note,
+                               default_country=args.country)
+    except manual.NothingToChange as exc:
+        print(f"optline: {exc}", file=sys.stderr)
+        return 1
+    except manual.ManualConsentError as exc:
+        print(f"optline: {exc}", file=sys.stderr)
+        return 2
+    finally:
+        conn.close()
+    now = ", ".join(f"{c} {'opted out' if s else 'may be messaged'}" for c, s in change.suppressed.items())
+    print(f"{change.number_masked}: {change.kind} on {change.scope} recorded by {change.recorded_by} as consent event "
+          f"{change.event_id}, effective now ({now}); every audience follows at once")
+    return 0
+
+
+def cmd_history(args: argparse.Namespace) -> int:
+    from optline.consent import manual, timeline
+
+    conn = warehouse.connect(read_only=True)
+    try:
+        found = timeline.timeline(conn, args.number, args.country)
+    except manual.ManualConsentError as exc:
+        print(f"optline: {exc}", file=sys.stderr)
+        return 2
+    finally:
+        conn.close()
+    print(timeline.as_json(found) if args.format == "json" else timeline.format_table(found))
+    return 0
+
+
+def cmd_export_audience(args: argparse.Namespace) -> int:
+    from optline.contacts import audience_export
+
+    try:  # masked: whoever may read the warehouse; in full: an account allowed to export
+        who = access.require("export") if args.unmasked else access.os_account()
+    except access.AccessDenied as exc:
+        print(f"optline: --unmasked: {exc}", file=sys.stderr)
+        return 2
+    attributes = tuple(a.strip() for a in (args.attributes or "").split(",") if a.strip())
+    conn = warehouse.connect()
+    try:
+        result = audience_export.export_audience(
+            conn, args.list, Path(args.output), args.format, exported_by=who, channel=args.channel,
+            attributes=attributes, tags=args.tags, unmasked=args.unmasked, include_pending=args.include_pending)
+    except audience_export.AudienceExportError as exc:
+        print(f"optline: {exc}", file=sys.stderr)
+        return 2
+    finally:
+        conn.close()
+    print(f"wrote {result.path}: {result.rows:,} member(s) of {result.list_name}, numbers "
+          f"{'masked' if result.masked else 'IN FULL'}, columns {', '.join(result.columns)}; sha256 "
+          f"{result.sha256[:16]}…, recorded in ops.audience_exports" +
+          ("" if result.masked else ". It holds personal data: hand it over by a safe channel, keep no copy"))
     return 0
 
 
@@ -593,6 +666,68 @@ file holds personal data: keep no copy.
     p.add_argument("--number", required=True, help='the number, e.g. "+1 415 555 0101"')
     p.add_argument("--out", required=True, help="the JSON file to write (not under the reports folder)")
     p.add_argument("--country", default="US", help="default country for a national number (default US)")
+
+    for name, verb, example in (
+            ("opt-out", "opt one number out by hand", '--channel sms --note "asked on the phone, call 2231"'),
+            ("opt-in", "opt one number back in at the person's own request",
+             '--note "signed form 2026-12-01, ticket 4411"')):
+        p = _command(sub, common, name, cmd_consent, f"{verb}, recorded in the consent ledger with who did it", f"""\
+{verb[0].upper()}{verb[1:]}. Records one event in the consent ledger (core.consent_events,
+method manual) for NUMBER on --channel (default all), with your operating-system account (listed under consent:
+in config/access.yaml; else refused, nothing recorded) and the note. Effective at once: the number
+leaves (or rejoins) every audience on those channels. An opt-in lifts an opt-out, so it needs the
+person's own request: the note says when and how they asked and where the evidence is
+(docs/consent_by_hand.md). Nothing is recorded (exit 1) when nothing would change. Writes the
+warehouse.
+
+  optline {name} "+1 415 555 0101" {example}""")
+        p.add_argument("number", help='the number, e.g. "+1 415 555 0101"')
+        p.add_argument("--channel", choices=("sms", "whatsapp", "all"), default="all",
+                       help="the channel(s) it covers (default all: every phone contact)")
+        p.add_argument("--note", required=name == "opt-in",
+                       help="the person's request and where its evidence is (required for opt-in)")
+        p.add_argument("--country", default="US", help="default country for a national number (default US)")
+
+    p = _command(sub, common, "history", cmd_history, "a number's consent timeline: every event, list, message, "
+                 "with its file and line", """\
+Everything that happened to one number, newest first, for a compliance reviewer: every consent
+event (who recorded it by hand, or the file and line it came from), list membership,
+confirmation, message queued, provider call, delivery report, text received and suspension,
+each with its batch, file and line. Found through the number's keyed HMAC, so the ledger's
+events of a deleted number still show. No message body and no other number. Reads the
+warehouse (read-only); writes nothing.
+
+  optline history "+1 415 555 0101"
+  optline history 4155550101 --format json | jq '.entries[] | select(.category == "consent")'""")
+    p.add_argument("number", help='the number, e.g. "+1 415 555 0101"')
+    p.add_argument("--format", choices=("table", "json"), default="table", help="table for people (default) or JSON")
+    p.add_argument("--country", default="US", help="default country for a national number (default US)")
+
+    p = _command(sub, common, "export-audience", cmd_export_audience, "write a list's sendable members to CSV or "
+                 "Parquet for another tool, recorded in ops.audience_exports", """\
+Write the members of LIST that may be messaged now (marts.audiences: not opted out on the
+membership's channel, not suspended; active members, --include-pending for pending ones too)
+to --output as CSV or Parquet: list, channel, status, contact id, the number masked (its last
+two digits), the --attributes asked for and, with --tags, the contact's tags. --unmasked
+writes the numbers in full: only for an operating-system account listed under export: in
+config/access.yaml. The file is owner-only (0600); every export is recorded in
+ops.audience_exports (who, when, list, rows, masked or not, file, sha256). Reads the
+warehouse; writes --output and that record.
+
+  optline export-audience "Spring Promo" --format csv --output /tmp/spring.csv
+  optline export-audience "Spring Promo" --channel sms --attributes first_name,city --tags \\
+      --format parquet --output /secure/spring.parquet --unmasked""")
+    p.add_argument("list", help="the list's name (any case)")
+    p.add_argument("--format", choices=("csv", "parquet"), required=True, help="csv (a header line) or parquet")
+    p.add_argument("--output", required=True, metavar="FILE", help="the file to write (owner-only)")
+    p.add_argument("--channel", choices=("sms", "whatsapp"), help="one channel's members (default: every channel)")
+    p.add_argument("--attributes", metavar="A,B", help="contact attributes to add, comma-separated: first_name, "
+                   "last_name, email, title, company, city, state, postcode, region, number_type")
+    p.add_argument("--tags", action="store_true", help="add the contact's tags")
+    p.add_argument("--include-pending", action="store_true",
+                   help="also the pending members (not confirmed yet: only their welcome may be sent)")
+    p.add_argument("--unmasked", action="store_true", help="the numbers in full (an account under export: in "
+                   "config/access.yaml); recorded as unmasked")
 
     p = _command(sub, common, "listops", cmd_listops, "apply a list touch-up file: add/remove members and tags, "
                  "suspend/reactivate", """\
