@@ -20,6 +20,11 @@ export AIRFLOW__CORE__DAGS_ARE_PAUSED_AT_CREATION := False
 export AIRFLOW__CORE__PARALLELISM ?= $(shell nproc 2>/dev/null || echo 2)
 export AIRFLOW__LOGGING__LOGGING_LEVEL ?= INFO
 export OPTLINE_DATA_DIR ?= $(CURDIR)/data
+# Lineage (docs/lineage.md): every task's OpenLineage events, their datasets named as the Assets,
+# appended to data/lineage/events.jsonl; set AIRFLOW__OPENLINEAGE__TRANSPORT to send them elsewhere.
+export AIRFLOW__OPENLINEAGE__TRANSPORT ?= {"type": "file", "log_file_path": "$(OPTLINE_DATA_DIR)/lineage/events.jsonl", "append": true}
+export AIRFLOW__OPENLINEAGE__EXTRACTORS := optline.tasks.lineage_extractor.TaskFlowExtractor
+export AIRFLOW__OPENLINEAGE__NAMESPACE ?= optline
 # Keep compiled bytecode (in .venv/pycache, out of the tree) even where the shell says not to:
 # without it every process recompiles Airflow and phonenumbers' 19 MB geocoder (~4 s each).
 unexport PYTHONDONTWRITEBYTECODE
@@ -48,7 +53,7 @@ airflow-db: $(AIRFLOW_HOME)/.ready ## Prepare Airflow's SQLite metadata database
 # The pools and connections come right after the metadata database, from one file (compose and the
 # tests apply the same one): without `duckdb_writer` the scheduler never runs the writing tasks.
 $(AIRFLOW_HOME)/.ready: $(VENV)/.installed config/airflow_settings.yaml
-	@mkdir -p $(AIRFLOW_HOME)
+	@mkdir -p $(AIRFLOW_HOME) $(OPTLINE_DATA_DIR)/lineage
 	$(BIN)/airflow db migrate > $(AIRFLOW_HOME)/db-migrate.log 2>&1 || { tail -20 $(AIRFLOW_HOME)/db-migrate.log; exit 1; }
 	$(BIN)/python -m optline.tasks.settings
 	$(BIN)/optline init-key

@@ -652,3 +652,22 @@ def test_image_lock_and_test_lock_pin_the_same_versions() -> None:
     assert "apache-airflow" in shared and "duckdb" in shared
     assert {name: (image[name], tests[name]) for name in shared if image[name] != tests[name]} == {}
     assert {"apache-airflow-providers-celery", "apache-airflow-providers-postgres"} <= image.keys()
+
+
+def test_lineage_goes_to_the_marquez_service_with_the_extractor_the_makefile_names(
+        services: dict[str, Any], common_env: dict[str, str]) -> None:
+    """Every Airflow service sends its OpenLineage events over HTTP to the `marquez` service (on the
+    port Marquez listens on), with the same extractor and namespace as `make` (docs/lineage.md);
+    Marquez's database is created by airflow-init, and its UI waits for it."""
+    transport = json.loads(common_env["AIRFLOW__OPENLINEAGE__TRANSPORT"])
+    assert transport["type"] == "http" and transport["endpoint"] == "api/v1/lineage"
+    url = urlsplit(transport["url"])
+    marquez = environment_of(services[url.hostname])
+    assert url.hostname == "marquez" and str(url.port) == str(marquez["MARQUEZ_PORT"])
+    assert marquez["POSTGRES_HOST"] == "postgres" and healthcheck_enabled(services["marquez"])
+    assert re.search(rf"for database in \([^)]*\"{marquez['POSTGRES_DB']}\"", command_text(services["airflow-init"]))
+    assert depends_on_of(services["marquez-web"]) == {"marquez": "service_healthy"}
+    makefile = (ROOT / "Makefile").read_text(encoding="utf-8")
+    for key in ("AIRFLOW__OPENLINEAGE__EXTRACTORS", "AIRFLOW__OPENLINEAGE__NAMESPACE"):
+        made = re.search(rf"^export {key} [?:]?= (.+)$", makefile, re.M)
+        assert made and common_env[key] == made.group(1), key

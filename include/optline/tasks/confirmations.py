@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from optline import lineage
 from optline.consent import confirmations
 from optline.tasks.common import discover_in, run_context
 from optline.tasks.intake import apply_inbox_file, chosen_inbox
@@ -23,4 +24,5 @@ def discover_files(context: dict[str, Any]) -> list[dict]:
 def apply_file(inbox_file: dict, context: dict[str, Any]) -> dict:
     """Apply one export in one transaction at the wall clock (or the `as_of` param); a bad export
     fails at once, without retries."""
-    return apply_inbox_file(confirmations.apply_file, inbox_file, run_context(context, wall_clock=True))
+    return apply_inbox_file(confirmations.apply_file, inbox_file, run_context(context, wall_clock=True),
+                            step=lineage.CONFIRMATIONS_APPLY)

@@ -11,6 +11,7 @@ from typing import Any
 
 from airflow.sdk.exceptions import AirflowFailException, AirflowSkipException
 
+from optline import lineage as datasets
 from optline.config import paths
 from optline.contacts import pipeline
 from optline.contacts.batch import load_batch
@@ -18,6 +19,7 @@ from optline.intake.discovery import discover
 from optline.intake.errors import INPUT_ERRORS
 from optline.intake.summary import write_run_summary
 from optline.reports import batches as reports
+from optline.tasks import lineage
 from optline.tasks.common import open_warehouse, run_context, safe_name
 
 log = logging.getLogger(__name__)
@@ -40,7 +42,9 @@ def stage_file(inbox_file: dict, context: dict[str, Any]) -> dict:
         except INPUT_ERRORS as exc:
             # A person must fix the file: retrying cannot help.
             raise AirflowFailException(str(exc)) from exc
-    return staged.as_xcom()
+    out = staged.as_xcom()
+    lineage.record(datasets.CONTACT_STAGE, files=[Path(inbox_file["path"])], outputs=not out["already_imported"])
+    return out
 
 
 def check_batch(batch: dict) -> dict:
@@ -49,6 +53,7 @@ def check_batch(batch: dict) -> dict:
         return batch
     with open_warehouse() as conn:
         result = pipeline.check(conn, load_batch(conn, batch["batch_id"]), paths().reports)
+    lineage.record(datasets.CONTACT_CHECK)
     log.info("%s: %d read, %d loaded, %d rejected %s", batch["file_name"], result.lines_read,
              result.rows_loaded, result.rows_rejected, result.rejected_by_reason)
     return {**batch, "status": result.status}  # checked, or where a resumed batch already is
@@ -63,6 +68,7 @@ def validate_batch(batch: dict, context: dict[str, Any]) -> dict:
         verdict = pipeline.validate(conn, load_batch(conn, batch["batch_id"]), paths().reports,
                                     dag_id=run.dag_id, run_id=run.run_id)
         summary = reports.batch_summary(conn, batch["batch_id"]) if verdict.decision in GATE_NOTICES else None
+    lineage.record(datasets.CONTACT_VALIDATE)
     log.info("%s: %s (%d expectations)%s", batch["file_name"], verdict.decision, verdict.expectations,
              f"; {verdict.reason}" if verdict.reason else "")
     if summary is not None:
@@ -94,6 +100,7 @@ def request_review(batch: dict) -> dict:
     if batch["already_imported"] or batch["status"] != "awaiting_review":
         raise AirflowSkipException(f"{batch['file_name']}: no review needed ({batch['status']})")
     log.info("%s: batch %s held for a compliance reviewer (DAG batch_review)", batch["file_name"], batch["batch_id"])
+    lineage.record(datasets.REVIEW_REQUEST)
     return batch
 
 
@@ -116,6 +123,7 @@ def merge_batch(batch: dict) -> dict:
             raise AirflowSkipException(f"{batch['file_name']}: batch {batch['batch_id']} is {loaded.status}; "
                                        "nothing merges")
         summary = pipeline.merge(conn, loaded, paths().reports)
+    lineage.record(datasets.CONTACT_MERGE)
     return {**batch, "status": summary.status, "new_contacts": summary.new_contacts,
             "merged_contacts": summary.merged_contacts}
 

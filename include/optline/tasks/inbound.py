@@ -12,6 +12,7 @@ from typing import Any
 
 from airflow.sdk.exceptions import AirflowFailException
 
+from optline import lineage
 from optline.config import paths
 from optline.consent import inbound
 from optline.tasks.common import discover_in, open_warehouse, run_context
@@ -29,7 +30,8 @@ def discover_files(context: dict[str, Any]) -> list[dict]:
 def apply_file(inbox_file: dict, context: dict[str, Any]) -> dict:
     """Apply one export in one transaction; opt-outs are applied at the wall clock (or the `as_of`
     param), not the run's scheduled time. A bad export fails at once, without retries."""
-    result = apply_inbox_file(inbound.apply_file, inbox_file, run_context(context, wall_clock=True))
+    result = apply_inbox_file(inbound.apply_file, inbox_file, run_context(context, wall_clock=True),
+                              step=lineage.INBOUND_APPLY)
     if not result["already_imported"] and result["opt_outs"]:
         tell_late_opt_outs(result, context)
     return result

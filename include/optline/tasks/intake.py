@@ -12,7 +12,9 @@ from airflow.sdk.exceptions import AirflowFailException
 
 from optline.config import paths
 from optline.intake.errors import INPUT_ERRORS
+from optline.lineage import Step
 from optline.runs import RunContext
+from optline.tasks import lineage
 from optline.tasks.common import open_warehouse
 
 
@@ -29,13 +31,17 @@ def chosen_inbox(context: dict[str, Any], default: Path) -> Path:
     return Path(chosen) if chosen else default
 
 
-def apply_inbox_file(apply: ApplyFile, inbox_file: dict, run: RunContext, *,
+def apply_inbox_file(apply: ApplyFile, inbox_file: dict, run: RunContext, *, step: Step,
                      fail_on: tuple[type[Exception], ...] = INPUT_ERRORS) -> dict:
     """Apply one discovered file (one transaction) and return its result's XCom; an error of
-    `fail_on` (the file or its manifest: a person must fix it) fails the task at once, no retry."""
+    `fail_on` (the file or its manifest: a person must fix it) fails the task at once, no retry.
+    The task's lineage: the file and `step` (its tables; none written for a file applied before)."""
     with open_warehouse() as conn:
         try:
             result = apply(conn, Path(inbox_file["path"]), run, paths().reports)
         except fail_on as exc:
             raise AirflowFailException(str(exc)) from exc
-    return result.as_xcom()
+    out = result.as_xcom()
+    again = out.get("already_imported") or out.get("status") == "already applied"
+    lineage.record(step, files=[Path(inbox_file["path"])], outputs=not again)
+    return out

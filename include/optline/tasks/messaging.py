@@ -13,10 +13,12 @@ from typing import Any
 from airflow.sdk import Connection
 from airflow.sdk.exceptions import AirflowFailException, AirflowNotFoundException
 
+from optline import lineage as datasets
 from optline.config import ConfigError, paths
 from optline.messaging import delivery, dispatch, outbox, providers, quiethours
 from optline.messaging import settings as messaging_settings
 from optline.messaging.settings import PROVIDERS, load_config
+from optline.tasks import lineage
 from optline.tasks.common import open_warehouse, run_context
 
 log = logging.getLogger(__name__)
@@ -50,6 +52,7 @@ def enqueue_welcomes(context: dict[str, Any]) -> dict:
     config = load_config()
     with open_warehouse() as conn:
         result = outbox.enqueue_welcomes(conn, config.welcome, run_context(context, wall_clock=True).as_of)
+    lineage.record(datasets.WELCOME_ENQUEUE)
     return result.as_xcom()
 
 
@@ -58,7 +61,8 @@ def send_due(context: dict[str, Any]) -> dict:
     error (settings, refused credentials) fails at once: retrying cannot fix it."""
     try:
         config = load_config()
-        provider = build(chosen_provider(context))
+        provider_name = chosen_provider(context)
+        provider = build(provider_name)
     except ConfigError as exc:
         raise AirflowFailException(str(exc)) from exc
     run = run_context(context, wall_clock=True)
@@ -70,6 +74,7 @@ def send_due(context: dict[str, Any]) -> dict:
         raise AirflowFailException(str(exc)) from exc
     finally:
         provider.close()
+    lineage.record(datasets.DISPATCH, sent_to=provider_name)
     return result.as_xcom()
 
 
@@ -88,6 +93,7 @@ def apply_delivery_reports(context: dict[str, Any]) -> dict:
             results, failed = exc.results, [name for name, _ in exc.failures]
             for _, message in exc.failures:
                 log.error("delivery file not applied: %s", message)
+    lineage.record(datasets.DELIVERY_APPLY, files=[folder / r.file_name for r in results], outputs=bool(results))
     return {"files": len(results) + len(failed), "results": [r.as_xcom() for r in results], "failed": failed}
 
 

@@ -12,6 +12,7 @@ from typing import Any
 
 from airflow.sdk.exceptions import AirflowFailException
 
+from optline import lineage
 from optline.config import paths
 from optline.consent import optouts
 from optline.intake.errors import INPUT_ERRORS, ReconciliationError
@@ -30,7 +31,7 @@ def discover_files(context: dict[str, Any]) -> list[dict]:
 
 def apply_file(inbox_file: dict, context: dict[str, Any]) -> dict:
     """Apply one file in one transaction at the run's clock; a bad file fails at once, without retries."""
-    return apply_inbox_file(optouts.apply_file, inbox_file, run_context(context),
+    return apply_inbox_file(optouts.apply_file, inbox_file, run_context(context), step=lineage.OPTOUT_APPLY,
                             fail_on=(*INPUT_ERRORS, ReconciliationError))
 
 

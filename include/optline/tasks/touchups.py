@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from optline import lineage
 from optline.contacts import listops
 from optline.intake.errors import INPUT_ERRORS, ReconciliationError
 from optline.tasks.common import discover_in, run_context
@@ -25,4 +26,4 @@ def apply_file(inbox_file: dict, context: dict[str, Any]) -> dict:
     """Apply one file in one transaction at the wall clock (or the `as_of` param: opt-in
     evidence may not be later); a bad file fails at once, without retries."""
     return apply_inbox_file(listops.apply_file, inbox_file, run_context(context, wall_clock=True),
-                            fail_on=(*INPUT_ERRORS, ReconciliationError))
+                            step=lineage.TOUCHUP_APPLY, fail_on=(*INPUT_ERRORS, ReconciliationError))
