@@ -7,8 +7,10 @@
 - `/optline/batches/<id>/rejects.csv`: its rejected rows (masked values).
 
 - `/optline/conversion` (and `.csv`): the welcome (double opt-in) conversion per import.
+- `/optline/history`: one number's consent timeline (the number POSTed, never in the URL), with a
+  form to opt it out, or back in at the person's request, recorded as the Airflow user.
 
-"Compliance reviews", "Expectation history" and "Welcome conversion" entries appear under Browse
+"Compliance reviews", "Expectation history", "Welcome conversion" and "Consent history" entries appear under Browse
 (docs/pages.md shows each page).
 
 Every page needs an Airflow login (Bearer token or the UI's session cookie) and the auth
@@ -45,4 +47,10 @@ class OptlineReportsPlugin(AirflowPlugin):
         "destination": "nav",
         "category": "browse",
         "url_route": "optline-conversion",
+    }, {
+        "name": "Consent history",
+        "href": "/optline/history",
+        "destination": "nav",
+        "category": "browse",
+        "url_route": "optline-history",
     }]

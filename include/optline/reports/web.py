@@ -11,6 +11,12 @@ It serves what Optline shows people, counts and decisions only (docs/pages.md):
 - `/conversion` (and `.csv`): the welcome conversion per import in percentages, from the file
   the message_dispatch DAG writes.
 - `/batches/<id>/report`, `/batches/<id>/rejects.csv`: a batch's files, as written.
+- `/history`: one number's consent timeline (`optline.consent.timeline`), the number POSTed from
+  a form so that it is never in a URL or an access log; with a form to opt it out, or back in at
+  the person's request (`POST /history/consent`, `optline.consent.manual`), recorded as the
+  Airflow user the page's `PageAuth.caller` names. The only pages that show a number in full
+  (the one asked for) and the only one that writes: a POST must come from the page itself
+  (same origin) or carry an Authorization header (no browser sends one by itself).
 
 Paths are built from an integer batch id or are fixed, never taken from the request's text. The
 pages are rendered from `templates/` (Jinja2, autoescaped) and share the review report's
@@ -36,13 +42,14 @@ from urllib.parse import urlencode
 
 import duckdb
 import jinja2
-from fastapi import Depends, FastAPI, HTTPException, Query, Request, status
+from fastapi import Depends, FastAPI, Form, HTTPException, Query, Request, status
 from fastapi.exception_handlers import http_exception_handler
 from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from optline import lake, warehouse
+from optline import access, lake, warehouse
 from optline.config import paths
+from optline.consent import manual, timeline
 from optline.reports.batches import batch_dir
 from optline.reports.review_page import expected_text
 
@@ -125,6 +132,17 @@ def _anyone() -> None:
     return None
 
 
+def _nobody() -> None:
+    raise HTTPException(status.HTTP_403_FORBIDDEN, "changing consent is not allowed on these pages")
+
+
+@dataclass(frozen=True)
+class PageUser:
+    """The caller as the auth manager knows them (never a typed name)."""
+    name: str
+    id: str
+
+
 @dataclass(frozen=True)
 class PageAuth:
     """The checks every page passes: FastAPI dependencies raising 401 (no caller) or 403."""
@@ -132,9 +150,26 @@ class PageAuth:
     may_read_reviews: Callable[..., Any]      # review reports, rejects, the reviews index, the expectation history
     may_read_conversion: Callable[..., Any]   # the welcome conversion report
     login_url: Callable[[Request], str] | None = None  # where a browser without a session goes
+    may_read_history: Callable[..., Any] | None = None  # a number's timeline (None: as may_read_reviews)
+    may_change_consent: Callable[..., Any] = _nobody    # opt a number out or in by hand (default: nobody)
+    caller: Callable[..., PageUser | None] = _anyone    # who records a change (None: no one known, refused)
 
 
 ALLOW_ALL = PageAuth(authenticate=_anyone, may_read_reviews=_anyone, may_read_conversion=_anyone)
+"""Reads every page, changes nothing (tests of the pages themselves)."""
+
+
+def _same_origin(request: Request) -> None:
+    """A POST from the page itself (Origin, else Referer, of this host) or with an Authorization
+    header; else 403: another site's form cannot post with the reviewer's cookie."""
+    if "authorization" in request.headers:
+        return
+    own = f"{request.url.scheme}://{request.url.netloc}"
+    origin = request.headers.get("origin")
+    referer = request.headers.get("referer", "")
+    if request.headers.get("sec-fetch-site", "same-origin") not in ("same-origin", "none") or \
+            not (origin == own if origin else referer.startswith(own + "/")):
+        raise HTTPException(status.HTTP_403_FORBIDDEN, "a change must be posted from the page itself")
 
 
 class _Unreadable(Exception):
@@ -193,9 +228,15 @@ def _history(rows: list[dict[str, Any]], has_report: Callable[[int], str | None]
     return sorted(grouped.values(), key=lambda group: group["failed"] == 0)
 
 
+def _writer() -> duckdb.DuckDBPyConnection:
+    return warehouse.connect()
+
+
 def create_app(reports_dir: Path | None = None, *, auth: PageAuth,
-               connect: Callable[[], duckdb.DuckDBPyConnection] = _read_only) -> FastAPI:
-    """The pages; `connect` opens the warehouse for one request (default: read-only, from configuration)."""
+               connect: Callable[[], duckdb.DuckDBPyConnection] = _read_only,
+               connect_writer: Callable[[], duckdb.DuckDBPyConnection] = _writer) -> FastAPI:
+    """The pages; `connect` opens the warehouse for one request (default: read-only, from
+    configuration), `connect_writer` for a change of consent."""
     app = FastAPI(title="Optline compliance reports", dependencies=[Depends(auth.authenticate)],
                   docs_url=None, redoc_url=None, openapi_url=None)
     if auth.login_url is not None:
@@ -286,5 +327,55 @@ def create_app(reports_dir: Path | None = None, *, auth: PageAuth,
         if not path.is_file():
             raise HTTPException(404, "no conversion report yet: the message_dispatch DAG writes it")
         return FileResponse(path, media_type="text/csv; charset=utf-8")
+
+    history_only = [Depends(auth.may_read_history or auth.may_read_reviews)]
+
+    def history_page(number: str | None = None, country: str = "US", notice: str | None = None,
+                     error: str | None = None, code: int = status.HTTP_200_OK) -> HTMLResponse:
+        found = None
+        if number and error is None:
+            try:
+                with _reading(connect) as conn:
+                    found = timeline.timeline(conn, number, country)
+            except manual.ManualConsentError as exc:
+                error, code = str(exc), status.HTTP_422_UNPROCESSABLE_CONTENT
+            except _Unreadable as exc:
+                error, code = f"the warehouse cannot be read now: {exc}", status.HTTP_503_SERVICE_UNAVAILABLE
+        return HTMLResponse(_page("history.html.j2", "history", found=found, country=country, notice=notice,
+                                  error=error, source=timeline.source_text, when=timeline.when_text,
+                                  min_evidence=manual.MIN_EVIDENCE_CHARS), status_code=code)
+
+    @app.get("/history", response_class=HTMLResponse, dependencies=history_only)
+    def history_form() -> HTMLResponse:
+        return history_page()
+
+    @app.post("/history", response_class=HTMLResponse, dependencies=history_only)
+    def history(number: str = Form(max_length=64), country: str = Form("US", max_length=2)) -> HTMLResponse:
+        return history_page(number, country.upper())
+
+    @app.post("/history/consent", response_class=HTMLResponse,
+              dependencies=[*history_only, Depends(_same_origin), Depends(auth.may_change_consent)])
+    def change_consent(number: str = Form(max_length=64), request: Literal["opt_out", "opt_in"] = Form(),
+                       channel: Literal["sms", "whatsapp", "all"] = Form("all"),
+                       note: str = Form("", max_length=1000),
+                       user: PageUser | None = Depends(auth.caller)) -> HTMLResponse:  # noqa: B008 (auth is local)
+        if user is None:
+            raise HTTPException(status.HTTP_403_FORBIDDEN, "no user is known to record the change as")
+        if not access.may_airflow_user("consent", user.id, user.name):
+            raise HTTPException(status.HTTP_403_FORBIDDEN,
+                                f"{user.name} is not listed under consent: airflow_users in the access settings")
+        try:
+            with _reading(connect_writer) as conn:
+                change = manual.record(conn, number, request, channel, note=note,
+                                       by=manual.Recorder(name=user.name, id=user.id, via="web"))
+        except manual.NothingToChange as exc:
+            return history_page(number, notice=str(exc))
+        except manual.ManualConsentError as exc:
+            return history_page(number, error=str(exc), code=status.HTTP_422_UNPROCESSABLE_CONTENT)
+        except _Unreadable as exc:
+            return history_page(number, error=f"the warehouse cannot be written now: {exc}",
+                                code=status.HTTP_503_SERVICE_UNAVAILABLE)
+        return history_page(number, notice=f"{change.kind} on {change.scope} recorded by {change.recorded_by} "
+                                           f"(consent event {change.event_id}), effective now")
 
     return app
