@@ -28,16 +28,18 @@ import csv
 import datetime as dt
 import json
 import logging
+import re
 from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import duckdb
 import pyarrow as pa
 
 from optline import ids, warehouse
 from optline.config import hmac_key, paths
+from optline.contacts import lists
 from optline.intake import readers
 from optline.intake.bounds import FIELD_TOO_LONG, NAME_CHARS, PHONE_CHARS, TIME_CHARS, bounded
 from optline.intake.chunks import registered, rows_table
@@ -49,6 +51,7 @@ from optline.intake.identity import import_key, sha256_of
 from optline.intake.manifest import (
     ManifestSettings,
     check_mapping,
+    create_lists_setting,
     default_country,
     file_settings,
     key_error,
@@ -107,7 +110,9 @@ MAX_CELL_CHARS = {"action_raw": 32, "phone_raw": PHONE_CHARS, "list_raw": NAME_C
 _ROW_COLUMNS = ("row_number", "line_number", "read_issue", "action_raw", "list_raw", "tag_raw", "phone_masked",
                 "number_hmac", "parse_error", "opted_in_at_raw", "source_raw")
 _ROW_TYPES = {"row_number": pa.int64(), "line_number": pa.int64()}
-_MANIFEST_KEYS = {"default_country", "encoding", "delimiter", "date_order"}
+_MANIFEST_KEYS = {"default_country", "encoding", "delimiter", "date_order", "create_lists"}
+# the actions whose `list` names a list (with `create_lists: false` it must exist)
+_LIST_ACTIONS = ("add_member", "remove_member")
 # the statements that apply a batch's tag rows, in order (after the memberships removed and the
 # new tags inserted)
 _TAG_STEPS = ("listops/contact_tags_add", "listops/contact_tags_remove")
@@ -126,7 +131,10 @@ class TouchupManifest(ManifestSettings):
     encoding: str = "auto"
     delimiter: str | None = None  # None: detect
     date_order: str = "auto"  # how opted_in_at is read
+    create_lists: bool = True  # false: every list the rows name must exist already
     path: str | None = None
+
+    LATER_KEYS: ClassVar[tuple[str, ...]] = ("create_lists",)
 
 
 def load_manifest(data_file: Path) -> TouchupManifest:
@@ -144,6 +152,7 @@ def parse_manifest(raw: Any, source: Path | None = None) -> TouchupManifest:
     reading = file_settings(raw, key_error(where), ())
     return TouchupManifest(default_country=default_country(raw, where), encoding=reading["encoding"],
                            delimiter=reading["delimiter"], date_order=reading["date_order"],
+                           create_lists=create_lists_setting(raw, key_error(where)),
                            path=str(source) if source else None)
 
 
@@ -240,6 +249,10 @@ def apply_file(conn: duckdb.DuckDBPyConnection, path: Path, run: RunContext,
 
     export = read_file(path, manifest)
     rows = parse_rows(export.rows, manifest.default_country)
+    if not manifest.create_lists:
+        lists.require_existing(conn, named_lists(rows), file_name=path.name,
+                               manifest_name=Path(manifest.path).name if manifest.path else "its manifest",
+                               where_named="the `list` column of add_member and remove_member rows")
     date_order = manifest.effective_date_order()
     with warehouse.transaction(conn):
         batch_id = ids.insert_one(
@@ -274,6 +287,14 @@ def apply_file(conn: duckdb.DuckDBPyConnection, path: Path, run: RunContext,
              "%d opt-in event(s)", path.name, batch_id, result.lines_read, result.applied, result.applied_by_action,
              result.rejected, result.rejected_by_reason, pending, active, events)
     return result
+
+
+def named_lists(rows: pa.Table) -> list[str]:
+    """The lists the add_member and remove_member rows name (the action spelled as
+    sql/listops/rows_insert.sql reads it)."""
+    actions = (re.sub(r"[ -]+", "_", (a or "").strip().lower()) for a in rows.column("action_raw").to_pylist())
+    return [name for action, name in zip(actions, rows.column("list_raw").to_pylist(), strict=True)
+            if action in _LIST_ACTIONS and name]
 
 
 def _counts(conn: duckdb.DuckDBPyConnection, batch_id: int) -> dict[str | None, int]:

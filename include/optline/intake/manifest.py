@@ -9,9 +9,9 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Callable, Collection, Iterable, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import phonenumbers
 import yaml
@@ -19,7 +19,20 @@ import yaml
 from optline.intake.fields import FIELDS
 
 FOLDER_MANIFEST = "_manifest.yaml"
-DELIMITERS = {",": ",", ";": ";", "\t": "\t", "tab": "\t", "|": "|", "pipe": "|"}
+# `delimiter:` by name (any case); any other single character is itself, unless REFUSED_DELIMITERS
+# says why it cannot separate cells. YAML reads a bare `~` as empty, `#` as a comment and `|` as
+# a block: quote them (`delimiter: "~"`) or name them.
+DELIMITER_NAMES = {"tab": "\t", "pipe": "|", "space": " ", "semicolon": ";", "comma": ",", "tilde": "~",
+                   "hash": "#", "caret": "^"}
+DELIMITERS = {",": ",", ";": ";", "\t": "\t", "|": "|", **DELIMITER_NAMES}  # the usual ones and the names
+_IN_NUMBERS = "is part of phone numbers as people write them (+1 (415) 555-0101, 415.555.0101)"
+REFUSED_DELIMITERS = {
+    '"': "is the quote character (a quoted cell may hold the separator)",
+    "\0": "is a NUL byte (a file holding one is refused)",
+    **dict.fromkeys("\r\n\v\f\x1c\x1d\x1e\x85\u2028\u2029", "is a line break: a row ends at a line break"),
+    **dict.fromkeys("0123456789+-.()", _IN_NUMBERS),
+    **dict.fromkeys(":/", "is part of dates and times (03/04/2026, 2026-03-04T12:30)"),
+}
 CHANNELS = ("sms", "whatsapp")
 DATE_ORDERS = ("auto", "mdy", "dmy", "ymd")
 ENCODINGS = ("auto", "utf-8", "cp1252")
@@ -119,10 +132,17 @@ class ManifestSettings:
 
     date_order: str
     default_country: str
+    # Keys added after manifests were first fingerprinted: left out of the settings while at their
+    # default, so a file imported before they existed keeps its import key (is not imported again).
+    LATER_KEYS: ClassVar[tuple[str, ...]] = ()
 
     def settings(self) -> dict[str, Any]:
         d = asdict(self)  # type: ignore[call-overload]
         d.pop("path")
+        defaults = {f.name: f.default for f in fields(self)}  # type: ignore[arg-type]
+        for key in self.LATER_KEYS:
+            if d.get(key) == defaults.get(key):
+                d.pop(key, None)
         return d
 
     def fingerprint(self) -> str:
@@ -148,7 +168,16 @@ class Manifest(ManifestSettings):
     policy: str = "default"
     policy_overrides: dict[str, Any] = field(default_factory=dict)
     sheet: str | None = None
+    create_lists: bool = True  # false: every list in `lists` must exist already
+    # The consent evidence 16 CFR 310.5(a)(8) asks for, beside `consent:`: what was shown, and why.
+    disclosure_text: str | None = None
+    disclosure_version: str | None = None
+    disclosure_url: str | None = None
+    purpose: str | None = None
     path: str | None = None
+
+    LATER_KEYS: ClassVar[tuple[str, ...]] = ("create_lists", "disclosure_text", "disclosure_version",
+                                             "disclosure_url", "purpose")
 
     def settings(self) -> dict[str, Any]:
         """The effective settings, JSON-ready (stored with the batch)."""
@@ -166,8 +195,13 @@ def effective_date_order(date_order: str, default_country: str) -> str:
 
 _KEYS = {
     "lists", "list", "default_country", "channel", "tags", "consent", "header", "delimiter",
-    "encoding", "date_order", "columns", "policy", "policy_overrides", "sheet",
+    "encoding", "date_order", "columns", "policy", "policy_overrides", "sheet", "create_lists", "disclosure",
+    "purpose",
 }
+DISCLOSURE_PARTS = ("text", "version", "url")
+# Numbers of these types name a business, never a person: a disclosure may hold them.
+_BUSINESS_NUMBER_TYPES = (phonenumbers.PhoneNumberType.TOLL_FREE, phonenumbers.PhoneNumberType.PREMIUM_RATE,
+                          phonenumbers.PhoneNumberType.SHARED_COST, phonenumbers.PhoneNumberType.UAN)
 
 
 def manifest_path_for(data_file: Path) -> Path | None:
@@ -263,15 +297,40 @@ def read_yaml(path: Path) -> Any:
     return read_limited_yaml(path, ManifestError)
 
 
+def delimiter_setting(value: Any, fail: Callable[[str, str], ManifestError]) -> str | None:
+    """`delimiter:` as the one character that separates cells, None for `auto` (detect: `,` `;`
+    tab `|`). Any single character (or a name in DELIMITER_NAMES) but those REFUSED_DELIMITERS
+    lists, letters and other control characters than tab."""
+    if value is None or value == "":
+        raise fail("delimiter", "is empty: in YAML a bare `~` means empty, `#` starts a comment and `|` a block; "
+                   'quote the character (`delimiter: "~"`) or name it (tilde, hash, pipe, space, ...)')
+    if not isinstance(value, str):
+        raise fail("delimiter", f"must be one character or auto, not {kind_of(value)}")
+    if value.strip().lower() == "auto":
+        return None
+    character = DELIMITER_NAMES.get(value.strip().lower(), value)
+    if len(character) != 1:
+        raise fail("delimiter", f"must be one character (or auto, or a name: {', '.join(DELIMITER_NAMES)}), "
+                   f"not a text of {len(character)} characters")
+    why = REFUSED_DELIMITERS.get(character)
+    if why is None and character.isalpha():
+        why = "is a letter (names and words hold letters)"
+    if why is None and not character.isprintable() and character != "\t":
+        why = f"is the control character U+{ord(character):04X}"
+    if why is not None:
+        shown = f"`{character}`" if character.isprintable() and not character.isspace() else f"U+{ord(character):04X}"
+        raise fail("delimiter", f"cannot be {shown}: it {why}; choose a character the cells do not hold, e.g. "
+                   "`;`, tab, pipe or tilde")
+    return character
+
+
 def file_settings(raw: dict, fail: Callable[[str, str], ManifestError], fields: Collection[str]) -> dict[str, Any]:
     """How to read the file, as every kind of manifest says it: header, delimiter, encoding,
     date order, and `columns:` (a field of `fields` -> a header name or a 1-based number)."""
     header = raw.get("header", "auto")
     if not (isinstance(header, bool) or header == "auto"):
         raise fail("header", "must be true, false or auto")
-    delimiter = raw.get("delimiter", "auto")
-    if not isinstance(delimiter, str) or (delimiter != "auto" and delimiter not in DELIMITERS):
-        raise fail("delimiter", f"must be auto or one of {sorted(DELIMITERS)}")
+    delimiter = delimiter_setting(raw.get("delimiter", "auto"), fail)
     encoding = raw.get("encoding", "auto")
     encoding = encoding.lower().replace("windows-1252", "cp1252").replace("utf8", "utf-8") \
         if isinstance(encoding, str) else None
@@ -293,8 +352,72 @@ def file_settings(raw: dict, fail: Callable[[str, str], ManifestError], fields: 
                 or (isinstance(value, int) and not isinstance(value, bool) and value >= 1)):
             raise fail(f"columns.{key}", f"must be a header name or a column number from 1, not {kind_of(value)}")
     return {"header": None if header == "auto" else bool(header),
-            "delimiter": None if delimiter == "auto" else DELIMITERS[delimiter],
+            "delimiter": delimiter,
             "encoding": encoding, "date_order": date_order, "columns": dict(columns)}
+
+
+def create_lists_setting(raw: dict[str, Any], fail: Callable[[str, str], ManifestError]) -> bool:
+    """`create_lists:` (default true): false imports only into lists that exist already."""
+    value = raw.get("create_lists", True)
+    if not isinstance(value, bool):
+        raise fail("create_lists", f"must be true or false, not {kind_of(value)}")
+    return value
+
+
+def consent_evidence(raw: dict[str, Any], fail: Callable[[str, str], ManifestError], country: str) -> dict[str, Any]:
+    """`disclosure:` (the text shown when consent was asked, or a mapping of `text`, `version`,
+    `url`: at least one) and `purpose:` (why it was asked), together or not at all, as the
+    Manifest's `disclosure_*` and `purpose` fields. Both are kept for good, also after people are
+    deleted, so neither may hold a phone number that could be a person's (a toll-free one may)."""
+    disclosure, purpose = raw.get("disclosure"), raw.get("purpose")
+    if disclosure is None and purpose is None:
+        return {}
+    if disclosure is None:
+        raise fail("disclosure", "is missing: `purpose` says why consent was asked, `disclosure` what was shown "
+                   "(16 CFR 310.5(a)(8) keeps both); add `disclosure: {text: ..., version: ..., url: ...}`")
+    if isinstance(disclosure, str):
+        disclosure = {"text": disclosure}
+    if not isinstance(disclosure, dict):
+        raise fail("disclosure", "must be the text shown when consent was asked, or a mapping with `text`, "
+                   f"`version` and/or `url`, not {kind_of(disclosure)}")
+    unknown = [key for key in disclosure if key not in DISCLOSURE_PARTS]
+    if unknown:
+        raise fail("disclosure", f"has unknown keys {sorted(map(str, unknown))}; it takes {list(DISCLOSURE_PARTS)}")
+    parts: dict[str, str] = {}
+    for part in DISCLOSURE_PARTS:
+        value = disclosure.get(part)
+        if isinstance(value, (int, float)) and not isinstance(value, bool) and part == "version":
+            value = str(value)  # `version: 3`
+        if value is None:
+            continue
+        if not (isinstance(value, str) and value.strip()):
+            raise fail(f"disclosure.{part}", f"must be a non-empty text, not {kind_of(value)}")
+        parts[part] = value.strip()
+    if not parts:
+        raise fail("disclosure", "must give at least one of `text`, `version` or `url`")
+    url = parts.get("url")
+    if url is not None and not url.lower().startswith(("https://", "http://")):
+        raise fail("disclosure.url", "must be a web address starting with https:// (the page that showed it)")
+    if purpose is None:
+        raise fail("purpose", "is missing: say why consent was asked (e.g. `purpose: weekly offers by SMS`); "
+                   "16 CFR 310.5(a)(8) keeps it with the disclosure")
+    if not (isinstance(purpose, str) and purpose.strip()):
+        raise fail("purpose", f"must be a non-empty text, not {kind_of(purpose)}")
+    for key, text in [*((f"disclosure.{p}", v) for p, v in parts.items() if p != "url"), ("purpose", purpose)]:
+        _refuse_person_numbers(text, key, fail, country)
+    return {"disclosure_text": parts.get("text"), "disclosure_version": parts.get("version"),
+            "disclosure_url": url, "purpose": purpose.strip()}
+
+
+def _refuse_person_numbers(text: str, key: str, fail: Callable[[str, str], ManifestError], country: str) -> None:
+    """A phone number in `text` that could be a person's (any valid number but toll-free,
+    premium-rate, shared-cost and UAN ones) fails `key`, naming where it is, never the number."""
+    for match in phonenumbers.PhoneNumberMatcher(text, country, leniency=phonenumbers.Leniency.VALID):
+        if phonenumbers.number_type(match.number) not in _BUSINESS_NUMBER_TYPES:
+            raise fail(key, f"holds a phone number (characters {match.start + 1}-{match.end}) that could be a "
+                       "person's: it is kept for good, also after people are deleted, so it must hold none. Give "
+                       "the sender's number as its short code or a toll-free number, or keep the text on the page "
+                       "`disclosure.url` names")
 
 
 def parse_manifest(raw: Any, source: Path | None = None) -> Manifest:
@@ -361,6 +484,8 @@ def parse_manifest(raw: Any, source: Path | None = None) -> Manifest:
         policy=policy,
         policy_overrides=dict(overrides),
         sheet=sheet,
+        create_lists=create_lists_setting(raw, fail),
+        **consent_evidence(raw, fail, country),
         path=str(source) if source else None,
     )
 
@@ -392,11 +517,16 @@ def manifest_text(data_file: Path, lists: Sequence[str], *, has_header: bool, co
         _commented("consent:", "CHECK: how these people agreed to receive messages (kept on every opt-in)"),
         '  source: "file import"',
         "  method: import",
+        _commented("# disclosure:", "CHECK: what they were shown when asked (16 CFR 310.5(a)(8)), with `purpose`;"),
+        _commented('#   text: "..."', "the words shown, and/or `version:` and `url:` (no person's number)"),
+        _commented('# purpose: "..."', "why consent was asked (e.g. weekly offers by SMS)"),
+        _commented("create_lists: true", "false: import only into lists that exist (an unknown name fails the file)"),
         _commented(f"header: {'true' if has_header else 'false'}",
                    "the first row names the columns" if has_header else "the first row is data (no header found)"),
     ]
     if read_as is not None:
-        lines.append(_commented("delimiter: auto", f"read as `{read_as}`; set `,` `;` tab or pipe if that is wrong"))
+        lines.append(_commented("delimiter: auto", f"read as `{read_as}`; if wrong, any one character, quoted "
+                                '(`";"`, `"~"`), or tab, pipe, space'))
     if encoding is not None:
         lines.append(_commented("encoding: auto", f"read as {encoding}; set utf-8 or cp1252 if names look garbled"))
     lines.append(_commented("date_order: auto", "03/04/2026 is March 4 on US/CA lists, 3 April elsewhere; or mdy, "
