@@ -18,8 +18,8 @@ from tests.optline.lookup.conftest import LANDLINE, MOBILES
 
 
 def _import(conn, data_dir: Path, name: str, numbers: list[str], policy: str, as_of: dt.datetime):
-    path = write_csv(data_dir / "inbox" / name, [PEOPLE_HEADER, *[person(n, f"{name[:4]}{i}") for i, n in enumerate(numbers)]],
-                     lists=["Main"], policy=policy)
+    people = [person(n, f"{name[:4]}{i}") for i, n in enumerate(numbers)]
+    path = write_csv(data_dir / "inbox" / name, [PEOPLE_HEADER, *people], lists=["Main"], policy=policy)
     return pipeline.import_file(conn, path, RunContext(as_of=as_of, dag_id="test", run_id=name), data_dir / "reports")
 
 
@@ -51,12 +51,13 @@ def test_a_landline_is_refused_with_its_reason_and_the_cache_answers_the_next_im
 
 def test_an_answer_older_than_the_policy_max_age_is_asked_again(conn, data_dir, policies, standin, twilio_connection,
                                                                as_of):
-    _import(conn, data_dir, "first.csv", [MOBILES[0]], "lookups", as_of)
+    _import(conn, data_dir, "first.csv", [MOBILES[0], MOBILES[1]], "lookups", as_of)
     conn.execute("update ops.number_lookups set checked_at = checked_at - interval 91 days")  # max_age_days 90
-    standin.set_line_type(MOBILES[0], "nonFixedVoip")  # it moved to an app number since
-    again = _import(conn, data_dir, "again.csv", [MOBILES[0]], "lookups", as_of)
-    assert again.lookups["looked_up"] == 1 and again.rejected_by_reason == {"non_fixed_voip": 1}
-    assert standin.answered_numbers() == [MOBILES[0], MOBILES[0]]
+    standin.set_line_type(MOBILES[0], "nonFixedVoip")  # moved to an app number since
+    standin.set_line_type(MOBILES[1], "fixedVoip")
+    again = _import(conn, data_dir, "again.csv", [MOBILES[0], MOBILES[1]], "lookups", as_of)
+    assert again.lookups["looked_up"] == 2 and again.rejected_by_reason == {"non_fixed_voip": 1, "fixed_voip": 1}
+    assert sorted(standin.answered_numbers()) == sorted([MOBILES[0], MOBILES[1]] * 2)
 
 
 def test_an_outage_in_the_middle_of_an_import_passes_the_rest_as_unknown_under_pass_unknown(
