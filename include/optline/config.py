@@ -26,10 +26,14 @@ Every `OPTLINE_*` variable is read here and only here, at call time (never at im
 | OPTLINE_NOTIFICATIONS_CONFIG | <project>/config/notifications.yaml      | `reports.notices` (who is told)  |
 | OPTLINE_HMAC_KEY            | (none) the key for number HMACs           | `hmac_key()`                     |
 | OPTLINE_HMAC_KEY_FILE       | $OPTLINE_DATA_DIR/secrets/number_hmac.key | `hmac_key()`; `optline init-key` |
+| OPTLINE_LINK_KEY            | (none) the key that signs confirmation links | `link_key()` (welcome links) |
+| OPTLINE_LINK_KEY_FILE       | $OPTLINE_DATA_DIR/secrets/link.key        | `link_key()`; `init_link_key()`  |
 | OPTLINE_CRASH_AT            | (none) TEST ONLY: a crash point's name    | `failpoints` (the kill tests)    |
 | AIRFLOW_CONN_<ID>           | (none) a connection, Airflow's JSON form  | `airflow_connection()` (CLI)     |
 
 The number HMAC key pseudonymizes numbers in the consent ledger: back it up with the warehouse.
+The link key signs the welcome's confirmation links (`messaging.links`): a different key, so that
+it can be rotated (outstanding links then stop working) without touching the ledger's names.
 """
 
 from __future__ import annotations
@@ -211,7 +215,36 @@ def hmac_key() -> bytes:
 
 def init_hmac_key() -> tuple[Path, bool]:
     """Write a new random key file (mode 0600) unless one exists. Returns (path, created)."""
-    path = hmac_key_file()
+    return _init_key_file(hmac_key_file())
+
+
+def link_key_file() -> Path:
+    return _path("OPTLINE_LINK_KEY_FILE", paths().data_dir / "secrets" / "link.key")
+
+
+def link_key() -> bytes:
+    """The secret key that signs confirmation links (`optline.messaging.links`): OPTLINE_LINK_KEY,
+    else the key file. Never in the repo. Losing or changing it only voids the links not yet used."""
+    value = os.environ.get("OPTLINE_LINK_KEY")
+    if not value:
+        path = link_key_file()
+        if not path.is_file():
+            raise ConfigError("no confirmation-link key (a welcome template uses {confirm_url}): set "
+                              f"OPTLINE_LINK_KEY, or put a random key (64 hex digits) in {path} "
+                              "(`config.init_link_key()` writes one)")
+        value = path.read_text(encoding="utf-8").strip()
+    if len(value) < 32:
+        raise ConfigError("the confirmation-link key (OPTLINE_LINK_KEY) must be at least 32 characters "
+                          "(e.g. 64 hex digits)")
+    return value.encode("utf-8")
+
+
+def init_link_key() -> tuple[Path, bool]:
+    """Write a new random link key file (mode 0600) unless one exists. Returns (path, created)."""
+    return _init_key_file(link_key_file())
+
+
+def _init_key_file(path: Path) -> tuple[Path, bool]:
     if path.exists():
         return path, False
     path.parent.mkdir(parents=True, exist_ok=True)

@@ -10,6 +10,7 @@ select
     confirmed,
     ignored,
     invalid,
-    memberships_confirmed
+    memberships_confirmed,
+    confirm_by
 from ops.confirmation_batches
 where batch_id = $batch_id

@@ -1,7 +1,9 @@
--- Each membership a confirmed row reached first gets its confirmation: method web, the time
--- from the file, lineage to the batch and row, recorded at the run's clock.
+-- Each membership a confirmed row reached first gets its confirmation: method link (the row's
+-- token named a welcome, kept as outbox_id) or web (matched by number), the time from the
+-- file, lineage to the batch and row, recorded at the run's clock.
 insert into core.confirmations (
-    list_id, contact_id, channel, number_hmac, confirmed_at, method, keyword, batch_id, row_number, recorded_at
+    list_id, contact_id, channel, number_hmac, confirmed_at, method, keyword, batch_id, row_number, recorded_at,
+    outbox_id
 )
 with
 
@@ -12,6 +14,7 @@ winning as (
         matches.channel,
         web_rows.number_hmac,
         web_rows.confirmed_at,
+        web_rows.outbox_id,
         matches.batch_id,
         matches.row_number
     from staging.web_confirmation_matches as matches
@@ -40,10 +43,11 @@ select
     channel,
     number_hmac,
     confirmed_at,
-    'web',
+    case when outbox_id is null then 'web' else 'link' end,
     null,
     batch_id,
     row_number,
-    $as_of
+    $as_of,
+    outbox_id
 from unconfirmed
 order by list_id, contact_id, channel

@@ -1,28 +1,20 @@
 -- The pending memberships each valid row of a number not suppressed on the channel reaches:
--- its number's memberships on the batch's channel, of its list when it names one. A
+-- its number's memberships on the row's channel (a token row: its welcome's number, list and
+-- channel; else the batch's channel), of its list when it names one. A
 -- membership with a confirmation already keeps it. The earliest row confirms (nth = 1).
 insert into staging.web_confirmation_matches (batch_id, row_number, list_id, contact_id, channel, nth)
 with
 
-batch as (
-    select
-        batch_id,
-        channel
-    from ops.confirmation_batches
-    where batch_id = $batch_id
-),
-
 confirming as (
     select
-        web_rows.batch_id,
-        web_rows.row_number,
-        web_rows.e164,
-        web_rows.list_id,
-        web_rows.confirmed_at,
-        batch.channel
-    from staging.web_confirmations as web_rows
-    inner join batch on web_rows.batch_id = batch.batch_id
-    where web_rows.outcome is null and not web_rows.suppressed
+        batch_id,
+        row_number,
+        e164,
+        list_id,
+        confirmed_at,
+        channel
+    from staging.web_confirmations
+    where batch_id = $batch_id and outcome is null and not suppressed
 ),
 
 pending as (

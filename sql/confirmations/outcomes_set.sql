@@ -1,4 +1,5 @@
--- Every valid row's outcome: ignored when the ledger suppresses the number on the channel
+-- Every valid row's outcome (the row's channel: its welcome's, else the batch's): ignored when
+-- the ledger suppresses the number on the channel
 -- (only the number's own START lifts an opt-out); confirmed when it is the earliest row to
 -- reach a pending membership; else ignored as a duplicate in the file (the same number and
 -- list earlier, or its memberships confirmed by an earlier row), as already confirmed (an
@@ -11,19 +12,12 @@ set
 from (
     with
 
-    batch as (
-        select
-            batch_id,
-            channel
-        from ops.confirmation_batches
-        where batch_id = $batch_id
-    ),
-
     candidates as (
         select
             row_number,
             e164,
             list_id,
+            channel,
             suppressed,
             row_number() over (
                 partition by number_hmac, list_id order by confirmed_at, row_number
@@ -45,10 +39,10 @@ from (
     settled as (
         select distinct
             contacts.e164,
-            memberships.list_id
+            memberships.list_id,
+            memberships.channel
         from core.memberships as memberships
         inner join core.contacts as contacts on memberships.contact_id = contacts.contact_id
-        inner join batch on memberships.channel = batch.channel
         left join core.confirmations as confirmations
             on
                 memberships.list_id = confirmations.list_id
@@ -63,6 +57,7 @@ from (
         inner join settled
             on
                 candidates.e164 = settled.e164
+                and candidates.channel = settled.channel
                 and (candidates.list_id is null or candidates.list_id = settled.list_id)
     ),
 

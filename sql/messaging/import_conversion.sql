@@ -9,6 +9,9 @@ select
     not_messaged,
     confirmed,
     conversion_rate,
-    confirmed_of_messaged
+    confirmed_of_messaged,
+    confirmed_by_reply,
+    confirmed_by_link,
+    confirmed_by_number
 from marts.import_conversion
 order by batch_id

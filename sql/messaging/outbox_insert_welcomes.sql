@@ -1,10 +1,11 @@
 -- Queue the rendered welcomes (registered by optline.outbox as `welcomes_rendered`). A key
 -- already in the outbox (or twice in the registered rows: the first in order goes) is skipped:
 -- each welcome is queued once. Numbered from $first_id by batch, list and contact (optline.ids,
--- `outbox_id`).
+-- `outbox_id`). A welcome with a confirmation link keeps the link's id and expiry (the token
+-- itself only inside the body).
 insert into msg.outbox (
     outbox_id, idempotency_key, kind, e164, number_hmac, channel, list_id, contact_id, template, body, status,
-    not_before, created_at, updated_at, batch_id
+    not_before, created_at, updated_at, batch_id, link_id, link_expires_at
 )
 with
 
@@ -34,6 +35,8 @@ select
     $now,
     $now,
     $now,
-    batch_id
+    batch_id,
+    link_id,
+    link_expires_at
 from new_welcomes
 order by batch_id, list_id, contact_id, idempotency_key

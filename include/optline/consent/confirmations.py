@@ -1,20 +1,27 @@
 """Web confirmations: apply a double opt-in landing page's export of who confirmed.
 
-An export (CSV: the number and the time it confirmed; optionally the list and an email)
+An export (CSV: the token of the welcome's link, or the number, and the time it confirmed;
+optionally the list and an email)
 waits in the confirmations inbox (`inbox()`: OPTLINE_CONFIRMATIONS_INBOX, else
 `$OPTLINE_DATA_DIR/confirmations/`), with an optional manifest. `apply_file` reads it whole,
 then applies it in one transaction. Every row ends one of three ways:
 
-- confirmed: the number has at least one pending membership on the manifest's channel (of
-  the named list, when the row or the manifest names one). The earliest row reaching a
-  membership gives it its `core.confirmations` row (method `web`, the file's time, lineage
-  to batch and row); the membership becomes active; the number gets an `opt_in` consent
-  event (method `web_confirmation`), keyed by its HMAC;
+- matched by token (`confirm_by: token`, the default when the export has a token column): the
+  token (optline.messaging.links: signed, expiring, no number in it) names the welcome, and so
+  the list, number and channel it confirms; method `link`, consent method `link_confirmation`;
+- matched by number (`confirm_by: number`, the default without a token column: a site that
+  cannot pass tokens): the number's pending memberships on the manifest's channel (of the named
+  list, when the row or the manifest names one); method `web`, consent `web_confirmation`;
+- confirmed: the earliest row reaching a pending membership gives it its `core.confirmations`
+  row (the file's time, lineage to batch and row); the membership becomes active; the number
+  gets an `opt_in` consent event, keyed by its HMAC;
 - ignored: `suppressed` (a web form never lifts an opt-out: only the number's own START
   does), `duplicate_in_file`, `already_confirmed`, `no_pending_membership`;
 - invalid: `blank_row`, `extra_fields`, `missing_number`, `invalid_number`,
   `missing_confirmed_at`, `invalid_confirmed_at`, `future_confirmed_at` (after the run's
-  clock), `unknown_list`.
+  clock), `unknown_list`; token rows: `missing_token`, `token_invalid_signature` (garbled or
+  forged), `token_unknown` (no welcome has it), `token_number_mismatch`, `token_expired`,
+  `token_reused` (its welcome was confirmed by its link already).
 
 lines read = confirmed + ignored + invalid, checked before commit. The same export dropped
 again (same bytes and manifest: same import key) changes nothing. A report per file
@@ -36,7 +43,7 @@ import duckdb
 import pyarrow as pa
 
 from optline import ids, warehouse
-from optline.config import hmac_key, paths
+from optline.config import hmac_key, link_key, paths
 from optline.intake import readers
 from optline.intake.bounds import FIELD_TOO_LONG, NAME_CHARS, PHONE_CHARS, TIME_CHARS, bounded
 from optline.intake.chunks import registered, rows_table
@@ -62,6 +69,7 @@ from optline.intake.readers import HeadedRows, MalformedFileError
 from optline.intake.report_dirs import report_dir
 from optline.intake.summary import iso_utc
 from optline.masking import safe_value
+from optline.messaging import links
 from optline.phones import number_hmac, parse_distinct, parse_phone
 from optline.runs import RunContext
 from optline.samples import write_csv, write_manifest
@@ -73,11 +81,16 @@ OUTCOMES = ("confirmed", "ignored", "invalid")
 IGNORED_REASONS = ("suppressed", "duplicate_in_file", "already_confirmed", "no_pending_membership")
 INVALID_REASONS = ("blank_row", "extra_fields", "missing_number", "invalid_number", "missing_confirmed_at",
                    "invalid_confirmed_at", "future_confirmed_at", "unknown_list", FIELD_TOO_LONG)
+# A token row's reasons (confirm_by token), in the order they are decided; all invalid.
+TOKEN_REASONS = ("missing_token", links.INVALID_SIGNATURE, "token_unknown", "token_number_mismatch", "token_expired",
+                 "token_reused")
+CONFIRM_BY = ("auto", "token", "number")
 # The longest cell kept (optline.intake.bounds); a longer one makes its row invalid (`field_too_long`).
 MAX_CELL_CHARS = {"phone_raw": PHONE_CHARS, "confirmed_at_raw": TIME_CHARS, "list_raw": NAME_CHARS,
-                  "email": NAME_CHARS}
+                  "email": NAME_CHARS, "token_raw": TIME_CHARS}
 DEFAULT_SOURCE = "web"
-CONSENT_METHOD = "web_confirmation"  # sql/confirmations/consent_events_insert.sql
+CONSENT_METHOD = "web_confirmation"  # sql/confirmations/consent_events_insert.sql (by number)
+LINK_CONSENT_METHOD = "link_confirmation"  # the same, by the welcome's link
 
 # staging column -> header spellings (optline.intake.fields.header_key), best first: when several
 # headers match one column, the one whose spelling comes first wins (`confirmed_at` over `date`).
@@ -89,13 +102,16 @@ HEADERS: dict[str, tuple[str, ...]] = {
                          "datetime", "date"),
     "list_raw": ("list", "listname"),
     "email": ("email", "emailaddress", "mail"),
+    "token_raw": ("token", "confirmtoken", "confirmationtoken", "linktoken", "optintoken"),
 }
 _REQUIRED = {"phone_raw": "number column (Phone, Number, Mobile, phone_number, MSISDN)",
              "confirmed_at_raw": "confirmation time column (confirmed_at, Confirmed, Time, Timestamp, Date)"}
+_TOKEN_REQUIRED = "token column (token, confirmation_token)"
 _ROW_COLUMNS = ("row_number", "line_number", "read_issue", "phone_raw", "confirmed_at_raw", "list_raw", "has_email",
-                "e164", "number_hmac", "parse_error")
-_ROW_TYPES = {"row_number": pa.int64(), "line_number": pa.int64(), "has_email": pa.bool_()}
-_MANIFEST_KEYS = {"default_country", "channel", "list", "source", "encoding", "delimiter", "date_order"}
+                "e164", "number_hmac", "parse_error", "link_id", "link_expires_at", "token_error", "token_tail")
+_ROW_TYPES = {"row_number": pa.int64(), "line_number": pa.int64(), "has_email": pa.bool_(),
+              "link_expires_at": pa.timestamp("us", tz="UTC")}
+_MANIFEST_KEYS = {"default_country", "channel", "list", "source", "encoding", "delimiter", "date_order", "confirm_by"}
 
 
 def inbox() -> Path:
@@ -115,6 +131,7 @@ class ConfirmationManifest(ManifestSettings):
     encoding: str = "auto"
     delimiter: str | None = None  # None: detect
     date_order: str = "auto"
+    confirm_by: str = "auto"  # auto (token when the export has a token column) | token | number
     path: str | None = None
 
 
@@ -135,56 +152,90 @@ def parse_manifest(raw: Any, source: Path | None = None) -> ConfirmationManifest
     chosen_channel = channel(raw, where)
     check_texts(raw, ("list", "source"), where)
     reading = file_settings(raw, fail, ())
+    confirm_by = str(raw.get("confirm_by", "auto")).strip().lower()
+    if confirm_by not in CONFIRM_BY:
+        raise fail("confirm_by", f"must be one of {', '.join(CONFIRM_BY)} (token: the welcome's link; number: "
+                   "only for a site that cannot pass tokens)")
     return ConfirmationManifest(
         default_country=country, channel=chosen_channel,
         list_name=raw["list"].strip() if "list" in raw else None,
         source=str(raw.get("source", DEFAULT_SOURCE)).strip(),
         encoding=reading["encoding"], delimiter=reading["delimiter"], date_order=reading["date_order"],
-        path=str(source) if source else None,
+        confirm_by=confirm_by, path=str(source) if source else None,
     )
 
 
 # --- reading ---------------------------------------------------------------------------------
 
-def map_header(header: list[str | None], file_name: str, line: int) -> dict[str, int]:
-    """staging column -> cell index: per column, the header with the best-ranked spelling."""
+def map_header(header: list[str | None], file_name: str, line: int, confirm_by: str = "auto") -> dict[str, int]:
+    """staging column -> cell index: per column, the header with the best-ranked spelling. The
+    time is required; so is the token when matching by token, the number when matching by number."""
     keys = [header_key(h or "") for h in header]
     found: dict[str, int] = {}
     for column, spellings in HEADERS.items():
         ranked = [(spellings.index(k), i) for i, k in enumerate(keys) if k in spellings and i not in found.values()]
         if ranked:
             found[column] = min(ranked)[1]
-    missing = [c for c in _REQUIRED if c not in found]
+    by = matched_by(confirm_by, found)
+    required = {"confirmed_at_raw": _REQUIRED["confirmed_at_raw"],
+                **({"token_raw": _TOKEN_REQUIRED} if by == "token" else {"phone_raw": _REQUIRED["phone_raw"]})}
+    missing = [c for c in required if c not in found]
     if missing:
-        wanted = " and no ".join(_REQUIRED[c] for c in missing)
+        wanted = " and no ".join(required[c] for c in missing)
+        needs = ("the token of the welcome's link (the manifest says `confirm_by: token`)" if by == "token"
+                 else "a number (or a token column)")
         raise MalformedFileError(file_name, line, f"no {wanted} among the headers {shown_headers(header)}; "
-                                 "a web confirmations export needs a number and the time it confirmed")
+                                 f"a web confirmations export needs {needs} and the time it confirmed")
     return found
 
 
-def read_export(path: Path, manifest: ConfirmationManifest) -> HeadedRows:
-    """Read the whole export with the shared reader (header first, every data row kept);
-    raises MalformedFileError naming the file and line, never a value."""
-    return readers.read_export(path, "web confirmations", encoding=manifest.encoding, delimiter=manifest.delimiter,
-                               fields=HEADERS, map_header=map_header)
+def matched_by(confirm_by: str, columns: dict[str, int]) -> str:
+    """token or number: the manifest's `confirm_by`, or with `auto`, token when the export has a
+    token column."""
+    if confirm_by == "auto":
+        return "token" if "token_raw" in columns else "number"
+    return confirm_by
 
 
-def parse_rows(rows: list[dict[str, Any]], manifest: ConfirmationManifest) -> pa.Table:
-    """Each row's number parsed (once per distinct value) and HMAC'd: the rows to stage."""
-    return rows_table(_parsed(rows, manifest), _ROW_COLUMNS, _ROW_TYPES)
+def read_export(path: Path, manifest: ConfirmationManifest) -> tuple[HeadedRows, str]:
+    """Read the whole export with the shared reader (header first, every data row kept), and
+    how its rows are matched (token | number); raises MalformedFileError naming the file and
+    line, never a value."""
+    columns: dict[str, int] = {}
+
+    def mapped(header: list[str | None], file_name: str, line: int) -> dict[str, int]:
+        columns.update(map_header(header, file_name, line, manifest.confirm_by))
+        return columns
+
+    export = readers.read_export(path, "web confirmations", encoding=manifest.encoding, delimiter=manifest.delimiter,
+                                 fields=HEADERS, map_header=mapped)
+    return export, matched_by(manifest.confirm_by, columns)
 
 
-def _parsed(rows: list[dict[str, Any]], manifest: ConfirmationManifest) -> Iterator[dict[str, Any]]:
+def parse_rows(rows: list[dict[str, Any]], manifest: ConfirmationManifest, confirm_by: str = "number") -> pa.Table:
+    """Each row's number parsed (once per distinct value) and HMAC'd, and (matching by token)
+    its token's signature checked: the rows to stage. The token itself is not kept."""
+    return rows_table(_parsed(rows, manifest, confirm_by), _ROW_COLUMNS, _ROW_TYPES)
+
+
+def _parsed(rows: list[dict[str, Any]], manifest: ConfirmationManifest, confirm_by: str) -> Iterator[dict[str, Any]]:
     key = hmac_key()
+    signing = link_key() if confirm_by == "token" else None
     rows = [bounded(r, MAX_CELL_CHARS) for r in rows]  # an overlong cell: dropped, the row invalid
     parsed = parse_distinct((r["phone_raw"] for r in rows), manifest.default_country)
     for row_number, row in enumerate(rows, start=1):
         phone = parsed.get(row["phone_raw"]) if row["phone_raw"] else None
+        token = row.pop("token_raw", None)
+        checked = links.check(signing, token) if signing and token else None
         yield {
             **row, "row_number": row_number, "has_email": row["email"] is not None,
             "e164": phone.e164 if phone else None,
             "number_hmac": number_hmac(phone.e164, key) if phone and phone.e164 else None,
             "parse_error": phone.error if phone else None,
+            "link_id": checked.link_id if checked else None,
+            "link_expires_at": checked.expires_at if checked else None,
+            "token_error": (checked.error if checked else "missing_token") if signing else None,
+            "token_tail": links.tail(token) if signing else None,
         }
 
 
@@ -202,6 +253,7 @@ class ConfirmationResult:
     invalid: int
     memberships_confirmed: int
     report_dir: str
+    confirm_by: str = "number"  # how the rows were matched: token (the welcome's link) | number
 
     def as_xcom(self) -> dict:
         return asdict(self)
@@ -224,8 +276,8 @@ def apply_file(conn: duckdb.DuckDBPyConnection, path: Path, run: RunContext, rep
             write_report(conn, result, reports_dir, manifest.default_country)
         return result
 
-    export = read_export(path, manifest)
-    rows = parse_rows(export.rows, manifest)
+    export, confirm_by = read_export(path, manifest)
+    rows = parse_rows(export.rows, manifest, confirm_by)
     with warehouse.transaction(conn):
         batch_id = ids.insert_one(
             conn, "confirmations/batch_insert", "batch_id", import_key=key, file_name=path.name, file_path=str(path),
@@ -233,12 +285,12 @@ def apply_file(conn: duckdb.DuckDBPyConnection, path: Path, run: RunContext, rep
             delimiter=export.delimiter, manifest_path=manifest.path, manifest=json.dumps(manifest.settings()),
             channel=manifest.channel, default_country=manifest.default_country, list_name=manifest.list_name,
             source=manifest.source, dag_id=run.dag_id, run_id=run.run_id, as_of=run.as_of,
-            lines_read=rows.num_rows,
+            lines_read=rows.num_rows, confirm_by=confirm_by,
         )
         with registered(conn, "web_confirmations_read", rows):
             warehouse.run(conn, "confirmations/rows_insert", batch_id=batch_id, as_of=run.as_of,
                           channel=manifest.channel, list_name=manifest.list_name,
-                          date_order=manifest.effective_date_order())
+                          date_order=manifest.effective_date_order(), confirm_by=confirm_by)
         warehouse.run(conn, "confirmations/matches_insert", batch_id=batch_id)
         warehouse.run(conn, "confirmations/outcomes_set", batch_id=batch_id)
         confirmed = warehouse.run(conn, "confirmations/confirmations_insert", batch_id=batch_id,
@@ -254,9 +306,9 @@ def apply_file(conn: duckdb.DuckDBPyConnection, path: Path, run: RunContext, rep
                       path=str(report_dir(reports_dir, KIND, batch_id) / "summary.json"))
     result = result_for(conn, batch_id, reports_dir, already_imported=False)
     write_report(conn, result, reports_dir, manifest.default_country)
-    log.info("%s: web-confirmation batch %d: %d read, %d confirmed (%d membership(s) made active), %d ignored, "
-             "%d invalid", path.name, batch_id, result.lines_read, result.confirmed, result.memberships_confirmed,
-             result.ignored, result.invalid)
+    log.info("%s: web-confirmation batch %d (by %s): %d read, %d confirmed (%d membership(s) made active), "
+             "%d ignored, %d invalid", path.name, batch_id, confirm_by, result.lines_read, result.confirmed,
+             result.memberships_confirmed, result.ignored, result.invalid)
     return result
 
 
@@ -291,7 +343,7 @@ def result_for(conn: duckdb.DuckDBPyConnection, batch_id: int, reports_dir: Path
         batch_id=batch_id, file_name=batch["file_name"], already_imported=already_imported,
         lines_read=batch["lines_read"], confirmed=batch["confirmed"], ignored=batch["ignored"],
         invalid=batch["invalid"], memberships_confirmed=batch["memberships_confirmed"],
-        report_dir=str(report_dir(reports_dir, KIND, batch_id)),
+        report_dir=str(report_dir(reports_dir, KIND, batch_id)), confirm_by=batch["confirm_by"] or "number",
     )
 
 
@@ -321,12 +373,13 @@ def write_report(conn: duckdb.DuckDBPyConnection, result: ConfirmationResult, re
     invalid_rows = [
         {"row_number": r["row_number"], "line_number": r["line_number"], "reason": r["reason"],
          "number": safe_value("phone", r["phone_raw"]), "confirmed_at": shown(r["confirmed_at_raw"], default_country),
-         "list": shown(r["list_raw"], default_country)}
+         "list": shown(r["list_raw"], default_country), **({"token": r["token_tail"]} if r["token_tail"] else {})}
         for r in warehouse.fetch_dicts(conn, "confirmations/invalid_rows", batch_id=batch_id)
     ]
     summary = {
         "batch_id": batch_id, "file_name": batch["file_name"], "channel": batch["channel"],
-        "list": batch["list_name"], "source": batch["source"], "applied_at": iso_utc(batch["as_of"]),
+        "list": batch["list_name"], "source": batch["source"], "confirm_by": batch["confirm_by"] or "number",
+        "applied_at": iso_utc(batch["as_of"]),
         "lines_read": batch["lines_read"], "confirmed": batch["confirmed"], "ignored": batch["ignored"],
         "invalid": batch["invalid"], "memberships_confirmed": batch["memberships_confirmed"],
         "ignored_by_reason": by_reason["ignored"], "invalid_by_reason": by_reason["invalid"],
@@ -346,11 +399,14 @@ SAMPLE_UNKNOWN_NUMBER = "+14155550190"  # a fictional number no demo list holds:
 SAMPLE_NUMBERS = ("+17025550119", "+13055550112")
 
 
-def write_samples(folder: Path, as_of: dt.date, numbers: Sequence[str] = SAMPLE_NUMBERS) -> list[Path]:
+def write_samples(folder: Path, as_of: dt.date, numbers: Sequence[str] = SAMPLE_NUMBERS,
+                  tokens: Sequence[str] = ()) -> list[Path]:
     """A small export as a double opt-in landing page writes it, with its manifest: each of
     `numbers` (E.164; default the demo's) confirmed on the day before `as_of`, plus one number
-    no list holds (ignored) and one row with a time that cannot be read (invalid). An existing
-    export is kept (returns []), so a second demo changes nothing."""
+    no list holds (ignored) and one row with a time that cannot be read (invalid). Given
+    `tokens` (the welcomes' links, `sample_tokens`), the export is by token instead: each token
+    confirmed, plus one forged token (`token_invalid_signature`) and the unreadable time. An
+    existing export is kept (returns []), so a second demo changes nothing."""
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / SAMPLE_FILE
     if path.exists():
@@ -361,6 +417,12 @@ def write_samples(folder: Path, as_of: dt.date, numbers: Sequence[str] = SAMPLE_
         return (dt.datetime.combine(day, dt.time(18, 0), dt.UTC)
                 + dt.timedelta(minutes=minutes)).strftime("%Y-%m-%dT%H:%M:%SZ")
 
+    if tokens:
+        forged = tokens[0][:-1] + ("A" if tokens[0][-1] != "A" else "B")
+        rows = [["Token", "Confirmed At", "Email"], *([t, at(7 * i), ""] for i, t in enumerate(tokens)),
+                [forged, at(7 * len(tokens) + 3), ""], [tokens[0], "the day after tomorrow", ""]]
+        write_csv(path, rows)
+        return [path, write_manifest(path, {"default_country": "US", "confirm_by": "token", "source": "web"})]
     unknown = next(n for n in (SAMPLE_UNKNOWN_NUMBER, "+14155550191", "+14155550192") if n not in numbers)
     rows: list[list[str]] = [["Phone Number", "Confirmed At", "Email"]]
     rows += [[number, at(7 * i), ""] for i, number in enumerate(numbers)]
@@ -369,3 +431,18 @@ def write_samples(folder: Path, as_of: dt.date, numbers: Sequence[str] = SAMPLE_
     write_csv(path, rows)
     manifest = write_manifest(path, {"default_country": "US", "channel": "sms", "source": "web"})
     return [path, manifest]
+
+
+def sample_tokens(sent: Path, base_url: str, numbers: Sequence[str] = SAMPLE_NUMBERS) -> list[str]:
+    """The confirmation-link tokens of the welcomes the sandbox provider recorded (`sent`: its
+    messages.jsonl) for `numbers`, in the order sent: what their sign-up page would pass back."""
+    if not sent.is_file():
+        return []
+    wanted = set(numbers)
+    tokens = []
+    for line in sent.read_text(encoding="utf-8").splitlines():
+        message = json.loads(line)
+        token = links.token_in(message.get("body") or "", base_url) if message.get("to") in wanted else None
+        if token and token not in tokens:
+            tokens.append(token)
+    return tokens

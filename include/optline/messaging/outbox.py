@@ -24,12 +24,14 @@ import duckdb
 import pyarrow as pa
 
 from optline import ids, warehouse
+from optline.config import link_key
+from optline.messaging import links
 from optline.messaging.settings import WelcomeSettings
 
 log = logging.getLogger(__name__)
 
 _WELCOME_COLUMNS = ("idempotency_key", "list_id", "channel", "contact_id", "e164", "number_hmac", "batch_id",
-                    "template", "body")
+                    "template", "body", "link_id", "link_expires_at")
 
 
 @dataclass(frozen=True)
@@ -46,7 +48,10 @@ class EnqueueResult:
 
 def enqueue_welcomes(conn: duckdb.DuckDBPyConnection, welcome: WelcomeSettings, now: dt.datetime) -> EnqueueResult:
     """Queue the welcome of every pending list × number that has none yet (one transaction).
-    Running it again queues nothing new."""
+    Running it again queues nothing new. A template with `{confirm_url}` gets a new link per
+    welcome (messaging.links), expiring `link_ttl_days` after `now`; its id and expiry are
+    stored with the welcome, the token only inside the body."""
+    key = link_key() if welcome.uses_links() else None  # a missing key: ConfigError before anything
     candidates = warehouse.fetch_dicts(conn, "messaging/welcome_candidates")
     if not candidates:
         log.info("no pending member without a welcome: nothing queued")
@@ -57,8 +62,11 @@ def enqueue_welcomes(conn: duckdb.DuckDBPyConnection, welcome: WelcomeSettings, 
     for row in candidates:
         template = welcome.template_for(row["list_name"])
         row["template"] = template
+        link = links.issue(key, now + welcome.link_ttl()) if key and welcome.uses_link(template) else None
+        row["link_id"], row["link_expires_at"] = (link.link_id, link.expires_at) if link else (None, None)
         try:
-            row["body"] = welcome.render(template, first_name=row["first_name"], list_name=row["list_name"])
+            row["body"] = welcome.render(template, first_name=row["first_name"], list_name=row["list_name"],
+                                         confirm_url=f"{welcome.confirm_base_url}{link.token}" if link else None)
         except ValueError as exc:  # over MAX_BODY_CHARS: refused, never truncated
             if not refused:
                 log.warning("%s: not queued; shorten the list name or its template in config/messaging.yaml", exc)
@@ -73,7 +81,8 @@ def enqueue_welcomes(conn: duckdb.DuckDBPyConnection, welcome: WelcomeSettings, 
     queued = sum(by_list.values())
     if not queued:
         return EnqueueResult(0, {}, dict(sorted(refused.items())))
-    types = {"list_id": pa.int64(), "contact_id": pa.int64(), "batch_id": pa.int64()}
+    types = {"list_id": pa.int64(), "contact_id": pa.int64(), "batch_id": pa.int64(),
+             "link_expires_at": pa.timestamp("us", tz="UTC")}
     table = pa.table({c: pa.array(v, types.get(c, pa.string())) for c, v in columns.items()})
     with warehouse.transaction(conn):
         conn.register("welcomes_rendered", table)
@@ -92,7 +101,8 @@ def status_counts(conn: duckdb.DuckDBPyConnection) -> list[dict[str, Any]]:
 
 
 def conversion(conn: duckdb.DuckDBPyConnection) -> list[dict[str, Any]]:
-    """One row per contact import: imported, waiting, messaged, not_messaged, confirmed, rates."""
+    """One row per contact import: imported, waiting, messaged, not_messaged, confirmed, rates,
+    and the confirmed by way: confirmed_by_reply, confirmed_by_link, confirmed_by_number."""
     return warehouse.fetch_dicts(conn, "messaging/import_conversion")
 
 
@@ -100,16 +110,19 @@ def format_conversion(rows: list[dict[str, Any]]) -> str:
     """The conversion report as a text table, for people."""
     if not rows:
         return "no contact import has added pending members yet"
-    header = ("batch", "file", "imported", "waiting", "messaged", "not sent", "confirmed", "rate", "of messaged")
+    header = ("batch", "file", "imported", "waiting", "messaged", "not sent", "confirmed", "rate", "of messaged",
+              "by link")
     lines = [header]
     for r in rows:
         of_messaged = "" if r["confirmed_of_messaged"] is None else f"{float(r['confirmed_of_messaged']):.0%}"
         lines.append((str(r["batch_id"]), r["file_name"], str(r["imported"]), str(r["waiting"]), str(r["messaged"]),
-                      str(r["not_messaged"]), str(r["confirmed"]), f"{float(r['conversion_rate']):.0%}", of_messaged))
+                      str(r["not_messaged"]), str(r["confirmed"]), f"{float(r['conversion_rate']):.0%}", of_messaged,
+                      str(r["confirmed_by_link"])))
     widths = [max(len(line[i]) for line in lines) for i in range(len(header))]
     out = ["  ".join(cell.ljust(w) if i == 1 else cell.rjust(w) for i, (cell, w) in enumerate(zip(line, widths)))
            for line in lines]
-    out.append("rate = confirmed / imported; of messaged = confirmed among those whose welcome was sent")
+    out.append("rate = confirmed / imported; of messaged = confirmed among those whose welcome was sent; "
+               "by link = confirmed with the welcome's confirmation link")
     return "\n".join(out)
 
 
@@ -126,7 +139,8 @@ def write_conversion_report(conn: duckdb.DuckDBPyConnection, reports_dir: Path) 
     target = reports_dir / "messaging" / "conversion.csv"
     target.parent.mkdir(parents=True, exist_ok=True)
     columns = ("batch_id", "file_name", "merged_at", "imported", "waiting", "messaged", "not_messaged", "confirmed",
-               "conversion_rate", "confirmed_of_messaged")
+               "conversion_rate", "confirmed_of_messaged", "confirmed_by_reply", "confirmed_by_link",
+               "confirmed_by_number")
     with target.open("w", newline="", encoding="utf-8") as fh:
         writer = csv.writer(fh)
         writer.writerow(columns)

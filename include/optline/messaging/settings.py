@@ -7,17 +7,23 @@ names the file and the key. Quiet hours are compliance policy and live elsewhere
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 import string
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from optline.config import PROJECT_DIR, ConfigError, message_provider, messaging_config_file, paths
 from optline.intake.manifest import read_limited_yaml
+from optline.messaging import links
 
 PROVIDERS = ("sandbox", "twilio", "webhook")
-WELCOME_PLACEHOLDERS = frozenset({"first_name", "list", "confirm_keyword"})
+WELCOME_PLACEHOLDERS = frozenset({"first_name", "list", "confirm_keyword", "confirm_url"})
+LINK_PLACEHOLDER = "confirm_url"  # `confirm_base_url` + a signed, expiring token (messaging.links)
+MAX_BASE_URL_CHARS = 200
+MAX_LINK_TTL_DAYS = 90
 _KEYWORD = re.compile(r"[A-Za-z0-9]+")
 # A rendered welcome is at most 640 characters: 4 SMS segments of 160 (fewer with
 # non-GSM characters, but bounded). A template whose longest body is over it is refused at
@@ -60,9 +66,10 @@ def _parse_template(value: Any, where: str) -> list[tuple[str, str | None]]:
     return parts
 
 
-def _longest_body(parts: list[tuple[str, str | None]], fallback: str, keyword: str) -> int:
+def _longest_body(parts: list[tuple[str, str | None]], fallback: str, keyword: str, base_url: str | None) -> int:
     widths = {"first_name": max(MAX_FIRST_NAME_CHARS, len(fallback)), "list": MAX_LIST_NAME_CHARS,
-              "confirm_keyword": max(_MAX_KEYWORD_CHARS, len(keyword))}
+              "confirm_keyword": max(_MAX_KEYWORD_CHARS, len(keyword)),
+              LINK_PLACEHOLDER: len(base_url or "") + links.TOKEN_CHARS}
     return sum(len(literal) + (widths[name] if name else 0) for literal, name in parts)
 
 
@@ -88,23 +95,44 @@ class WelcomeSettings:
     template: str = ("Hi {first_name}, {list} would like to send you texts. Reply {confirm_keyword} to join, "
                      "STOP to opt out. Msg & data rates may apply.")
     lists: dict[str, str] = field(default_factory=dict)  # list name (lower case) -> template
+    # {confirm_url} = confirm_base_url + a token (messaging.links) valid link_ttl_days after queuing
+    confirm_base_url: str | None = None
+    link_ttl_days: float = 7.0
 
     def __post_init__(self) -> None:
         # Built in code or by parse_config (which checked each template already, naming the file):
         # every template a WelcomeSettings holds is safe to render.
         for key, text in [("template", self.template), *((f"lists.{n}", t) for n, t in self.lists.items())]:
-            _check_template(text, f"WelcomeSettings.{key}", self.first_name_fallback, self.confirm_keyword)
+            _check_template(text, f"WelcomeSettings.{key}", self.first_name_fallback, self.confirm_keyword,
+                            self.confirm_base_url)
 
     def template_for(self, list_name: str) -> str:
         return self.lists.get(list_name.strip().lower(), self.template)
 
-    def render(self, template: str, *, first_name: str | None, list_name: str) -> str:
-        """The body. Raises ValueError (naming no value) if it would be over MAX_BODY_CHARS."""
+    @staticmethod
+    def uses_link(template: str) -> bool:
+        """The template has a `{confirm_url}`: its welcome carries a confirmation link."""
+        return any(name == LINK_PLACEHOLDER for _, name in _parse_template(template, "welcome template"))
+
+    def uses_links(self) -> bool:
+        """Some template (the default or a list's) carries a confirmation link."""
+        return any(self.uses_link(t) for t in (self.template, *self.lists.values()))
+
+    def link_ttl(self) -> dt.timedelta:
+        return dt.timedelta(days=self.link_ttl_days)
+
+    def render(self, template: str, *, first_name: str | None, list_name: str, confirm_url: str | None = None) -> str:
+        """The body. Raises ValueError (naming no value) if it would be over MAX_BODY_CHARS, and
+        ConfigError if the template has `{confirm_url}` but no URL was given."""
         name = (first_name or "").strip()
+        if confirm_url is None and self.uses_link(template):
+            raise ConfigError("the welcome template has {confirm_url}: pass the link "
+                              "(optline.messaging.outbox builds it from `welcome.confirm_base_url`)")
         values = {
             "first_name": name if name and len(name) <= MAX_FIRST_NAME_CHARS else self.first_name_fallback,
             "list": list_name,
             "confirm_keyword": self.confirm_keyword,
+            LINK_PLACEHOLDER: confirm_url or "",
         }
         parts = _parse_template(template, "welcome template")
         body = "".join(literal + (values[p] if p else "") for literal, p in parts)
@@ -126,12 +154,17 @@ def config_path() -> Path:
     return messaging_config_file() or PROJECT_DIR / "config" / "messaging.yaml"
 
 
-def _check_template(value: Any, where: str, fallback: str, keyword: str) -> str:
+def _check_template(value: Any, where: str, fallback: str, keyword: str, base_url: str | None) -> str:
     parts = _parse_template(value, where)
-    longest = _longest_body(parts, fallback, keyword)
+    if base_url is None and any(name == LINK_PLACEHOLDER for _, name in parts):
+        raise ConfigError(f"{where}: the text has {{{LINK_PLACEHOLDER}}} but `welcome.confirm_base_url` is not "
+                          "set; set it to the sign-up site's confirmation page (e.g. https://example.org/c/), "
+                          "or take {confirm_url} out of the text")
+    longest = _longest_body(parts, fallback, keyword, base_url)
     if longest > MAX_BODY_CHARS:
         raise ConfigError(f"{where}: the text can render to {longest} characters (first name "
-                          f"{MAX_FIRST_NAME_CHARS}, list name {MAX_LIST_NAME_CHARS}), over the "
+                          f"{MAX_FIRST_NAME_CHARS}, list name {MAX_LIST_NAME_CHARS}, link "
+                          f"{len(base_url or '') + links.TOKEN_CHARS}), over the "
                           f"{MAX_BODY_CHARS}-character bound (4 SMS segments); shorten it")
     return value.strip()
 
@@ -173,7 +206,7 @@ def parse_config(raw: Any, where: str = "messaging config") -> MessagingConfig:
     w = raw.get("welcome") or {}
     if not isinstance(w, dict):
         raise ConfigError(f"{where}: `welcome` must be a mapping")
-    known_w = {"confirm_keyword", "first_name_fallback", "template", "lists"}
+    known_w = {"confirm_keyword", "first_name_fallback", "template", "lists", "confirm_base_url", "link_ttl_days"}
     if set(w) - known_w:
         raise ConfigError(f"{where}: unknown `welcome` keys {sorted(set(w) - known_w)}; known: {sorted(known_w)}")
     base = WelcomeSettings()
@@ -189,16 +222,38 @@ def parse_config(raw: Any, where: str = "messaging config") -> MessagingConfig:
     if not fallback or len(fallback) > MAX_FIRST_NAME_CHARS:
         raise ConfigError(f"{where}: `welcome.first_name_fallback` must be a text of 1 to "
                           f"{MAX_FIRST_NAME_CHARS} characters")
+    base_url = _base_url(w.get("confirm_base_url"), where)
+    ttl = w.get("link_ttl_days", base.link_ttl_days)
+    if isinstance(ttl, bool) or not isinstance(ttl, (int, float)) or not 0 < ttl <= MAX_LINK_TTL_DAYS:
+        raise ConfigError(f"{where}: `welcome.link_ttl_days` must be a number of days above 0 and at most "
+                          f"{MAX_LINK_TTL_DAYS}, not {ttl!r}")
     welcome = WelcomeSettings(
         confirm_keyword=keyword,
         first_name_fallback=fallback,
         template=_check_template(w.get("template", base.template), f"{where}: `welcome.template`",
-                                 fallback, keyword),
+                                 fallback, keyword, base_url),
         lists={str(name).strip().lower(): _check_template(text, f"{where}: `welcome.lists.{name}`",
-                                                          fallback, keyword)
+                                                          fallback, keyword, base_url)
                for name, text in lists.items()},
+        confirm_base_url=base_url,
+        link_ttl_days=float(ttl),
     )
     return MessagingConfig(provider=provider, dispatch=dispatch, welcome=welcome)
+
+
+def _base_url(value: Any, where: str) -> str | None:
+    """`welcome.confirm_base_url`: an http(s) address the token is appended to, as written."""
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None
+    text = value.strip() if isinstance(value, str) else ""
+    parts = urlsplit(text) if text else None
+    if (not parts or parts.scheme not in ("https", "http") or not parts.netloc or parts.fragment
+            or len(text) > MAX_BASE_URL_CHARS or any(c.isspace() or c in "{}<>\\\"'" for c in text)):
+        raise ConfigError(f"{where}: `welcome.confirm_base_url` must be an https:// address of at most "
+                          f"{MAX_BASE_URL_CHARS} characters that the token is appended to (e.g. "
+                          "https://example.org/c/ or https://example.org/confirm?t=), with no spaces, braces, "
+                          "quotes or #fragment")
+    return text
 
 
 def load_config(path: Path | None = None) -> MessagingConfig:

@@ -1,6 +1,9 @@
 -- Double opt-in conversion per contact import: the list × number pairs the import added as
 -- pending members (imported), how many got their welcome (messaged), and how many confirmed
--- (a YES/START reply, the list's keyword, or a web confirmation). Counts only.
+-- (a YES/START reply, the list's keyword, or a web confirmation), and by which way the first
+-- confirmation came: confirmed_by_reply (a text: YES/START or the keyword), confirmed_by_link
+-- (the welcome's confirmation link, method link) and confirmed_by_number (the sign-up site
+-- matched by number, method web). Counts only.
 create or replace view marts.import_conversion as
 with
 
@@ -25,10 +28,12 @@ welcomes as (
 ),
 
 confirmed as (
-    select distinct
+    select
         list_id,
-        number_hmac
+        number_hmac,
+        arg_min(method, confirmed_at) as method
     from core.confirmations
+    group by list_id, number_hmac
 ),
 
 per_number as (
@@ -37,7 +42,8 @@ per_number as (
         imported.list_id,
         imported.number_hmac,
         welcomes.status as welcome_status,
-        confirmed.number_hmac is not null as is_confirmed
+        confirmed.number_hmac is not null as is_confirmed,
+        confirmed.method as confirmed_by
     from imported
     left join welcomes on imported.list_id = welcomes.list_id and imported.number_hmac = welcomes.number_hmac
     left join confirmed on imported.list_id = confirmed.list_id and imported.number_hmac = confirmed.number_hmac
@@ -57,7 +63,10 @@ select
         count(*) filter (where per_number.is_confirmed and per_number.welcome_status = 'sent')
         / nullif(count(*) filter (where per_number.welcome_status = 'sent'), 0),
         4
-    ) as confirmed_of_messaged
+    ) as confirmed_of_messaged,
+    count(*) filter (where per_number.confirmed_by in ('reply', 'keyword')) as confirmed_by_reply,
+    count(*) filter (where per_number.confirmed_by = 'link') as confirmed_by_link,
+    count(*) filter (where per_number.confirmed_by = 'web') as confirmed_by_number
 from per_number
 inner join ops.batches as batches on per_number.batch_id = batches.batch_id
 group by batches.batch_id, batches.file_name, batches.merged_at
