@@ -33,7 +33,8 @@ from optline import warehouse
 
 log = logging.getLogger(__name__)
 
-FORMATS = ("csv", "parquet")
+COPIES = {"csv": "exports/copy/audience_csv", "parquet": "exports/copy/audience_parquet"}
+FORMATS = tuple(COPIES)
 CHANNELS = ("sms", "whatsapp")
 BASE_COLUMNS = ("list_name", "channel", "status", "contact_id", "phone")
 ATTRIBUTES = ("first_name", "last_name", "email", "title", "company", "city", "state", "postcode", "region",
@@ -96,7 +97,7 @@ def export_audience(conn: duckdb.DuckDBPyConnection, list_name: str, out: Path, 
         warehouse.run(conn, "exports/audience_rows_create", list_name=found[0], channel=channel, statuses=statuses,
                       unmasked=unmasked)
         try:
-            (rows,) = warehouse.run(conn, f"exports/copy/audience_{fmt}", columns=list(columns),
+            (rows,) = warehouse.run(conn, COPIES[fmt], columns=list(columns),
                                     path=str(partial)).fetchone()
         finally:
             warehouse.run(conn, "exports/audience_rows_drop")
