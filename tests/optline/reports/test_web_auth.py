@@ -1,20 +1,15 @@
 """The plugin's pages behind Airflow's login, against a real `airflow api-server` on loopback.
 
-One server for the module: a throwaway AIRFLOW_HOME (SQLite, migrated first), SimpleAuthManager
-with a users file written before start, a fixed JWT secret, a free port on 127.0.0.1, and a
-reports folder holding one batch's report, its rejects and a conversion report. The server is
-stopped (its process group, by id) when the module ends.
+One server for the module (tests/airflow_servers.py: a throwaway AIRFLOW_HOME with a copy of the
+session's SQLite metadata database, SimpleAuthManager with a users file written before start, a
+fixed JWT secret, a free port on 127.0.0.1) and a reports folder holding one batch's report, its
+rejects and a conversion report. The server is stopped (its process group, by id) when the
+module ends.
 """
 
 from __future__ import annotations
 
-import json
-import os
 import secrets
-import signal
-import socket
-import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -22,7 +17,7 @@ from pathlib import Path
 import pytest
 import requests
 
-from tests.conftest import PROJECT
+from tests.airflow_servers import airflow_services
 
 pytestmark = pytest.mark.airflow
 
@@ -31,13 +26,6 @@ PAGES = ("/optline/reviews", "/optline/batches/7/report", "/optline/batches/7/re
 USERS = {"admin": ("admin", "adminpw-" + secrets.token_hex(4)),
          "dana": ("user", "danapw-" + secrets.token_hex(4)),
          "vic": ("viewer", "vicpw-" + secrets.token_hex(4))}
-READY_TIMEOUT_S = 90
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def _write_reports(root: Path) -> None:
@@ -52,59 +40,13 @@ def _write_reports(root: Path) -> None:
 
 
 @pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+def server(tmp_path_factory: pytest.TempPathFactory, airflow_db: Path) -> Iterator[str]:
     home = tmp_path_factory.mktemp("api-home")
     reports = tmp_path_factory.mktemp("reports")
     _write_reports(reports)
-    (home / "passwords.json").write_text(json.dumps({u: pw for u, (_, pw) in USERS.items()}), encoding="utf-8")
-    port = _free_port()
-    env = {k: v for k, v in os.environ.items() if not k.startswith("AIRFLOW__DATABASE__")}
-    env.update({
-        "AIRFLOW_HOME": str(home),
-        "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": f"sqlite:///{home / 'airflow.db'}",
-        "AIRFLOW__CORE__PLUGINS_FOLDER": str(PROJECT / "plugins"),
-        "AIRFLOW__CORE__AUTH_MANAGER":
-            "airflow.api_fastapi.auth.managers.simple.simple_auth_manager.SimpleAuthManager",
-        "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_ALL_ADMINS": "False",
-        "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_USERS": ",".join(f"{u}:{role}" for u, (role, _) in USERS.items()),
-        "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_PASSWORDS_FILE": str(home / "passwords.json"),
-        "AIRFLOW__API_AUTH__JWT_SECRET": secrets.token_hex(48),
-        "AIRFLOW__API__SECRET_KEY": secrets.token_hex(16),
-        "AIRFLOW__API__BASE_URL": f"http://127.0.0.1:{port}",
-        "OPTLINE_REPORTS": str(reports),
-        "OPTLINE_WAREHOUSE": str(home / "warehouse.duckdb"),  # none: /reviews lists the reports on disk
-    })
-    airflow = str(Path(sys.executable).with_name("airflow"))
-    migrated = subprocess.run([airflow, "db", "migrate"], env=env, capture_output=True, text=True, check=False)
-    assert migrated.returncode == 0, migrated.stderr[-2000:]
-    log = (home / "api-server.log").open("w")
-    proc = subprocess.Popen([airflow, "api-server", "-H", "127.0.0.1", "-p", str(port)], env=env,
-                            stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
-    base = f"http://127.0.0.1:{port}"
-    try:
-        end = time.monotonic() + READY_TIMEOUT_S
-        while True:
-            if proc.poll() is not None:
-                raise RuntimeError(f"api-server exited with {proc.returncode}: "
-                                   + (home / "api-server.log").read_text()[-3000:])
-            try:
-                if requests.get(f"{base}/api/v2/monitor/health", timeout=2).status_code == 200:
-                    break
-            except requests.ConnectionError:
-                pass
-            if time.monotonic() > end:
-                raise TimeoutError(f"api-server not ready within {READY_TIMEOUT_S} s: "
-                                   + (home / "api-server.log").read_text()[-3000:])
-            time.sleep(0.5)
-        yield base
-    finally:
-        os.killpg(proc.pid, signal.SIGTERM)  # the group this fixture started (the server and its workers)
-        try:
-            proc.wait(30)
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)
-            proc.wait(10)
-        log.close()
+    with airflow_services(home, USERS, ["api-server"], {"OPTLINE_REPORTS": str(reports)},
+                          metadata_from=airflow_db / "airflow.db") as airflow:
+        yield airflow.base
 
 
 def token(base: str, user: str) -> str:
