@@ -46,7 +46,8 @@ welcomes as (
         channel,
         list_id
     from msg.outbox
-    where kind = 'welcome' and link_id is not null
+    -- a welcome scrubbed by a deletion (`optline delete`) names no one: its token is unknown
+    where kind = 'welcome' and link_id is not null and e164 != ''
 ),
 
 used_links as (

@@ -435,8 +435,9 @@ def write_samples(folder: Path, as_of: dt.date, numbers: Sequence[str] = SAMPLE_
 
 def sample_tokens(sent: Path, base_url: str, numbers: Sequence[str] = SAMPLE_NUMBERS) -> list[str]:
     """The confirmation-link tokens of the welcomes the sandbox provider recorded (`sent`: its
-    messages.jsonl) for `numbers`, in the order sent: what their sign-up page would pass back."""
-    if not sent.is_file():
+    messages.jsonl) for `numbers`, in the order sent: what their sign-up page would pass back.
+    None without a base URL (the welcomes carry no link)."""
+    if not base_url or not sent.is_file():
         return []
     wanted = set(numbers)
     tokens = []

@@ -105,7 +105,7 @@ def tail(token: str | None) -> str | None:
 def token_in(body: str, base_url: str) -> str | None:
     """The token of the confirmation URL (built on `base_url`) inside a welcome's body, if any:
     what the sign-up site reads from the link it was opened with (the demo and tests use it)."""
-    at = body.find(base_url)
+    at = body.find(base_url) if base_url else -1
     if at < 0:
         return None
     candidate = body[at + len(base_url):at + len(base_url) + TOKEN_CHARS]

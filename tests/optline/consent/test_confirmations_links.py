@@ -200,6 +200,7 @@ def test_the_samples_can_confirm_by_the_tokens_the_sandbox_sent(conn, data_dir, 
     sent.write_text("".join(json.dumps({"to": e164, "body": body}) + "\n" for e164, body in bodies), encoding="utf-8")
     chosen = confirmations.sample_tokens(sent, BASE, [ANN, BO])
     assert chosen == [tokens[ANN], tokens[BO]]
+    assert confirmations.sample_tokens(sent, "", [ANN]) == []  # welcomes without links: the samples go by number
     files = confirmations.write_samples(confirmations.inbox(), (QUEUED_AT + dt.timedelta(days=3)).date(), tokens=chosen)
     result = confirmations.apply_file(conn, files[0], RunContext(as_of=AS_OF), data_dir / "reports")
     assert (result.confirm_by, result.confirmed, result.invalid) == ("token", 2, 2)
