@@ -6,12 +6,15 @@ SQL-free means (a web confirmation file through the real intake)."""
 
 from __future__ import annotations
 
+import os
 import shutil
+import sqlite3
+from contextlib import closing
 from pathlib import Path
 
 import pytest
 
-from optline import warehouse
+from optline import lake, warehouse
 from optline.consent import confirmations
 from optline.messaging import outbox
 from optline.messaging.settings import load_config
@@ -43,6 +46,21 @@ def consent_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def copy_site(site: Path, data_dir: Path) -> Path:
-    """The site's warehouse as this test's own (data_dir's warehouse.duckdb)."""
-    shutil.copy(site, data_dir / "warehouse.duckdb")
-    return data_dir / "warehouse.duckdb"
+    """The site's warehouse as this test's own (data_dir's warehouse.duckdb): a DuckDB file copied;
+    a lake (OPTLINE_WAREHOUSE_FORMAT=ducklake) as its SQLite catalog and its data folder, the copy's
+    catalog pointed at its own folder (`data_path` in `ducklake_metadata`, the DuckLake spec's)."""
+    target = data_dir / "warehouse.duckdb"
+    source = lake.location(site)
+    if source is None:
+        shutil.copy(site, target)
+        return target
+    if source.postgres_dsn:
+        pytest.skip("the small site is copied on a SQLite catalog only")
+    copied = lake.Location(target.resolve(), None)
+    shutil.copytree(source.data_path, copied.data_path)
+    with closing(sqlite3.connect(source.path)) as old, closing(sqlite3.connect(copied.path)) as new:
+        old.backup(new)
+        with new:
+            new.execute("update ducklake_metadata set value = ? where key = 'data_path'",
+                        [str(copied.data_path) + os.sep])
+    return target
