@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from optline.config import hmac_key, link_key
+from optline.config import hmac_key, link_key, warehouse_format
 from optline.consent import confirmations, inbound
 from optline.intake.readers import MalformedFileError
 from optline.messaging import links, outbox
@@ -34,12 +34,25 @@ _files = iter(range(1, 1000))
 LINK_KEY = "link-test-key-" + "0123456789abcdef" * 2
 
 
-@pytest.fixture(scope="module")
-def prepared(tmp_path_factory) -> tuple[Path, dict[str, str]]:
-    """Once per module: ANN, BO, CY and DI imported pending on Main, each welcome queued with its
-    link. The warehouse file (copied into each test's data dir) and number -> token."""
+def build(root: Path) -> dict[str, str]:
+    """ANN, BO, CY and DI imported pending on Main in the warehouse under `root`, each welcome
+    queued with its link: number -> token."""
     from optline import warehouse
 
+    with warehouse.connect(root / "warehouse.duckdb") as conn:
+        import_people(conn, root / "inbox", "people.csv",
+                      [person(n, f"P{i}") for i, n in enumerate((ANN, BO, CY, DI))], as_of=QUEUED_AT)
+        assert outbox.enqueue_welcomes(conn, WELCOME, QUEUED_AT).queued == 4
+        bodies = conn.execute("select e164, body from msg.outbox").fetchall()
+    return {e164: links.token_in(body, BASE) for e164, body in bodies}
+
+
+@pytest.fixture(scope="module")
+def prepared(tmp_path_factory) -> tuple[Path, dict[str, str]] | None:
+    """Once per module on a DuckDB file (copied into each test's data dir); None on a lake, whose
+    catalog names its data folder: each test builds its own."""
+    if warehouse_format() != "duckdb":
+        return None
     root = tmp_path_factory.mktemp("links") / "data"
     (root / "inbox").mkdir(parents=True)
     with pytest.MonkeyPatch.context() as mp:
@@ -48,18 +61,15 @@ def prepared(tmp_path_factory) -> tuple[Path, dict[str, str]]:
             mp.setenv(var, str(value))
         mp.delenv("OPTLINE_INBOX", raising=False)
         mp.delenv("OPTLINE_REPORTS", raising=False)
-        with warehouse.connect(root / "warehouse.duckdb") as conn:
-            import_people(conn, root / "inbox", "people.csv",
-                          [person(n, f"P{i}") for i, n in enumerate((ANN, BO, CY, DI))], as_of=QUEUED_AT)
-            assert outbox.enqueue_welcomes(conn, WELCOME, QUEUED_AT).queued == 4
-            bodies = conn.execute("select e164, body from msg.outbox").fetchall()
-    return root / "warehouse.duckdb", {e164: links.token_in(body, BASE) for e164, body in bodies}
+        return root / "warehouse.duckdb", build(root)
 
 
 @pytest.fixture
 def tokens(prepared, data_dir, monkeypatch) -> dict[str, str]:
-    """This test's copy of the prepared warehouse (open it with `conn`): number -> token."""
+    """This test's warehouse (open it with `conn`), prepared: number -> token."""
     monkeypatch.setenv("OPTLINE_LINK_KEY", LINK_KEY)
+    if prepared is None:
+        return build(data_dir)
     shutil.copyfile(prepared[0], data_dir / "warehouse.duckdb")
     return prepared[1]
 
