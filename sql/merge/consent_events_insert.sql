@@ -1,7 +1,9 @@
--- The consent ledger gets one opt-in event per accepted row, with its evidence, numbered from
--- $first_id by row (optline.ids, `consent_event_id`).
+-- The consent ledger gets one opt-in event per accepted row, with its evidence (and the disclosure
+-- the manifest names, $disclosure_id, or null), numbered from $first_id by row (optline.ids,
+-- `consent_event_id`).
 insert into core.consent_events (
-    event_id, number_hmac, scope, kind, effective_at, source, method, contact_id, batch_id, row_number, dag_id, run_id
+    event_id, number_hmac, scope, kind, effective_at, source, method, contact_id, batch_id, row_number, dag_id, run_id,
+    disclosure_id
 )
 with
 
@@ -25,7 +27,8 @@ select
     outcomes.batch_id,
     outcomes.row_number,
     batches.dag_id,
-    batches.run_id
+    batches.run_id,
+    cast($disclosure_id as varchar)
 from staging.row_outcomes as outcomes
 inner join ops.batches as batches on outcomes.batch_id = batches.batch_id
 inner join numbers on outcomes.e164 = numbers.e164

@@ -1,7 +1,8 @@
 """Merge a checked batch into the core tables, in one transaction.
 
 Numbers, lists, contacts (same number + same names merge; blank cells never overwrite),
-memberships, channels, tags, and one opt-in consent event per accepted row.
+memberships, channels, tags, the manifest's consent disclosure (once: core.consent_disclosures),
+and one opt-in consent event per accepted row, pointing at it.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from dataclasses import dataclass
 import duckdb
 
 from optline import failpoints, ids, progress, warehouse
+from optline.consent import disclosures
 from optline.contacts.batch import Batch
 
 log = logging.getLogger(__name__)
@@ -31,6 +33,7 @@ STEPS = (
     "merge/contact_channels_insert_new",
     "merge/tags_insert_new",
     "merge/contact_tags_insert_new",
+    "merge/consent_disclosures_insert_new",
     "merge/consent_events_insert",
 )
 # The steps that insert rows with new ids, and the kind of id each numbers its rows with (optline.ids).
@@ -74,6 +77,7 @@ def merge_batch(conn: duckdb.DuckDBPyConnection, batch: Batch) -> MergeResult:
         "manifest_tags": list(batch.settings.get("tags") or []),
         "consent_source": batch.settings["consent_source"],
         "consent_method": batch.settings["consent_method"],
+        **disclosures.merge_params(batch.settings),  # what was shown, and why (16 CFR 310.5(a)(8))
     }
     with (warehouse.bulk_write_memory(conn), warehouse.transaction(conn),
           progress.Progress(f"batch {batch_id}: merging", len(STEPS), "steps") as shown):

@@ -2,8 +2,9 @@
 
 `export_person` parses the number with phonenumbers (in `default_country`), gathers the
 contacts at it with their memberships, tags and channels, the ledger's consent events of its
-HMAC, operator suspensions, confirmations, the messages meant for it, the texts received from
-it, its web confirmations, and its staged rows in every contact import and opt-out file (with
+HMAC (each opt-in with the disclosure it was given under: text, version, URL, purpose),
+operator suspensions, confirmations, the messages meant for it, the texts received from it,
+its web confirmations, and its staged rows in every contact import and opt-out file (with
 batch, file and line), writes them to `out`, and records the export in `ops.subject_exports`
 (who asked, the number's HMAC, the file and its counts; never the number). The file holds
 personal data: it is for the person who asked, not for the reports folder.
