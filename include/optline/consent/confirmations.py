@@ -134,6 +134,14 @@ class ConfirmationManifest(ManifestSettings):
     confirm_by: str = "auto"  # auto (token when the export has a token column) | token | number
     path: str | None = None
 
+    def settings(self) -> dict[str, Any]:
+        """The effective settings (the import key's); `confirm_by: auto` is left out, so an export
+        applied before the setting existed keeps its key and is not applied again."""
+        d = super().settings()
+        if d["confirm_by"] == "auto":
+            d.pop("confirm_by")
+        return d
+
 
 def load_manifest(data_file: Path) -> ConfirmationManifest:
     """The file's manifest (`<stem>.manifest.yaml`, else `_manifest.yaml`); none: the defaults."""

@@ -292,6 +292,7 @@ def test_a_header_naming_a_number_is_masked_in_the_error(conn, data_dir):
     ({"default_country": "XX"}, "default_country"),
     ({"lists": ["Spring Promo"]}, "unknown keys"),
     ({"date_order": "yolo"}, "date_order"),
+    ({"confirm_by": "email"}, "confirm_by"),
 ])
 def test_an_invalid_manifest_names_the_key_and_writes_nothing(conn, data_dir, manifest, key):
     before = warehouse_snapshot(conn)

@@ -216,3 +216,10 @@ def test_the_samples_can_confirm_by_the_tokens_the_sandbox_sent(conn, data_dir, 
     assert (result.confirm_by, result.confirmed, result.invalid) == ("token", 2, 2)
     assert [r[2] for r in outcomes(conn, result.batch_id)] == [None, None, "token_invalid_signature",
                                                                 "invalid_confirmed_at"]
+
+
+def test_the_import_key_of_an_export_without_confirm_by_is_what_it_was_before_the_setting():
+    before = {"default_country": "US", "channel": "sms", "list_name": None, "source": "web", "encoding": "auto",
+              "delimiter": None, "date_order": "auto"}
+    assert confirmations.ConfirmationManifest().settings() == before
+    assert confirmations.parse_manifest({"confirm_by": "token"}).settings() == {**before, "confirm_by": "token"}
