@@ -44,7 +44,10 @@ def server(tmp_path_factory: pytest.TempPathFactory, airflow_db: Path) -> Iterat
     home = tmp_path_factory.mktemp("api-home")
     reports = tmp_path_factory.mktemp("reports")
     _write_reports(reports)
-    with airflow_services(home, USERS, ["api-server"], {"OPTLINE_REPORTS": str(reports)},
+    data = tmp_path_factory.mktemp("data")  # no warehouse until the consent test's POST makes one
+    with airflow_services(home, USERS, ["api-server"], {"OPTLINE_REPORTS": str(reports),
+                                                        "OPTLINE_DATA_DIR": str(data),
+                                                        "OPTLINE_WAREHOUSE": str(data / "warehouse.duckdb")},
                           metadata_from=airflow_db / "airflow.db") as airflow:
         yield airflow.base
 
@@ -102,3 +105,18 @@ def test_the_plugin_publishes_no_api_docs_or_schema(server):
         assert requests.get(server + path, timeout=10).status_code in (401, 404)
         assert requests.get(server + path, headers={"Authorization": f"Bearer {tok}"},
                             timeout=10).status_code == 404
+
+
+def test_a_change_of_consent_on_the_history_page_is_recorded_as_the_airflow_user_who_may_answer_reviews(server):
+    """Last in the module: its POST creates the server's warehouse (the pages above read the reports on disk)."""
+    change = {"number": "+14155550101", "request": "opt_out", "channel": "sms", "note": "asked on the phone"}
+    viewer = {"Authorization": f"Bearer {token(server, 'vic')}"}
+    refused = requests.post(f"{server}/optline/history/consent", data=change, headers=viewer, timeout=60)
+    assert refused.status_code == 403  # a viewer may read the history, not change it
+    user = {"Authorization": f"Bearer {token(server, 'dana')}"}
+    done = requests.post(f"{server}/optline/history/consent", data=change, headers=user, timeout=120)
+    assert done.status_code == 200, done.text[-500:]
+    assert "opt_out on sms recorded by dana" in done.text
+    shown = requests.post(f"{server}/optline/history", data={"number": "(415) 555-0101"}, headers=viewer, timeout=60)
+    assert shown.status_code == 200 and "asked on the phone" in shown.text and ">dana<" in shown.text
+    assert requests.post(f"{server}/optline/history", data={"number": "(415) 555-0101"}, timeout=10).status_code == 401
