@@ -192,7 +192,8 @@ def map_header(header: list[str | None], file_name: str, line: int, confirm_by: 
         wanted = " and no ".join(required[c] for c in missing)
         needs = ("the token of the welcome's link (the manifest says `confirm_by: token`)" if by == "token"
                  else "a number (or a token column)")
-        raise MalformedFileError(file_name, line, f"no {wanted} among the headers {shown_headers(header)}; "
+        shown = shown_headers([links.tail(h) if links.looks_like_token(h) else h for h in header])
+        raise MalformedFileError(file_name, line, f"no {wanted} among the headers {shown}; "
                                  f"a web confirmations export needs {needs} and the time it confirmed")
     return found
 
@@ -359,9 +360,11 @@ def result_for(conn: duckdb.DuckDBPyConnection, batch_id: int, reports_dir: Path
 
 def shown(value: str | None, default_country: str) -> str:
     """A cell other than the number, fit for the report: masked when it reads as a phone
-    number (a number in the wrong column), never a live formula."""
+    number or a token (in the wrong column), never a live formula."""
     if value and looks_like_phone(value) and parse_phone(value, default_country).e164:
         return safe_value("phone", value)
+    if links.looks_like_token(value):  # a token in the wrong column: a credential, shown as its tail
+        return links.tail(value) or ""
     return safe_value(None, value)
 
 

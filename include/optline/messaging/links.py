@@ -23,6 +23,7 @@ import binascii
 import datetime as dt
 import hashlib
 import hmac
+import re
 import secrets
 from dataclasses import dataclass
 
@@ -33,6 +34,7 @@ _ID_BYTES, _EXPIRY_BYTES, _MAC_BYTES = 12, 4, 16
 _PAYLOAD_BYTES = 1 + _ID_BYTES + _EXPIRY_BYTES
 _DOMAIN = b"optline/confirm-link"
 _MAX_EXPIRY = dt.datetime(2106, 2, 7, tzinfo=dt.UTC)  # 4 bytes of Unix seconds
+_TOKEN_SHAPE = re.compile(rf"[A-Za-z0-9_-]{{{TOKEN_CHARS}}}")
 
 # Why a token cannot confirm anything before the warehouse is asked (docs/confirmations.md).
 INVALID_SIGNATURE = "token_invalid_signature"  # garbled, another length or version, or forged
@@ -93,6 +95,11 @@ def check(key: bytes, token: str) -> Checked:
         return bad
     expires = dt.datetime.fromtimestamp(int.from_bytes(payload[1 + _ID_BYTES:], "big"), dt.UTC)
     return Checked(_b64(payload[1:1 + _ID_BYTES]), expires, None)
+
+
+def looks_like_token(text: str | None) -> bool:
+    """A cell that could be a token (44 base64url characters): masked wherever a cell is shown."""
+    return bool(text) and _TOKEN_SHAPE.fullmatch(text.strip()) is not None
 
 
 def tail(token: str | None) -> str | None:

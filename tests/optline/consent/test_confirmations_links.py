@@ -157,22 +157,25 @@ def test_expired_reused_forged_unknown_mismatched_and_missing_tokens_are_rejecte
         [tokens[CY], at(1), DI],         # 7 the row names another number than its welcome's
         ["", at(1), DI],                 # 8 a number but no token, in an export by token
         [tokens[DI], at(1), DI],         # 9 confirms (its own number agrees)
+        [tokens[CY], tokens[BO], ""],    # 10 a token in the time column
     ], header=("Token", "Confirmed At", "Phone"))
     assert outcomes(conn, result.batch_id) == [
         (1, "confirmed", None), (2, "invalid", "token_reused"), (3, "invalid", "token_expired"),
         (4, "invalid", "token_invalid_signature"), (5, "invalid", "token_invalid_signature"),
         (6, "invalid", "token_unknown"), (7, "invalid", "token_number_mismatch"), (8, "invalid", "missing_token"),
-        (9, "confirmed", None)]
-    assert result.lines_read == result.confirmed + result.ignored + result.invalid == 9
+        (9, "confirmed", None), (10, "invalid", "invalid_confirmed_at")]
+    assert result.lines_read == result.confirmed + result.ignored + result.invalid == 10
     assert [status_of(conn, n) for n in (ANN, BO, CY, DI)] == ["active", "pending", "pending", "active"]
 
     summary_text = (Path(result.report_dir) / "summary.json").read_text(encoding="utf-8")
     summary = json.loads(summary_text)
     assert summary["confirm_by"] == "token"
     assert summary["invalid_by_reason"] == {"token_reused": 1, "token_expired": 1, "token_invalid_signature": 2,
-                                            "token_unknown": 1, "token_number_mismatch": 1, "missing_token": 1}
-    shown = {r["row_number"]: r.get("token") for r in summary["invalid_rows"]}
-    assert shown[2] == "…" + tokens[ANN][-4:] and shown[8] is None
+                                            "token_unknown": 1, "token_number_mismatch": 1, "missing_token": 1,
+                                            "invalid_confirmed_at": 1}
+    shown = {r["row_number"]: r for r in summary["invalid_rows"]}
+    assert shown[2]["token"] == "…" + tokens[ANN][-4:] and "token" not in shown[8]
+    assert shown[10]["confirmed_at"] == "…" + tokens[BO][-4:]
     for token in (*tokens.values(), forged, never_issued):
         assert token not in summary_text  # at most the last 4 characters
     assert "5550104" not in summary_text
@@ -201,6 +204,10 @@ def test_rows_are_matched_by_number_only_without_a_token_column_or_when_the_mani
     with pytest.raises(MalformedFileError, match="no token column"):
         apply(conn, data_dir, [[CY, at(1)]], header=("Phone", "Confirmed At"), manifest={"confirm_by": "token"})
     assert status_of(conn, CY) == "pending"
+    # an export without its header row: the token in the first line is not shown in the error
+    with pytest.raises(MalformedFileError) as refused:
+        apply(conn, data_dir, [[at(2)]], header=(tokens[DI], at(1)))
+    assert tokens[DI] not in str(refused.value) and "…" + tokens[DI][-4:] in str(refused.value)
 
 
 def test_the_samples_can_confirm_by_the_tokens_the_sandbox_sent(conn, data_dir, tokens):
