@@ -1,5 +1,6 @@
 -- A data subject's export: every consent event of the number (the ledger names it by HMAC), each
--- opt-in with the disclosure it was given under (what was shown and why; null when none).
+-- opt-in with the disclosure it was given under (what was shown and why; null when none); a change
+-- by hand with who recorded it and its note (optline.consent.manual).
 select
     events.event_id,
     events.scope,
@@ -13,6 +14,9 @@ select
     events.dag_id,
     events.run_id,
     events.recorded_at,
+    events.recorded_by,
+    events.recorded_by_id,
+    events.note,
     events.disclosure_id,
     disclosures.text as disclosure_text,
     disclosures.version as disclosure_version,

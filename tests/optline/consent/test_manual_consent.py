@@ -5,6 +5,7 @@ change that changes nothing."""
 
 from __future__ import annotations
 
+import json
 import os
 import pwd
 from pathlib import Path
@@ -31,7 +32,7 @@ def allow(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, **settings) -> Path:
 def members(request: pytest.FixtureRequest, data_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """A copy of the small site's warehouse (ANN, BO, CY on Main) as this test's; this account
     may record consent by hand."""
-    allow(tmp_path, monkeypatch, consent={"os_accounts": [ME]})
+    allow(tmp_path, monkeypatch, consent={"os_accounts": [ME]}, delete={"os_accounts": [ME]})
     copy_site(request.getfixturevalue("consent_site"), data_dir)
     return data_dir
 
@@ -62,6 +63,10 @@ def test_opt_out_by_hand_records_the_os_account_and_the_note_and_empties_the_num
     assert manual_events(members) == [("opt_out", "all", "manual", "optline cli", ME, ME,
                                        "asked on the phone, call 2231", "cli")]
     assert "••••••••••01" not in audience(members) and "••••••••••02" in audience(members)
+    assert main(["export-person", "--number", ANN, "--out", str(members.parent / "ann.json")]) == 0
+    by_hand = [e for e in json.loads((members.parent / "ann.json").read_text())["consent_events"]
+               if e["method"] == "manual"]
+    assert [(e["recorded_by"], e["note"]) for e in by_hand] == [(ME, "asked on the phone, call 2231")]
 
 
 def test_opt_in_by_hand_needs_the_persons_request_as_evidence_and_then_rejoins_the_audience(members, capsys):
