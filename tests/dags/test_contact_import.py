@@ -118,7 +118,8 @@ def test_end_to_end_run_matches_independently_computed_warehouse(airflow_db, dat
     cases = generated_cases()
     write_csv(data_dir / "inbox" / "generated.csv",
               [["Mobile Number", "First Name", "Surname", "Birthday", "Opt-in Date"], *[c.cells for c in cases]],
-              lists=["Spring Promo", "All"], tags=["gen"], consent={"source": "test form", "method": "web_form"})
+              lists=["Spring Promo", "All"], tags=["gen"], consent={"source": "test form", "method": "web_form"},
+              disclosure={"version": "v1", "url": "https://example.org/terms"}, purpose="offers by SMS")
     (data_dir / "inbox" / "numbers.txt").write_text("(415) 555-0200\n\n555-0100\n(415) 555-0200\n", encoding="utf-8")
     write_manifest(data_dir / "inbox" / "numbers.txt", lists=["spring promo"], header=False,
                    policy_overrides={**OPEN_GATE, "require_opt_in": False, "require_age_or_dob": False})
@@ -150,6 +151,10 @@ def test_end_to_end_run_matches_independently_computed_warehouse(airflow_db, dat
 
         events = conn.execute("select count(*), count(distinct batch_id) from core.consent_events").fetchone()
         assert events == (len(accepted) + 1, 2)
+        disclosed = conn.execute("""select b.file_name, d.version, d.purpose, count(*) from core.consent_events e
+            join ops.batches b using (batch_id) left join core.consent_disclosures d using (disclosure_id)
+            group by all order by 1""").fetchall()  # the manifest's disclosure on each of its opt-ins
+        assert disclosed == [("generated.csv", "v1", "offers by SMS", len(accepted)), ("numbers.txt", None, None, 1)]
 
         batches = conn.execute("""select file_name, status, lines_read, rows_loaded, rows_rejected, run_id, dag_id
             from ops.batches order by file_name""").fetchall()
