@@ -25,6 +25,7 @@ import pyarrow as pa
 
 from optline import ids, warehouse
 from optline.config import link_key
+from optline.lookup.reassigned import screen_welcomes
 from optline.messaging import links
 from optline.messaging.settings import WelcomeSettings
 
@@ -52,6 +53,7 @@ def enqueue_welcomes(conn: duckdb.DuckDBPyConnection, welcome: WelcomeSettings, 
     welcome (messaging.links), expiring `link_ttl_days` after `now`; its id and expiry are
     stored with the welcome, the token only inside the body."""
     key = link_key() if welcome.uses_links() else None  # a missing key: ConfigError before anything
+    screen_welcomes(conn, now)  # reassigned numbers' welcomes cancelled first (optline.lookup.reassigned)
     candidates = warehouse.fetch_dicts(conn, "messaging/welcome_candidates")
     if not candidates:
         log.info("no pending member without a welcome: nothing queued")

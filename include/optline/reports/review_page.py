@@ -16,7 +16,7 @@ import jinja2
 
 from optline import warehouse
 from optline.contacts.rules import REASONS
-from optline.reports.batches import batch_dir, clock_override_text, loosened_settings
+from optline.reports.batches import batch_dir, clock_override_text, lookups_text, loosened_settings
 
 _ENV = jinja2.Environment(
     loader=jinja2.FileSystemLoader(Path(__file__).with_name("templates")),
@@ -81,6 +81,7 @@ def render(conn: duckdb.DuckDBPyConnection, batch_id: int, timeout_minutes: floa
     return _ENV.get_template("review_report.html.j2").render(
         batch=batch, expectations=expectations, rejects=rejects, decisions=decisions,
         clock_override=clock_override, loosened=loosened,
+        lookups=lookups_text(conn, batch_id),
         rejects_csv="rejects.csv" if batch["rows_rejected"] else None,
         timeout_text=timeout_text(timeout_minutes),
         generated_at=dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC"),
