@@ -28,7 +28,8 @@ import duckdb
 import pyarrow as pa
 
 from optline import ids, warehouse
-from optline.contacts.batch import load_batch
+from optline.contacts.batch import BatchNotFoundError, load_batch
+from optline.contacts.policy import load_policy
 from optline.lookup import cache, providers
 from optline.lookup.base import Answer, LookupProvider, Request, ask, now_utc
 
@@ -59,7 +60,15 @@ class ScreenResult:
 
 
 def _settings_by_batch(conn: duckdb.DuckDBPyConnection, batch_ids: set[int]) -> dict[int, dict[str, Any]]:
-    return {batch_id: load_batch(conn, batch_id).policy.reassigned_numbers for batch_id in sorted(batch_ids)}
+    """Each membership's batch's `reassigned_numbers` settings: a contact batch's policy; a list
+    touch-up's member (no contact batch has its id: the counter is shared) the default policy's."""
+    settings = {}
+    for batch_id in sorted(batch_ids):
+        try:
+            settings[batch_id] = load_batch(conn, batch_id).policy.reassigned_numbers
+        except BatchNotFoundError:
+            settings[batch_id] = load_policy().reassigned_numbers
+    return settings
 
 
 def _detail(answer: dict[str, Any], since: dt.date) -> str:
