@@ -343,7 +343,8 @@ def create_app(reports_dir: Path | None = None, *, auth: PageAuth,
                 error, code = f"the warehouse cannot be read now: {exc}", status.HTTP_503_SERVICE_UNAVAILABLE
         return HTMLResponse(_page("history.html.j2", "history", found=found, country=country, notice=notice,
                                   error=error, source=timeline.source_text, when=timeline.when_text,
-                                  min_evidence=manual.MIN_EVIDENCE_CHARS), status_code=code)
+                                  min_evidence=manual.MIN_EVIDENCE_CHARS), status_code=code,
+                            headers={"Cache-Control": "no-store"})  # it shows a number in full
 
     @app.get("/history", response_class=HTMLResponse, dependencies=history_only)
     def history_form() -> HTMLResponse:

@@ -51,7 +51,7 @@ def test_the_history_page_takes_the_number_in_a_posted_form_and_shows_its_timeli
     form = client.get("/history")
     assert form.status_code == 200 and 'method="post" action="history"' in form.text and "Consent history" in form.text
     shown = client.post("/history", data={"number": "(415) 555-0101"})
-    assert shown.status_code == 200
+    assert shown.status_code == 200 and shown.headers["cache-control"] == "no-store"
     assert "+14155550101" in shown.text and "main.csv line 2" in shown.text and "joined list" in shown.text
     assert "4155550102" not in shown.text and "4155550103" not in shown.text
     assert client.post("/history", data={"number": "555"}).status_code == 422
