@@ -85,7 +85,8 @@ def _percent(share: Any) -> str:
     return _shown(share, lambda s: f"{float(s) * 100:.1f} %")
 
 
-_CONVERSION_COUNTS = ("batch_id", "imported", "waiting", "messaged", "not_messaged", "confirmed")
+_CONVERSION_COUNTS = ("batch_id", "imported", "waiting", "messaged", "not_messaged", "confirmed",
+                      "confirmed_by_reply", "confirmed_by_link", "confirmed_by_number")
 
 
 def _number_or_none(text: str | None, kind: type) -> Any:

@@ -161,8 +161,9 @@ def test_conversion_shows_percentages_with_their_counts(site, tmp_path):
     rows = {int(r[0]): r for r in _cells(page)["conversion"][1:]}
     ids = site["ids"]
     assert set(rows) == {ids["clean"], ids["approved"]}
-    assert rows[ids["clean"]][3] == "7" and rows[ids["clean"]][8] == "42.9 % 3 of 7"  # 3 confirmed by the web export
-    assert rows[ids["approved"]][3] == "9" and rows[ids["approved"]][9] == "–"
+    assert rows[ids["clean"]][3] == "7" and rows[ids["clean"]][11] == "42.9 % 3 of 7"  # 3 confirmed by the web export
+    assert rows[ids["clean"]][7:11] == ["3", "0", "0", "3"]  # by reply, by link, by number
+    assert rows[ids["approved"]][3] == "9" and rows[ids["approved"]][12] == "–"
 
     (tmp_path / "messaging").mkdir()
     with (site["root"] / "reports" / "messaging" / "conversion.csv").open(encoding="utf-8") as fh:
@@ -172,11 +173,12 @@ def test_conversion_shows_percentages_with_their_counts(site, tmp_path):
         written.writeheader()
         written.writerow({"batch_id": 3, "file_name": "spring.csv", "merged_at": "2026-11-01T12:30:00+00:00",
                           "imported": 1400, "waiting": 0, "messaged": 6, "not_messaged": 1394, "confirmed": 600,
+                          "confirmed_by_reply": 400, "confirmed_by_link": 150, "confirmed_by_number": 50,
                           "conversion_rate": 0.4286, "confirmed_of_messaged": 0.5})
     other = TestClient(create_app(tmp_path, auth=ALLOW_ALL)).get("/conversion").text
     (row,) = _cells(other)["conversion"][1:]
-    assert row[2:] == ["2026-11-01 12:30", "1,400", "0", "6", "1,394", "600", "42.9 % 600 of 1,400",
-                       "50.0 % of 6 messaged"]
+    assert row[2:] == ["2026-11-01 12:30", "1,400", "0", "6", "1,394", "600", "400", "150", "50",
+                       "42.9 % 600 of 1,400", "50.0 % of 6 messaged"]
     assert "0.4286" not in other
 
 
@@ -220,5 +222,5 @@ def test_each_page_opens_in_headless_chromium_as_a_table_without_raw_fractions(s
         assert len(rows) >= 3 and all(len(r) > 1 for r in rows[1:] if r not in groups), name
         assert "font: 15px/1.45 system-ui" in dom  # the report's stylesheet
         if name == "conversion":
-            assert [r[8] for r in rows[1:]] == ["42.9 % 3 of 7", "0.0 % 0 of 9"]
+            assert [r[11] for r in rows[1:]] == ["42.9 % 3 of 7", "0.0 % 0 of 9"]
             assert not re.search(r"<td[^>]*>0\.\d+</td>", dom)
