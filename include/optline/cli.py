@@ -364,6 +364,26 @@ def cmd_listops(args: argparse.Namespace) -> int:
     return 1 if result.rejected else 0
 
 
+def cmd_import_fcc(args: argparse.Namespace) -> int:
+    from optline.lookup import fcc_rnd
+
+    checked_at = dt.datetime.fromisoformat(args.answered_on).replace(tzinfo=dt.UTC) if args.answered_on else None
+    conn = warehouse.connect()
+    try:
+        result = fcc_rnd.import_file(conn, Path(args.file).resolve(), checked_at=checked_at)
+    except (fcc_rnd.FccFileError, OSError, UnicodeDecodeError) as exc:
+        print(f"optline: {exc}", file=sys.stderr)
+        return 2
+    finally:
+        conn.close()
+    answers = ", ".join(f"{k} {v}" for k, v in sorted(result.by_answer.items())) or "none"
+    print(f"{result.file_name}: {result.rows} line(s) read, {result.imported} FCC answer(s) kept ({answers}), "
+          f"{len(result.invalid_lines)} invalid" + (f" (lines {', '.join(map(str, result.invalid_lines[:10]))}"
+                                                    f"{' ...' if len(result.invalid_lines) > 10 else ''})"
+                                                    if result.invalid_lines else ""))
+    return 1 if result.invalid_lines else 0
+
+
 def cmd_init_key(args: argparse.Namespace) -> int:
     return demo.print_init_key()
 
@@ -738,6 +758,19 @@ writes the warehouse and a report. Exits 1 when rows were rejected.
   optline listops data/touchups/june.csv""")
     p.add_argument("file", help="CSV with columns action, phone, list, tag (and opted_in_at, source)")
     p.add_argument("--country", help="default country for national numbers (default: the manifest's, else US)")
+
+    p = _command(sub, common, "import-fcc", cmd_import_fcc, "keep the FCC Reassigned Numbers Database's answers "
+                 "for the reassigned-number check", """\
+Read an answer file of the FCC Reassigned Numbers Database (number, date of consent, Yes/No/No
+Data: docs/lookup.md) into the lookup cache (ops.number_lookups, by number HMAC), where the
+reassigned-number check finds them before a welcome is queued when the policy's
+`reassigned_numbers.provider` is `fcc_rnd`. No request is made. Exits 1 when lines were invalid
+(they are named by line number; the rest is kept).
+
+  optline import-fcc data/fcc/rnd_answers_2026-12-01.csv --answered-on 2026-12-01""")
+    p.add_argument("file", help="the FCC RND answer file (CSV)")
+    p.add_argument("--answered-on", metavar="DATE",
+                   help="when the FCC answered (ISO date; default now): answers are fresh for the policy's max_age_days")
 
     p = _command(sub, common, "welcome", cmd_welcome, "queue the welcome (double opt-in) of every pending member "
                  "that has none", """\

@@ -72,3 +72,24 @@ def test_the_fcc_answer_file_suppresses_a_reassigned_number_without_any_request(
     assert result.queued == 2  # the third has no FCC answer: passed as unknown (the policy's pass_unknown)
     assert _welcomes(conn)[MOBILES[0]] == ("cancelled", "reassigned_number")
     assert len([r for r in standin.requests if r["fields"] == ["reassigned_number"]]) == before
+
+
+def test_the_fcc_answer_file_is_kept_by_the_command_which_names_invalid_lines(conn, data_dir, tmp_path, capsys):
+    from optline import warehouse
+    from optline.cli import main
+
+    answers = tmp_path / "rnd_results.csv"
+    answers.write_text("Phone Number,Date Provided,Result\n"
+                       f"{MOBILES[0]},2026-10-01,Yes\n"
+                       "not a number,2026-10-01,Yes\n", encoding="utf-8")
+    conn.close()
+    assert main(["import-fcc", str(answers), "--answered-on", "2026-12-01"]) == 1  # one invalid line
+    out = capsys.readouterr().out
+    assert "2 line(s) read, 1 FCC answer(s) kept (yes 1), 1 invalid (lines 3)" in out
+    assert MOBILES[0] not in out and MOBILES[0][2:] not in out
+    again = warehouse.connect()
+    try:
+        kept = again.execute("select kind, checked_at::date from ops.number_lookups").fetchall()
+    finally:
+        again.close()
+    assert kept == [("reassigned", dt.date(2026, 12, 1))]
