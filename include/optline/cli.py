@@ -770,7 +770,7 @@ reassigned-number check finds them before a welcome is queued when the policy's
   optline import-fcc data/fcc/rnd_answers_2026-12-01.csv --answered-on 2026-12-01""")
     p.add_argument("file", help="the FCC RND answer file (CSV)")
     p.add_argument("--answered-on", metavar="DATE",
-                   help="when the FCC answered (ISO date; default now): answers are fresh for the policy's max_age_days")
+                   help="when the FCC answered (ISO date; default now): fresh for the policy's max_age_days")
 
     p = _command(sub, common, "welcome", cmd_welcome, "queue the welcome (double opt-in) of every pending member "
                  "that has none", """\
