@@ -49,9 +49,14 @@ def dispatch_clock(context: dict[str, Any]) -> dispatch.Clock:
 
 
 def enqueue_welcomes(context: dict[str, Any]) -> dict:
-    config = load_config()
-    with open_warehouse() as conn:
-        result = outbox.enqueue_welcomes(conn, config.welcome, run_context(context, wall_clock=True).as_of)
+    """Queue the welcomes of pending members. A configuration error (the settings, a missing
+    link key) fails at once: retrying cannot fix it."""
+    try:
+        config = load_config()
+        with open_warehouse() as conn:
+            result = outbox.enqueue_welcomes(conn, config.welcome, run_context(context, wall_clock=True).as_of)
+    except ConfigError as exc:
+        raise AirflowFailException(str(exc)) from exc
     lineage.record(datasets.WELCOME_ENQUEUE)
     return result.as_xcom()
 
