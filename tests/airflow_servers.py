@@ -101,7 +101,7 @@ def airflow_services(home: Path, users: dict[str, tuple[str, str]], components: 
         "AIRFLOW__API_AUTH__JWT_SECRET": secrets.token_hex(48),
         "AIRFLOW__API__SECRET_KEY": secrets.token_hex(16),
         "AIRFLOW__API__BASE_URL": f"http://127.0.0.1:{port}",
-        "AIRFLOW__API__WORKERS": "2",
+        "AIRFLOW__API__WORKERS": "1",  # one uvicorn worker: each takes ~10 s of CPU to start
         "AIRFLOW__CORE__EXECUTION_API_SERVER_URL": f"http://127.0.0.1:{port}/execution/",
         **(extra_env or {}),
     })

@@ -31,7 +31,7 @@ pytestmark = pytest.mark.airflow
 
 AS_OF = "2026-11-01T12:00:00+00:00"
 RUN_TIMEOUT_S = 150
-USERS = {"ops": ("user", "opspw-" + secrets.token_hex(4))}
+USERS = {"ops": ("user", "opspw-" + secrets.token_hex(4)), "vic": ("viewer", "vicpw-" + secrets.token_hex(4))}
 
 
 def get(url: str, headers: dict[str, str], until: float) -> dict:
@@ -80,8 +80,12 @@ def test_a_contact_import_triggered_over_rest_with_a_conf_runs_to_success_and_it
         unpaused = requests.patch(f"{airflow.base}/api/v2/dags/contact_import", headers=headers, timeout=30,
                                   json={"is_paused": False})
         assert unpaused.status_code == 200 and unpaused.json()["is_paused"] is False, unpaused.text
+        body = {"logical_date": None, "conf": {"inbox": str(inbox), "as_of": AS_OF}}
+        refused = requests.post(f"{airflow.base}/api/v2/dags/contact_import/dagRuns", headers=airflow.auth("vic"),
+                                json=body, timeout=30)
+        assert refused.status_code == 403, refused.text  # a viewer may not trigger
         started = requests.post(f"{airflow.base}/api/v2/dags/contact_import/dagRuns", headers=headers, timeout=30,
-                                json={"logical_date": None, "conf": {"inbox": str(inbox), "as_of": AS_OF}})
+                                json=body)
         assert started.status_code == 200, started.text
         run_id = started.json()["dag_run_id"]
         end = time.monotonic() + RUN_TIMEOUT_S
