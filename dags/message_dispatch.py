@@ -20,6 +20,9 @@ Every 10 minutes; writing tasks share the `duckdb_writer` pool, and a run stops 
 `max_messages_per_run` / `max_seconds_per_run` (config/messaging.yaml) to give imports the
 warehouse back. Retrying a task is safe: nothing is sent twice. Params: `provider`, `as_of`
 (a clock for demos and tests). See docs/messaging.md.
+
+Starts paused (it sends): unpause it in the UI when texts should go out; `make demo` runs it all
+the same (dag.test() ignores pause).
 """
 
 from __future__ import annotations

@@ -11,7 +11,8 @@ queued: `message_dispatch` sends it inside the recipient's hours.
    `welcome:<list>:<number HMAC>` (a keyword auto-welcome uses the same key, so a number
    gets one welcome per list whichever way it came). Running it again queues nothing.
 
-See docs/messaging.md.
+Starts paused (what it queues gets sent): unpause it with `message_dispatch`; `make demo` runs
+it all the same (dag.test() ignores pause). See docs/messaging.md.
 """
 
 from __future__ import annotations

@@ -208,7 +208,7 @@ def test_compose_runs_the_lake_with_its_catalog_in_its_own_postgresql_database(c
     assert dsn["dbname"] != postgres["POSTGRES_DB"], "the lake's catalog is a database apart from Airflow's"
     init = command_text(services["airflow-init"])
     assert f"create database {dsn['dbname']}" in init
-    assert init.index("airflow pools import") < init.index("optline migrate") \
+    assert init.index("python -m optline.tasks.settings") < init.index("optline migrate") \
         < init.index("python -m optline.tasks.airflow_check"), "the warehouse schema exists before any task"
 
 
