@@ -817,12 +817,14 @@ warehouse.
     p.add_argument("--note", help="a note kept with the decision (who decides is your operating-system account, "
                    "which must be a reviewer in config/access.yaml)")
 
-    _command(sub, common, "init-key", cmd_init_key, "write a random number HMAC key file if none exists "
-             "(OPTLINE_HMAC_KEY wins)", """\
+    _command(sub, common, "init-key", cmd_init_key, "write random key files (number HMACs, confirmation links) "
+             "if none exist", """\
 Write a random key for the number HMACs (how the consent ledger names numbers) to
-OPTLINE_HMAC_KEY_FILE (default data/secrets/number_hmac.key, mode 0600), unless one exists.
+OPTLINE_HMAC_KEY_FILE (default data/secrets/number_hmac.key, mode 0600), unless one exists;
 OPTLINE_HMAC_KEY, when set, is used instead. Back the key up with the warehouse: without it,
-suppressed numbers are no longer recognized.
+suppressed numbers are no longer recognized. Also the key that signs the welcome's
+{confirm_url} links, OPTLINE_LINK_KEY_FILE (default data/secrets/link.key; OPTLINE_LINK_KEY
+wins): it may be rotated (links issued before then read as invalid).
 
   optline init-key""")
 

@@ -127,13 +127,17 @@ def run_dag(runs: DagRuns, dag_id: str, conf: dict[str, Any] | None = None) -> D
 
 
 def print_init_key() -> int:
-    """Write the number HMAC key file if none is configured, and say which key is in use."""
-    from optline.config import init_hmac_key
+    """Write the number HMAC key file and the confirmation-link key file if none is configured,
+    and say which keys are in use."""
+    from optline.config import init_hmac_key, init_link_key
 
     path, created = init_hmac_key()
     print(f"{'wrote a new' if created else 'kept the'} number HMAC key at {path}"
           + (" (back it up with the warehouse: without it, suppressed numbers are no longer recognized)"
              if created else ""))
+    path, created = init_link_key()
+    print(f"{'wrote a new' if created else 'kept the'} confirmation-link key at {path}"
+          + (" (signs the welcome's {confirm_url} links: docs/messaging.md)" if created else ""))
     return 0
 
 
