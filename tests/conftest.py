@@ -70,6 +70,19 @@ def _test_policy_dir() -> Path:
 os.environ["OPTLINE_POLICY_DIR"] = str(_test_policy_dir())
 
 
+@pytest.fixture(scope="session", autouse=True)
+def lineage_pool_stopped():
+    """At the end of the session, stop the process pool the OpenLineage listener starts for a DAG
+    run's events (as a scheduler does when it stops): an xdist worker ends without running the
+    exit hooks that would, and the pool's process then outlives it, holding its output open."""
+    import sys
+
+    yield
+    listener = sys.modules.get("airflow.providers.openlineage.plugins.listener")
+    if listener is not None:
+        listener.get_openlineage_listener().before_stopping(None)
+
+
 @pytest.fixture
 def as_of() -> dt.datetime:
     """The fixed clock every rule test runs at."""
