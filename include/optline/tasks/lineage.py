@@ -4,10 +4,10 @@ A TaskFlow task (`@task`) has no extractor, and the provider turns the hook line
 Assets and a task's inlets/outlets into datasets only through a converter registered for the
 Asset's scheme, which `duckdb://` has none of: so every event had empty inputs and outputs.
 Here an adapter calls `record(step, files=...)` once its work is done, and
-`lineage_extractor.TaskFlowExtractor`, registered for `_PythonDecoratedOperator`
-(`[openlineage] extractors`), hands those datasets
-(`optline.lineage`: the Assets' names, column lineage for the merge) to the task's COMPLETE
-event. A task that recorded nothing falls back to the provider's own search, which finds none.
+`lineage_extractor.TaskFlowExtractor`, registered for `_PythonDecoratedOperator` (`[openlineage]
+extractors`), hands those datasets (`optline.lineage`: the Assets' names, column lineage for the
+merge, the views a write changes) to the task's COMPLETE event. A task that recorded nothing
+falls back to the provider's own search, which finds none. docs/lineage.md has the rest.
 
 One task runs in a process at a time (and `dag.test()` runs them one after the other in one
 process), so the record is keyed by the task instance and replaced by the next one's.
@@ -43,7 +43,7 @@ def record(step: lineage.Step, *, files: Iterable[Path] = (), sent_to: str | Non
 
     try:
         ti = get_current_context()["ti"]
-    except Exception:  # noqa: BLE001 - no task is running (a library call from a test or the CLI)
+    except RuntimeError:  # no task is running (an adapter called from a test)
         return
     inputs, written = lineage.datasets(step, files=files, sent_to=sent_to)
     _recorded = (_key(ti), inputs, written if outputs else None)
