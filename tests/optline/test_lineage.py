@@ -82,3 +82,10 @@ def test_an_input_file_is_named_by_its_path_under_the_data_folder(data_dir: Path
         "file://optline", "inbox/store_events.xlsx")
     elsewhere = tmp_path / "elsewhere" / "list.csv"
     assert lineage.data_file(elsewhere).name == elsewhere.resolve().as_posix()
+
+
+def test_dispatch_outputs_what_the_provider_was_handed_and_views_follow_its_tables():
+    inputs, outputs = lineage.datasets(lineage.DISPATCH, sent_to="sandbox")
+    assert [d.name for d in inputs] == ["optline.msg.outbox", "optline.core.suppressed_numbers"]
+    assert outputs[-1] == lineage.Dataset("provider://sandbox", "messages")
+    assert lineage.table("marts.import_conversion") in outputs  # it reads msg.outbox
