@@ -150,7 +150,7 @@ def test_a_held_and_a_rejected_batch_are_told_by_email_and_webhook_without_a_num
     assert held["json"]["reason"]
     rejected = by_event["batch_rejected"]["json"]
     assert (rejected["batch_id"], rejected["status"]) == (ids["bad.csv"], "rejected")
-    assert "missing_opt_in_share" in rejected["reason"]
+    assert "of the rows without an opt-in timestamp, above the limit of 25.0%" in rejected["reason"]
 
     assert {m["Subject"] for m in inbox.messages} == {
         f"Optline: import batch {ids['held.csv']} (held.csv) held for review",

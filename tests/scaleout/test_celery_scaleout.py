@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 import time
@@ -207,7 +208,8 @@ def test_compose_runs_the_lake_with_its_catalog_in_its_own_postgresql_database(c
     assert (dsn["user"], dsn["password"]) == (postgres["POSTGRES_USER"], postgres["POSTGRES_PASSWORD"])
     assert dsn["dbname"] != postgres["POSTGRES_DB"], "the lake's catalog is a database apart from Airflow's"
     init = command_text(services["airflow-init"])
-    assert f"create database {dsn['dbname']}" in init
+    created = re.search(r"for database in \(([^)]*)\)", init)  # the lake's catalog and the lineage server's
+    assert created and f'"{dsn["dbname"]}"' in created.group(1) and "create database {database}" in init
     assert init.index("python -m optline.tasks.settings") < init.index("optline migrate") \
         < init.index("python -m optline.tasks.airflow_check"), "the warehouse schema exists before any task"
 
