@@ -613,7 +613,10 @@ def scaleout_run(root: Path, data: Path, inputs: Path, conf: dict, backend: str,
             wanted = {dag_id for dag_id, _ in CHAIN}
             wait_for("the api-server", lambda: api("GET", "/api/v2/monitor/health") is not None, 120, procs)
             wait_for("the DAGs to be parsed", lambda: wanted <= set(
-                psql("select dag_id from dag where not is_paused", "airflow").split()), 240, procs)
+                psql("select dag_id from dag", "airflow").split()), 240, procs)
+            # The sending DAGs start paused (is_paused_upon_creation): unpause the chain's, as an operator does.
+            for dag_id in sorted(wanted):
+                api("PATCH", f"/api/v2/dags/{dag_id}", {"is_paused": False})
             wait_for("both workers", lambda: all("ready." in (logs / f"{name}.log").read_text(errors="replace")
                                                  for name in WORKERS), 120, procs)
             report["ready_seconds"] = round(time.monotonic() - started, 1)
