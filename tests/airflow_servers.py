@@ -110,6 +110,10 @@ def airflow_services(home: Path, users: dict[str, tuple[str, str]], components: 
     else:
         migrated = subprocess.run([AIRFLOW, "db", "migrate"], env=env, capture_output=True, text=True, check=False)
         assert migrated.returncode == 0, migrated.stderr[-2000:]
+        # the pools and connections, as `make airflow-db` applies them after the migration
+        applied = subprocess.run([sys.executable, "-m", "optline.tasks.settings"], env=env, capture_output=True,
+                                 text=True, check=False)
+        assert applied.returncode == 0, applied.stdout[-2000:] + applied.stderr[-2000:]
     airflow = Airflow(f"http://127.0.0.1:{port}", home, env, users)
     commands = {**COMMANDS, "api-server": ["api-server", "-H", "127.0.0.1", "-p", str(port)]}
     procs: dict[str, subprocess.Popen] = {}

@@ -279,6 +279,7 @@ Where to look
   conversion report:   {p.reports / 'messaging' / 'conversion.csv'}
   sandbox messages:    {p.data_dir / 'sandbox' / 'messages.jsonl'}   (what would have been sent)
   run summaries:       {p.reports / 'runs'}
+  lineage events:      {p.data_dir / 'lineage' / 'events.jsonl'}   (OpenLineage: docs/lineage.md)
   tables and columns:  {PROJECT_DIR / 'docs' / 'warehouse.md'}
   Airflow UI:          make airflow   (then http://localhost:8080)
 

@@ -1,15 +1,11 @@
 """The REST recipe of docs/deployment.md ("Trigger an import over the REST API"), against a real
-Airflow on loopback: an api-server and a scheduler (LocalExecutor, 2 slots, SQLite); a token from
-/auth/token, the DAG unpaused (PATCH), POST /api/v2/dags/contact_import/dagRuns with
-`"logical_date": null` and a run conf, the run polled until it finishes; then the warehouse holds
-the batch, staged by that very run.
-
-The minimum that makes a run finish (Airflow 3.3): the scheduler runs the DAGs it finds serialized
-in the metadata database, its LocalExecutor's workers run each task (parsing the DAG file
-themselves) and report over the api-server's Execution API. The dag-processor only serializes the
-DAG files: here that is done once beforehand, as dag.test() does it (`sync_bag_to_db`), into the
-session's metadata database (migrated once, the pools applied from config/airflow_settings.yaml
-by tests/conftest.py, as `make airflow-db` does), which the servers get a copy of. No triggerer:
+Airflow on loopback: an api-server, a scheduler (LocalExecutor, 2 slots) and a dag-processor on
+a PostgreSQL metadata database (a throw-away database on the session's loopback PostgreSQL, as a
+deployment has it: a scheduler and its LocalExecutor's workers on SQLite were seen to livelock on
+SQLite's WAL read locks under load, leaving the run queued); a token from /auth/token, the DAG
+unpaused (PATCH) once the dag-processor has serialized it, POST
+/api/v2/dags/contact_import/dagRuns with `"logical_date": null` and a run conf, the run polled
+until it finishes; then the warehouse holds the batch, staged by that very run. No triggerer:
 contact_import defers nothing.
 """
 
@@ -17,7 +13,6 @@ from __future__ import annotations
 
 import secrets
 import time
-from pathlib import Path
 
 import pytest
 import requests
@@ -47,22 +42,24 @@ def get(url: str, headers: dict[str, str], until: float) -> dict:
         time.sleep(1)
 
 
-def serialized_dags(airflow_db) -> Path:
-    """The session's metadata database with every project DAG serialized; its file."""
-    from airflow.dag_processing.bundles.manager import DagBundlesManager
-    from airflow.dag_processing.dagbag import BundleDagBag, sync_bag_to_db
+def airflow_database(postgres_dsn: str) -> str:
+    """A new, empty database on the session's PostgreSQL for Airflow's metadata; its URL."""
+    import psycopg2
 
-    manager = DagBundlesManager()
-    manager.sync_bundles_to_db()
-    for bundle in manager.get_all_dag_bundles():
-        bundle.initialize()
-        sync_bag_to_db(BundleDagBag(dag_folder=bundle.path, bundle_path=bundle.path, bundle_name=bundle.name),
-                       bundle.name, bundle.version)
-    return airflow_db / "airflow.db"
+    name = f"airflow_rest_{secrets.token_hex(4)}"
+    conn = psycopg2.connect(postgres_dsn)
+    try:
+        conn.autocommit = True  # create database runs outside a transaction
+        with conn.cursor() as cur:
+            cur.execute(f"create database {name}")
+    finally:
+        conn.close()
+    params = dict(part.split("=", 1) for part in postgres_dsn.split())
+    return f"postgresql+psycopg2://{params['user']}@{params['host']}:{params['port']}/{name}"
 
 
 def test_a_contact_import_triggered_over_rest_with_a_conf_runs_to_success_and_its_batch_is_in_the_warehouse(
-        tmp_path, data_dir, airflow_db):
+        tmp_path, data_dir, postgres_dsn):
     inbox = tmp_path / "rest-inbox"
     write_csv(inbox / "rest_signups.csv", [["phone", "first_name", "dob", "opt_in"],
                                            ["(415) 555-0101", "Ann", "1990-01-02", "2026-10-01"],
@@ -74,9 +71,10 @@ def test_a_contact_import_triggered_over_rest_with_a_conf_runs_to_success_and_it
            "AIRFLOW__CORE__PARALLELISM": "2",
            # only the triggered run: none from the DAG's schedule once it is unpaused
            "AIRFLOW__SCHEDULER__USE_JOB_SCHEDULE": "False"}
-    with airflow_services(home, USERS, ["api-server", "scheduler"], env,
-                          metadata_from=serialized_dags(airflow_db)) as airflow:
+    env["AIRFLOW__DATABASE__SQL_ALCHEMY_CONN"] = airflow_database(postgres_dsn)
+    with airflow_services(home, USERS, ["api-server", "scheduler", "dag-processor"], env) as airflow:
         headers = airflow.auth("ops")
+        get(f"{airflow.base}/api/v2/dags/contact_import", headers, time.monotonic() + 120)  # parsed
         unpaused = requests.patch(f"{airflow.base}/api/v2/dags/contact_import", headers=headers, timeout=30,
                                   json={"is_paused": False})
         assert unpaused.status_code == 200 and unpaused.json()["is_paused"] is False, unpaused.text
