@@ -7,14 +7,14 @@
 #   scripts/servers.sh stop   FOLDER    stop both (what `start` left running under FOLDER)
 #   scripts/servers.sh status FOLDER    exit 0 when both answer
 #
-# Ports: PGPORT (default 55433) and REDIS_PORT (default 56379), on 127.0.0.1 only. PostgreSQL
+# Ports: PGPORT (default 25433) and REDIS_PORT (default 26379: below the ephemeral range 32768-60999), on 127.0.0.1 only. PostgreSQL
 # trusts loopback connections as user `postgres` (a throw-away cluster: never for real data).
 # As root, initdb and the server run as the `postgres` user (PostgreSQL refuses to run as root),
 # like bench/backends/_common.py start_postgres.
 set -euo pipefail
 
-PGPORT="${PGPORT:-55433}"
-REDIS_PORT="${REDIS_PORT:-56379}"
+PGPORT="${PGPORT:-25433}"
+REDIS_PORT="${REDIS_PORT:-26379}"
 WAIT_SECONDS="${WAIT_SECONDS:-60}"
 
 pg_bin() {  # the newest installed PostgreSQL's program $1

@@ -45,7 +45,9 @@ BACKENDS = ("duckdb", "ducklake_sqlite", "ducklake_postgres")
 """What `backend` runs a test on: one DuckDB file; a DuckLake with its catalog in SQLite (the
 embedded default); a DuckLake with its catalog in PostgreSQL (Celery workers on several hosts)."""
 _WORKER = int(os.environ.get("PYTEST_XDIST_WORKER", "gw0").removeprefix("gw") or 0)
-PG_PORT, PG_REDIS_PORT = 55441 + _WORKER, 56391 + _WORKER  # each pytest worker's throw-away servers
+# each pytest worker's throw-away servers, below the ephemeral range (32768-60999): a client
+# socket of a parallel test never holds one (a fixed port inside it was once taken so)
+PG_PORT, PG_REDIS_PORT = 25441 + _WORKER, 26391 + _WORKER
 
 
 def _test_policy_dir() -> Path:
@@ -164,7 +166,9 @@ def backend(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> 
 
 # The longest test files first (each takes 0.5-3.5 min), so that pytest-xdist's `--dist loadfile`
 # starts them on both workers early instead of leaving one worker alone with one at the end
-# (seen: ~2 min with the other worker idle). The rest keep their order.
+# (seen: ~2 min with the other worker idle). The rest keep their order. The Makefile passes
+# --no-loadscope-reorder: by default xdist orders files by their number of tests, which put
+# these (one to a few tests each) last.
 SLOW_FIRST = (
     "tests/scaleout/test_celery_scaleout.py",
     "tests/optline/test_phones_differential.py",

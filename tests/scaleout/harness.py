@@ -58,10 +58,11 @@ VENV_BIN = Path(sys.executable).parent
 AIRFLOW = VENV_BIN / "airflow"
 OPTLINE = VENV_BIN / "optline"
 
-PG_PORT = int(os.environ.get("SCALEOUT_PG_PORT", "55433"))
-REDIS_PORT = int(os.environ.get("SCALEOUT_REDIS_PORT", "56379"))
-API_PORT = int(os.environ.get("SCALEOUT_API_PORT", "58080"))
-LOG_SERVER_PORTS = (58793, 58794)   # each worker serves its task logs on its own port
+PG_PORT = int(os.environ.get("SCALEOUT_PG_PORT", "25433"))
+REDIS_PORT = int(os.environ.get("SCALEOUT_REDIS_PORT", "26379"))
+API_PORT = int(os.environ.get("SCALEOUT_API_PORT", "28080"))
+LOG_SERVER_PORTS = (28793, 28794)   # each worker serves its task logs on its own port (fixed ports: below the
+# ephemeral range 32768-60999, so no client socket of a parallel test holds one)
 WORKERS = ("worker-a", "worker-b")
 WORKER_CONCURRENCY = 2
 HMAC_KEY = "scaleout-key-" + "0123456789abcdef" * 4

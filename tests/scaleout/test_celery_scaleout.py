@@ -40,7 +40,7 @@ from tests.test_docker_compose import (
 
 SERVERS = PROJECT / "scripts" / "servers.sh"
 # Ports of this module's own servers (the harness starts its own on harness.PG_PORT/REDIS_PORT).
-PG_PORT, REDIS_PORT = 55434, 56380
+PG_PORT, REDIS_PORT = 25434, 26380
 CANNOT_INSTALL = 3  # servers.sh's exit status when the packages are missing and cannot be installed
 
 
