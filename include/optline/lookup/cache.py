@@ -16,6 +16,7 @@ import duckdb
 import pyarrow as pa
 
 from optline import warehouse
+from optline.intake.chunks import registered
 from optline.lookup.base import Answer, Request
 
 _COLUMNS = {"number_hmac": pa.string(), "provider": pa.string(), "line_type": pa.string(),
@@ -44,13 +45,9 @@ def store(conn: duckdb.DuckDBPyConnection, kind: str, answered: Sequence[tuple[R
         "batch_id": [batch_id] * len(rows), "source": [source] * len(rows),
     }
     table = pa.table({c: pa.array(values[c], t) for c, t in _COLUMNS.items()})
-    with warehouse.transaction(conn):
-        conn.register("lookup_answers", table)
-        try:
-            warehouse.run(conn, "lookup/answers_delete", kind=kind)
-            warehouse.run(conn, "lookup/answers_insert", kind=kind)
-        finally:
-            conn.unregister("lookup_answers")
+    with warehouse.transaction(conn), registered(conn, "lookup_answers", table):
+        warehouse.run(conn, "lookup/answers_delete", kind=kind)
+        warehouse.run(conn, "lookup/answers_insert", kind=kind)
     return len(rows)
 
 

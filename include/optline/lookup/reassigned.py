@@ -30,6 +30,7 @@ import pyarrow as pa
 from optline import ids, warehouse
 from optline.contacts.batch import BatchNotFoundError, load_batch
 from optline.contacts.policy import load_policy
+from optline.intake.chunks import registered
 from optline.lookup import cache, providers
 from optline.lookup.base import Answer, LookupProvider, Request, ask, now_utc
 
@@ -161,11 +162,7 @@ def _cancel(conn: duckdb.DuckDBPyConnection, rows: list[dict[str, Any]], now: dt
     values = {c: [row[c] for row in rows] for c in _CANCEL_COLUMNS if c != "detail"}
     values["detail"] = [_detail(row["answer"], row["since"]) for row in rows]
     table = pa.table({c: pa.array(values[c], t) for c, t in _CANCEL_COLUMNS.items()})
-    with warehouse.transaction(conn):
-        conn.register("reassigned_welcomes", table)
-        try:
-            ids.insert(conn, "lookup/outbox_insert_reassigned", "outbox_id", now=now)
-        finally:
-            conn.unregister("reassigned_welcomes")
+    with warehouse.transaction(conn), registered(conn, "reassigned_welcomes", table):
+        ids.insert(conn, "lookup/outbox_insert_reassigned", "outbox_id", now=now)
     log.warning("%d welcome(s) not queued: the number was reassigned after its consent (reassigned_number)",
                 len(rows))

@@ -25,6 +25,7 @@ import pyarrow as pa
 
 from optline import ids, warehouse
 from optline.config import link_key
+from optline.intake.chunks import registered
 from optline.lookup.reassigned import screen_welcomes
 from optline.messaging import links
 from optline.messaging.settings import WelcomeSettings
@@ -86,12 +87,8 @@ def enqueue_welcomes(conn: duckdb.DuckDBPyConnection, welcome: WelcomeSettings, 
     types = {"list_id": pa.int64(), "contact_id": pa.int64(), "batch_id": pa.int64(),
              "link_expires_at": pa.timestamp("us", tz="UTC")}
     table = pa.table({c: pa.array(v, types.get(c, pa.string())) for c, v in columns.items()})
-    with warehouse.transaction(conn):
-        conn.register("welcomes_rendered", table)
-        try:
-            ids.insert(conn, "messaging/outbox_insert_welcomes", "outbox_id", now=now)
-        finally:
-            conn.unregister("welcomes_rendered")
+    with warehouse.transaction(conn), registered(conn, "welcomes_rendered", table):
+        ids.insert(conn, "messaging/outbox_insert_welcomes", "outbox_id", now=now)
     log.info("queued %d welcome(s): %s", queued,
              ", ".join(f"{name} {n}" for name, n in sorted(by_list.items())))
     return EnqueueResult(queued, dict(sorted(by_list.items())), dict(sorted(refused.items())))
