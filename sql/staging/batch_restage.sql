@@ -5,6 +5,7 @@ set
     file_name = $file_name,
     file_path = $file_path,
     file_bytes = $file_bytes,
+    file_stat = $file_stat,
     file_format = $file_format,
     encoding = $encoding,
     delimiter = $delimiter,

@@ -30,7 +30,7 @@ from optline.contacts.policy import Policy, PolicyError, PolicyFileError, load_p
 from optline.contacts.staging import StageResult, stage_file
 from optline.intake.discovery import require_inside
 from optline.intake.errors import INPUT_ERRORS
-from optline.intake.identity import import_key, sha256_of
+from optline.intake.identity import file_stat, import_key, known_sha256_of
 from optline.intake.manifest import Manifest, ManifestError, load_manifest
 from optline.lookup import step as lookups
 from optline.reports import batches as reports
@@ -154,7 +154,7 @@ def file_summary(conn: duckdb.DuckDBPyConnection, path: Path, run_id: str | None
                  reports_dir: Path) -> reports.FileSummary:
     """How an inbox file stands in the warehouse, as seen by the run `run_id`."""
     try:
-        key = import_key(sha256_of(path), load_manifest(path))
+        key = import_key(known_sha256_of(conn, path, file_stat(path)), load_manifest(path))
     except INPUT_ERRORS as exc:
         return reports.FileSummary(file_name=path.name, status="failed", error=str(exc))
     found = warehouse.fetch_dicts(conn, "batches/batch_by_import_key", import_key=key)

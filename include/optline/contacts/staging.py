@@ -20,7 +20,7 @@ from optline import access, failpoints, ids, progress, warehouse
 from optline.intake.chunks import staged_chunks
 from optline.intake.columns import is_header, resolve_columns, shown_headers
 from optline.intake.fields import FIELDS
-from optline.intake.identity import import_key, sha256_of
+from optline.intake.identity import file_stat, import_key, known_sha256_of
 from optline.intake.manifest import Manifest
 from optline.intake.readers import FileLimits, MalformedFileError, clean_cell, file_format, open_records, prepend
 from optline.runs import RunContext
@@ -137,7 +137,8 @@ def stage_file(conn: duckdb.DuckDBPyConnection, path: Path, manifest: Manifest, 
     `file_limits`: the policy's `file_limits` (Policy.file_limits) the file is read within;
     None reads within the defaults (FileLimits())."""
     fmt = file_format(path)
-    file_sha = sha256_of(path)
+    stat = file_stat(path)
+    file_sha = known_sha256_of(conn, path, stat)
     key = import_key(file_sha, manifest)
     existing = warehouse.fetch_dicts(conn, "batches/batch_by_import_key", import_key=key)
     restage = None
@@ -168,7 +169,7 @@ def stage_file(conn: duckdb.DuckDBPyConnection, path: Path, manifest: Manifest, 
 
     batch_fields = dict(
         file_name=path.name, file_path=str(path),
-        file_bytes=path.stat().st_size, file_format=fmt, encoding=how["encoding"],
+        file_bytes=path.stat().st_size, file_stat=stat, file_format=fmt, encoding=how["encoding"],
         delimiter=how["delimiter"], has_header=has_header, manifest_path=manifest.path,
         manifest=json.dumps(manifest.settings()), policy_name=manifest.policy,
         list_names=list(manifest.lists), channel=manifest.channel,

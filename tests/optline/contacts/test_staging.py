@@ -6,6 +6,7 @@ import codecs
 import datetime as dt
 import hashlib
 import json
+import os
 import re
 from pathlib import Path
 from typing import Any
@@ -16,6 +17,7 @@ import pytest
 
 from optline.contacts import staging
 from optline.contacts.staging import StageResult, stage_file
+from optline.intake import identity
 from optline.intake.manifest import ManifestError, load_manifest
 from optline.intake.readers import MalformedFileError
 from optline.runs import RunContext
@@ -501,6 +503,39 @@ def test_merged_file_staged_again_is_already_imported(conn, data_dir, tmp_path, 
     assert again.already_imported is True
     assert (again.batch_id, again.status, again.lines_read) == (summary.batch_id, "merged", 1)
     assert _table_counts(conn) == before
+
+
+def _bytes_read() -> int:
+    """Bytes this process has read through read() so far (/proc/self/io `rchar`)."""
+    line = next(x for x in Path("/proc/self/io").read_text().splitlines() if x.startswith("rchar:"))
+    return int(line.split()[1])
+
+
+def test_an_unchanged_file_found_again_is_known_by_its_stat_without_reading_its_bytes(conn, tmp_path, as_of) -> None:
+    path = write_csv(tmp_path / "big.csv", [["Phone", "Notes"]]
+                     + [[f"415555{n:04d}", "x" * 60] for n in range(40_000)])
+    size = path.stat().st_size
+    before = _bytes_read()
+    first = _stage(conn, path, as_of)
+    assert _bytes_read() - before >= size  # staging read it (hash and parse)
+    recorded = conn.execute("select file_stat from ops.batches where batch_id = ?", [first.batch_id]).fetchone()[0]
+    assert recorded == identity.file_stat(path)
+    before = _bytes_read()
+    again = _stage(conn, path, as_of)
+    assert again.batch_id == first.batch_id and again.lines_read == 40_000
+    assert _bytes_read() - before < size / 4
+
+
+def test_a_file_rewritten_with_its_old_size_and_mtime_is_hashed_again_and_staged_anew(conn, tmp_path, as_of) -> None:
+    path = write_csv(tmp_path / "rewritten.csv", [["Phone"], ["4155550101"]])
+    first = _stage(conn, path, as_of)
+    old = path.stat()
+    path.write_text(path.read_text(encoding="utf-8").replace("4155550101", "4155550109"), encoding="utf-8")
+    os.utime(path, ns=(old.st_atime_ns, old.st_mtime_ns))
+    assert (path.stat().st_size, path.stat().st_mtime_ns) == (old.st_size, old.st_mtime_ns)
+    second = _stage(conn, path, as_of)
+    assert second.batch_id != first.batch_id
+    assert _rows(conn, second.batch_id, "phone_raw") == [("4155550109",)]
 
 
 def test_same_file_with_a_different_manifest_is_a_new_batch(conn, tmp_path, as_of) -> None:
