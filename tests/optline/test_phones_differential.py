@@ -55,3 +55,30 @@ def test_the_normalizer_reads_canonical_values_in_sql_and_leaves_the_rest_to_pho
     assert read["３１２５５５０１１５"] == "+13125550115"
     assert read["not a number"] == "not_a_number"
     conn.close()
+
+
+def test_normalize_batch_reads_in_sql_from_sql_from_values_and_gives_phonenumbers_only_the_rest(
+        tmp_path: Path, caplog) -> None:
+    """`normalize_batch` runs the SQL normalizer itself when a batch has `sql_from` values or more
+    (the differential test above calls the SQL first and `normalize_batch` for the rest)."""
+    import logging
+
+    from optline import phones
+
+    conn = warehouse.connect(tmp_path / "w.duckdb")
+    values = ["(312) 555-0112", "+44 20 7946 0958", "1-312-555-0113", "312 555 0114 ext. 7", "３１２５５５０１１５",
+              "not a number"]
+    for batch_id in (1, 2):
+        conn.execute("insert into staging.contact_rows (batch_id, row_number, line_number, phone_raw) "
+                     "select ?, i + 1, i + 2, v from (select unnest(?) as v, generate_subscripts(?, 1) - 1 as i)",
+                     [batch_id, values, values])
+    with caplog.at_level(logging.INFO, logger=phones.__name__):
+        assert phones.normalize_batch(conn, 1, "US", sql_from=len(values)) == len(values)
+        assert phones.normalize_batch(conn, 2, "US", sql_from=len(values) + 1) == len(values)
+    told = [r.getMessage() for r in caplog.records if r.name == phones.__name__ and "normalized" in r.getMessage()]
+    assert [m.rsplit(": ", 1)[1] for m in told] == ["3 in SQL, 3 by phonenumbers", "0 in SQL, 6 by phonenumbers"]
+    parses = conn.execute("select batch_id, phone_raw, e164, region, number_type, time_zones, parse_error, "
+                          "number_hmac from staging.phone_parses order by phone_raw, batch_id").fetchall()
+    conn.close()
+    assert len(parses) == 2 * len(values)
+    assert [row[1:] for row in parses[0::2]] == [row[1:] for row in parses[1::2]]  # same parses either way
