@@ -33,7 +33,7 @@ OPTLINE = Path(sys.executable).with_name("optline")
 AS_OF = "2026-11-01T12:00:00+00:00"
 HEADER = ["phone", "first_name", "last_name", "dob", "opt_in"]
 # Columns whose values legitimately differ between two runs of the same import.
-WALL_CLOCK = re.compile(r"(_at|_time|^run_id|^generated|^run_name|^run_time)$")
+WALL_CLOCK = re.compile(r"(_at|_time|^run_id|^generated|^run_name|^run_time|^file_stat)$")  # file_stat: inode, ctime
 
 
 def rows_of_the_list() -> list[list[str]]:
