@@ -155,7 +155,7 @@ REVIEW_REQUEST = Step(reads=("ops.batches",), writes=())  # + the review-request
 CONTACT_MERGE = Step(reads=(_OUTCOMES, _ROWS),
                      writes=("core.phone_numbers", "core.lists", "core.contacts", "core.memberships",
                              "core.contact_channels", "core.tags", "core.contact_tags", "core.consent_disclosures",
-                             "core.consent_events", _OUTCOMES, "ops.batches"),  # outcomes: each row's contact
+                             "core.consent_events", "staging.row_contacts", "ops.batches"),  # each row's contact
                      columns={"core.contacts": CONTACT_COLUMNS})
 OPTOUT_APPLY = Step(reads=("core.contacts", "core.phone_numbers"),
                     writes=("staging.optout_rows", "staging.optout_phone_parses", "staging.optout_outcomes",

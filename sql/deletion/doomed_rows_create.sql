@@ -12,7 +12,6 @@ by_outcome as (
     from staging.row_outcomes as outcomes
     where
         outcomes.e164 in (select doomed_numbers.e164 from doomed_numbers)
-        or outcomes.contact_id in (select doomed_contacts.contact_id from doomed_contacts)
         or exists (
             select 1 from doomed_contacts as doomed
             where
@@ -20,6 +19,14 @@ by_outcome as (
                 and doomed.name_key = lower(trim(coalesce(outcomes.first_name, ''))) || chr(31)
                 || lower(trim(coalesce(outcomes.last_name, '')))
         )
+),
+
+by_contact as (
+    select
+        row_contacts.batch_id,
+        row_contacts.row_number
+    from staging.row_contacts as row_contacts
+    where row_contacts.contact_id in (select doomed_contacts.contact_id from doomed_contacts)
 ),
 
 by_parse as (
@@ -48,6 +55,11 @@ from (
         batch_id,
         row_number
     from by_outcome
+    union all
+    select
+        batch_id,
+        row_number
+    from by_contact
     union all
     select
         batch_id,

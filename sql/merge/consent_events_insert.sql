@@ -23,7 +23,7 @@ select
     coalesce(outcomes.opted_in_at, batches.as_of),
     $consent_source,
     $consent_method,
-    outcomes.contact_id,
+    row_contacts.contact_id,
     outcomes.batch_id,
     outcomes.row_number,
     batches.dag_id,
@@ -32,5 +32,7 @@ select
 from staging.row_outcomes as outcomes
 inner join ops.batches as batches on outcomes.batch_id = batches.batch_id
 inner join numbers on outcomes.e164 = numbers.e164
+inner join staging.row_contacts as row_contacts
+    on outcomes.batch_id = row_contacts.batch_id and outcomes.row_number = row_contacts.row_number
 where outcomes.batch_id = $batch_id and outcomes.accepted
 order by outcomes.row_number

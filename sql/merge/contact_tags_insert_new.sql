@@ -4,18 +4,17 @@ with
 
 row_tags as (
     select
-        outcomes.contact_id,
+        matches.contact_id,
         lower(trim(unnest($manifest_tags))) as name_key
-    from staging.row_outcomes as outcomes
-    where outcomes.batch_id = $batch_id and outcomes.accepted
+    from contact_matches as matches
     union
     select
-        outcomes.contact_id,
+        row_contacts.contact_id,
         lower(trim(unnest(string_split_regex(rows.tags_raw, '[,;|]')))) as name_key
-    from staging.row_outcomes as outcomes
+    from staging.row_contacts as row_contacts
     inner join staging.contact_rows as rows
-        on outcomes.batch_id = rows.batch_id and outcomes.row_number = rows.row_number
-    where outcomes.batch_id = $batch_id and outcomes.accepted and rows.tags_raw is not null
+        on row_contacts.batch_id = rows.batch_id and row_contacts.row_number = rows.row_number
+    where row_contacts.batch_id = $batch_id and rows.tags_raw is not null
 )
 
 select distinct

@@ -28,12 +28,14 @@ select
     outcomes.reason_code,
     outcomes.reasons,
     outcomes.warnings,
-    outcomes.contact_id
+    row_contacts.contact_id
 from staging.contact_rows as staged
 inner join staging.phone_parses as parses
     on staged.batch_id = parses.batch_id and staged.phone_raw = parses.phone_raw
 inner join ops.batches as batches on staged.batch_id = batches.batch_id
 left join staging.row_outcomes as outcomes
     on staged.batch_id = outcomes.batch_id and staged.row_number = outcomes.row_number
+left join staging.row_contacts as row_contacts
+    on staged.batch_id = row_contacts.batch_id and staged.row_number = row_contacts.row_number
 where parses.e164 = $e164
 order by staged.batch_id, staged.row_number

@@ -17,12 +17,12 @@ members as (
 
 first_rows as (
     select
-        outcomes.batch_id,
-        outcomes.contact_id,
-        min(outcomes.row_number) as row_number
-    from staging.row_outcomes as outcomes
-    where outcomes.contact_id in (select members.contact_id from members)
-    group by outcomes.batch_id, outcomes.contact_id
+        row_contacts.batch_id,
+        row_contacts.contact_id,
+        min(row_contacts.row_number) as row_number
+    from staging.row_contacts as row_contacts
+    where row_contacts.contact_id in (select members.contact_id from members)
+    group by row_contacts.batch_id, row_contacts.contact_id
 )
 
 select

@@ -42,6 +42,7 @@ STEPS = (
     "deletion/contact_channels_delete",
     "deletion/contacts_delete",
     "deletion/staged_outcomes_delete",
+    "deletion/staged_row_contacts_delete",
 )
 # The steps whose batches' reports are written again, each after the query naming the batches it
 # is about to touch (read first: no backend's RETURNING is needed), in order.

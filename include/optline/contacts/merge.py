@@ -28,7 +28,7 @@ STEPS = (
     "merge/contacts_insert_new_nameless",
     "merge/contact_matches_create",
     "merge/contacts_update_matched",
-    "merge/row_outcomes_set_contact",
+    "merge/row_contacts_insert",
     "merge/memberships_insert_new",
     "merge/contact_channels_insert_new",
     "merge/tags_insert_new",

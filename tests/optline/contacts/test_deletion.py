@@ -219,9 +219,15 @@ DELETIONS = {
 def test_after_each_kind_of_deletion_no_trace_of_the_person_is_left_in_warehouse_or_reports(conn, data_dir, kind):
     batches = build_world(conn, data_dir)
     assert warehouse_pii(conn, ANNABEL) and reports_pii(data_dir / "reports", ANNABEL)  # the scan sees her
+    assert conn.execute("select count(*) from staging.row_contacts").fetchone()[0] > 0
     delete_contacts(conn, requested_by="dpo", **DELETIONS[kind])
     assert warehouse_pii(conn, ANNABEL) == []
     assert reports_pii(data_dir / "reports", ANNABEL) == []
+    # no lineage row is left pointing at a deleted staged row or a deleted contact
+    assert conn.execute("""select count(*) from staging.row_contacts as rc
+        where not exists (select 1 from staging.contact_rows as r
+                          where r.batch_id = rc.batch_id and r.row_number = rc.row_number)
+           or rc.contact_id not in (select contact_id from core.contacts)""").fetchone()[0] == 0
     if kind != "all":  # the others keep theirs
         assert conn.execute("select first_name from core.contacts").fetchall() == [("Boris",)]
         assert conn.execute("select first_name from staging.row_outcomes where batch_id = ?",

@@ -134,8 +134,11 @@ def test_every_accepted_row_is_traced_to_its_contact(conn, tmp_path):
     imported(conn, tmp_path, "a.csv", [person("(415) 555-0101", "Ann"), person("(415) 555-0101", "ann"),
                                        person("(415) 555-0102", "Bo")])
     traced = conn.execute("""select o.row_number, c.first_name from staging.row_outcomes o
+        join staging.row_contacts r using (batch_id, row_number)
         join core.contacts c using (contact_id) where o.accepted order by 1""").fetchall()
     assert traced == [(1, "Ann"), (3, "Bo")]
+    # one lineage row per accepted row, none for the rejected copy
+    assert conn.execute("select row_number from staging.row_contacts order by 1").fetchall() == [(1,), (3,)]
 
 
 def test_a_merge_that_fails_midway_leaves_the_core_tables_untouched(conn, tmp_path, monkeypatch):
