@@ -26,6 +26,7 @@ from pathlib import Path
 import requests
 
 from tests.conftest import PROJECT
+from tests.helpers import copy_sqlite
 
 AIRFLOW = str(Path(sys.executable).with_name("airflow"))
 READY_TIMEOUT_S = 90
@@ -73,13 +74,6 @@ def _stop(procs: list[subprocess.Popen]) -> None:
             proc.wait(10)
 
 
-def _copy_sqlite(source: Path, target: Path) -> None:
-    import sqlite3
-
-    with sqlite3.connect(source) as src, sqlite3.connect(target) as dst:
-        src.backup(dst)  # consistent even while the session writes to it
-
-
 @contextmanager
 def airflow_services(home: Path, users: dict[str, tuple[str, str]], components: list[str],
                      extra_env: dict[str, str] | None = None, metadata_from: Path | None = None) -> Iterator[Airflow]:
@@ -106,7 +100,7 @@ def airflow_services(home: Path, users: dict[str, tuple[str, str]], components: 
         **(extra_env or {}),
     })
     if metadata_from is not None and metadata_from.exists():  # (a session on SQLite: the default)
-        _copy_sqlite(metadata_from, home / "airflow.db")
+        copy_sqlite(metadata_from, home / "airflow.db")  # consistent while the session writes to it
     else:
         migrated = subprocess.run([AIRFLOW, "db", "migrate"], env=env, capture_output=True, text=True, check=False)
         assert migrated.returncode == 0, migrated.stderr[-2000:]

@@ -61,3 +61,11 @@ def import_people(conn, folder: Path, name: str, people: list[list[Any]], *, as_
 
 def person(phone: str, first: str = "", last: str = "", state: str = "", postcode: str = "") -> list[str]:
     return [phone, first, last, state, postcode, "1990-01-02", "2026-10-01"]
+
+
+def copy_sqlite(source: Path, target: Path) -> None:
+    """A consistent copy of a SQLite database (Airflow's metadata), even while another process writes to it."""
+    import sqlite3
+
+    with sqlite3.connect(source) as src, sqlite3.connect(target) as dst:
+        src.backup(dst)

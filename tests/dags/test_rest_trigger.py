@@ -70,7 +70,9 @@ def test_a_contact_import_triggered_over_rest_with_a_conf_runs_to_success_and_it
            "AIRFLOW__CORE__EXECUTOR": "LocalExecutor",
            "AIRFLOW__CORE__PARALLELISM": "2",
            # only the triggered run: none from the DAG's schedule once it is unpaused
-           "AIRFLOW__SCHEDULER__USE_JOB_SCHEDULE": "False"}
+           "AIRFLOW__SCHEDULER__USE_JOB_SCHEDULE": "False",
+           # each DAG file parsed once (not again every 30 s while the run goes: CPU it needs)
+           "AIRFLOW__DAG_PROCESSOR__MIN_FILE_PROCESS_INTERVAL": "3600"}
     env["AIRFLOW__DATABASE__SQL_ALCHEMY_CONN"] = airflow_database(postgres_dsn)
     with airflow_services(home, USERS, ["api-server", "scheduler", "dag-processor"], env) as airflow:
         headers = airflow.auth("ops")

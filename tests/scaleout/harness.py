@@ -171,6 +171,9 @@ def celery_env(root: str) -> dict[str, str]:
         "AIRFLOW__CELERY__WORKER_PREFETCH_MULTIPLIER": "1",
         "AIRFLOW__CORE__DAG_FILE_PROCESSOR_TIMEOUT": "120",
         "AIRFLOW__DAG_PROCESSOR__DAG_FILE_PROCESSOR_TIMEOUT": "120",
+        # Each DAG file parsed once: the files do not change during a run, and the default (every
+        # 30 s) re-parsed all of them ~8 times a run, CPU the run's tasks on this 2-core machine need.
+        "AIRFLOW__DAG_PROCESSOR__MIN_FILE_PROCESS_INTERVAL": "3600",
         "AIRFLOW_HOME": root,
     }
 
@@ -471,8 +474,11 @@ def send_conf(today: dt.date) -> dict:
 # --- the two runs ---------------------------------------------------------------------------------
 
 
-def embedded_run(root: Path, data: Path, inputs: Path, conf: dict, report: dict) -> tuple[dict, dict]:
-    """The chain as `make demo` runs it (dag.test(), a DuckDB file, Airflow on SQLite), in one process."""
+def embedded_run(root: Path, data: Path, inputs: Path, conf: dict, report: dict,
+                 airflow_db: Path | None = None) -> tuple[dict, dict]:
+    """The chain as `make demo` runs it (dag.test(), a DuckDB file, Airflow on SQLite), in one process.
+    `airflow_db`: an Airflow SQLite database `airflow db migrate` made (the test session's), copied
+    instead of migrating a new one (~10 s)."""
     shutil.copytree(inputs, data)  # (copy2: the files keep the inputs' modification times)
     began = dt.datetime.now(dt.UTC)
     home = root / "embedded-airflow"
@@ -481,7 +487,12 @@ def embedded_run(root: Path, data: Path, inputs: Path, conf: dict, report: dict)
     started = time.monotonic()
     with provider() as hook:
         env = {**base_env(), **optline_env(data, "duckdb", ""), **webhook_env(hook.url), "AIRFLOW_HOME": str(home)}
-        run([str(AIRFLOW), "db", "migrate"], env, logfile)
+        if airflow_db is not None:
+            from tests.helpers import copy_sqlite
+
+            copy_sqlite(airflow_db, home / "airflow.db")
+        else:
+            run([str(AIRFLOW), "db", "migrate"], env, logfile)
         run([sys.executable, "-m", "optline.tasks.settings"], env, logfile)
         # the chain in one process (dag.test(), what `airflow dags test` runs, without 7 interpreter starts)
         run([sys.executable, "-m", "tests.scaleout.harness", "embedded", json.dumps(conf)], env, logfile,
@@ -649,6 +660,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--root", type=Path, required=True, help="an empty folder for everything (kept)")
     parser.add_argument("--backend", choices=("ducklake-postgres", "ducklake-sqlite", "duckdb"),
                         default="ducklake-postgres", help="the scale-out run's warehouse")
+    parser.add_argument("--airflow-db", type=Path,
+                        help="a migrated Airflow SQLite database for the embedded run to copy (else migrated)")
     parser.add_argument("--reuse-embedded", action="store_true",
                         help="reuse the embedded run a previous call left in --root (working on the harness)")
     args = parser.parse_args(argv)
@@ -680,7 +693,7 @@ def main(argv: list[str] | None = None) -> int:
             report["embedded"] = {"reused": True, "provider": _public(embedded_sent)}
         elif scaled:
             shutil.rmtree(root / "embedded-airflow", ignore_errors=True)
-            embedded, embedded_sent = embedded_run(root, data, inputs, conf, report)
+            embedded, embedded_sent = embedded_run(root, data, inputs, conf, report, args.airflow_db)
         if scaled:
             clock = dt.datetime.fromisoformat(conf["as_of"])
             a, masked = normalize(embedded, embedded_sent["ids"], run_windows(*embedded_sent["window"], clock))

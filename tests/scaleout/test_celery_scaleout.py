@@ -27,7 +27,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from tests.conftest import PROJECT
+from tests.conftest import AIRFLOW_DB_MIGRATED, PROJECT
 from tests.scaleout import harness
 from tests.test_docker_compose import (
     COMMON_ANCHOR,
@@ -133,9 +133,11 @@ def test_two_hosts_share_a_lake_whose_catalog_is_in_postgresql(servers: Path, tm
     assert not (shared / "warehouse.duckdb").exists()  # no SQLite catalog: PostgreSQL holds it
 
 
-def _run_harness(root: Path, backend: str) -> dict:
+def _run_harness(root: Path, backend: str, airflow_db: Path | None = None) -> dict:
     started = time.monotonic()
-    done = subprocess.run([sys.executable, "-m", "tests.scaleout.harness", "--root", str(root), "--backend", backend],
+    copy = ["--airflow-db", str(airflow_db)] if airflow_db else []
+    done = subprocess.run([sys.executable, "-m", "tests.scaleout.harness", "--root", str(root), "--backend", backend,
+                           *copy],
                           cwd=PROJECT, capture_output=True, text=True, timeout=1500, check=False)
     report_file = root / "report.json"
     assert report_file.exists(), done.stdout[-3000:] + done.stderr[-3000:]
@@ -170,12 +172,14 @@ OPT_IN = os.environ.get("SCALEOUT_BACKENDS", "").split(",")
     pytest.param("duckdb", marks=pytest.mark.skipif(
         "duckdb" not in OPT_IN, reason="opt-in (SCALEOUT_BACKENDS=duckdb): the harness on the DuckDB file")),
 ])
-def test_demo_chain_on_two_celery_workers_ends_like_the_embedded_run(tmp_path: Path, backend: str) -> None:
+def test_demo_chain_on_two_celery_workers_ends_like_the_embedded_run(tmp_path: Path, backend: str,
+                                                                     airflow_db: Path) -> None:
     """The demo's chain on the CeleryExecutor with two workers and the shared backend: every run
     succeeds with no task tried twice, both workers ran tasks, no message reached the provider
-    twice, and the warehouse equals the embedded run's, table by table."""
+    twice, and the warehouse equals the embedded run's, table by table. (The embedded run's
+    Airflow database is a copy of the session's as migrated: `AIRFLOW_DB_MIGRATED`.)"""
     _require_servers()
-    _assert_chain_ends_like_embedded(_run_harness(tmp_path, backend))
+    _assert_chain_ends_like_embedded(_run_harness(tmp_path, backend, AIRFLOW_DB_MIGRATED))
 
 
 # --- the deployment names the same backend ---------------------------------------------------------
