@@ -316,6 +316,7 @@ def _hashable(value):
 MASKED_COLUMNS = {
     "claim_token": "a random token each claim of a message draws",
     "imported_by": "who started the run: `dag_test` under dags test, the REST API's user under Celery",
+    "file_stat": "the inbox file's device, inode and change time: each run imports its own copy of the inputs",
 }
 """Columns masked by name (besides timestamps and run ids), each with why it differs by run."""
 
