@@ -10,7 +10,6 @@ set
     merged_contacts = (
         select count(distinct matches.contact_id)
         from contact_matches as matches
-        inner join core.contacts as contacts on matches.contact_id = contacts.contact_id
-        where contacts.first_batch_id <> $batch_id
+        where matches.existed
     )
 where batch_id = $batch_id

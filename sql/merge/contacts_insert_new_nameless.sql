@@ -1,33 +1,34 @@
 -- A number without names becomes a contact only when no contact has that number yet
 -- (otherwise it merges into the earliest contact at the number), numbered from $first_id by
--- number (optline.ids, `contact_id`).
+-- number (optline.ids, `contact_id`): by its place in merge/new_nameless_contacts_create.
 insert into core.contacts (
     contact_id, e164, first_name, last_name, name_key, email, dob, title, address_line1, address_line2,
     city, state, postcode, company, alternate_phone, first_batch_id, last_batch_id
 )
+with
+
+first_row as (
+    select min(rowid) as rowid
+    from new_nameless_contacts
+)
+
 select
-    $first_id + row_number() over (order by incoming.e164) - 1,
-    incoming.e164,
+    $first_id + new.rowid - first_row.rowid,
+    new.e164,
     null,
     null,
-    incoming.name_key,
-    incoming.email,
-    incoming.dob,
-    incoming.title,
-    incoming.address_line1,
-    incoming.address_line2,
-    incoming.city,
-    incoming.state,
-    incoming.postcode,
-    incoming.company,
-    incoming.alternate_phone,
+    new.name_key,
+    new.email,
+    new.dob,
+    new.title,
+    new.address_line1,
+    new.address_line2,
+    new.city,
+    new.state,
+    new.postcode,
+    new.company,
+    new.alternate_phone,
     $batch_id,
     $batch_id
-from incoming_contacts as incoming
-where
-    incoming.is_nameless
-    and not exists (
-        select 1 from core.contacts as existing
-        where existing.e164 = incoming.e164
-    )
-order by incoming.e164
+from new_nameless_contacts as new
+cross join first_row

@@ -40,15 +40,9 @@ from (
     where
         matches.contact_id in (
             select reached.contact_id
-            from (
-                select
-                    contact_id,
-                    count(*) as incoming_contacts
-                from contact_matches
-                group by contact_id
-            ) as reached
-            inner join core.contacts as existing on reached.contact_id = existing.contact_id
-            where reached.incoming_contacts > 1 or existing.first_batch_id <> $batch_id
+            from contact_matches as reached
+            group by reached.contact_id
+            having count(*) > 1 or bool_or(reached.existed)
         )
     group by matches.contact_id
 ) as incoming

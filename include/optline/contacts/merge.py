@@ -19,22 +19,30 @@ from optline.contacts.batch import Batch
 
 log = logging.getLogger(__name__)
 
-# In order: each step may rely on the ones before it.
+# In order: each step may rely on the ones before it. A scratch table only one step reads is
+# dropped right after it (what the transaction holds counts against DuckDB's memory limit).
 STEPS = (
     "merge/lists_insert_new",
     "merge/phone_numbers_insert_new",
     "merge/incoming_contacts_create",
+    "merge/new_named_contacts_create",
     "merge/contacts_insert_new_named",
+    "merge/new_named_contacts_drop",
+    "merge/new_nameless_contacts_create",
     "merge/contacts_insert_new_nameless",
+    "merge/new_nameless_contacts_drop",
     "merge/contact_matches_create",
     "merge/contacts_update_matched",
+    "merge/incoming_contacts_drop",
     "merge/row_contacts_insert",
     "merge/memberships_insert_new",
     "merge/contact_channels_insert_new",
     "merge/tags_insert_new",
     "merge/contact_tags_insert_new",
     "merge/consent_disclosures_insert_new",
+    "merge/batch_opt_ins_create",
     "merge/consent_events_insert",
+    "merge/batch_opt_ins_drop",
 )
 # The steps that insert rows with new ids, and the kind of id each numbers its rows with (optline.ids).
 NUMBERED = {
@@ -45,7 +53,7 @@ NUMBERED = {
     "merge/consent_events_insert": "consent_event_id",
 }
 # The scratch tables the steps create, dropped once the batch is merged.
-CLEANUP = ("merge/incoming_contacts_drop", "merge/contact_matches_drop")
+CLEANUP = ("merge/contact_matches_drop",)
 
 
 # A batch merges once the gate passed it, or a reviewer approved it.

@@ -1,0 +1,28 @@
+-- The batch's contacts with a name that no existing contact at the same number has, in the
+-- order their ids follow (number, then names): contacts_insert_new_named numbers them by their
+-- place in this table (its rowid), so no window function sorts the wide rows a second time
+-- (a row_number() over 9.4M contacts cost twice the sort itself, measured).
+create or replace temp table new_named_contacts as
+select
+    incoming.e164,
+    incoming.first_name,
+    incoming.last_name,
+    incoming.name_key,
+    incoming.email,
+    incoming.dob,
+    incoming.title,
+    incoming.address_line1,
+    incoming.address_line2,
+    incoming.city,
+    incoming.state,
+    incoming.postcode,
+    incoming.company,
+    incoming.alternate_phone
+from incoming_contacts as incoming
+where
+    not incoming.is_nameless
+    and not exists (
+        select 1 from core.contacts as existing
+        where existing.e164 = incoming.e164 and existing.name_key = incoming.name_key
+    )
+order by incoming.e164, incoming.name_key
