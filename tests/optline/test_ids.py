@@ -17,7 +17,8 @@ def new_batch(conn, key: str, lists: list[str]) -> int:
     """A contact batch targeting `lists`, through sql/staging/batch_insert.sql."""
     return ids.insert_one(
         conn, "staging/batch_insert", "batch_id", import_key=key, file_name=f"{key}.csv",
-        file_path=f"/inbox/{key}.csv", file_sha256=key, file_bytes=1, file_stat=None, file_format="csv", encoding="utf-8",
+        file_path=f"/inbox/{key}.csv", file_sha256=key, file_bytes=1, file_stat=None, file_format="csv",
+        encoding="utf-8",
         delimiter=",", has_header=True, manifest_path=None, manifest=json.dumps({}), policy_name="default",
         list_names=lists, channel="sms", default_country="US", dag_id="test", run_id="r1", as_of=AS_OF,
         clock_override_by=None, clock_real_time=None, policy_loosened="[]", imported_by="tester")
