@@ -6,6 +6,8 @@ Run it from the project root with the project's virtualenv:
     .venv/bin/python bench/import_engine.py --rows 20000 --routes floor,optline
     .venv/bin/python bench/import_engine.py --rows 1000000,10000000 --json bench/results_import_engine/x.jsonl
     .venv/bin/python bench/import_engine.py --rows 1000000 --warehouse-contacts 5000000
+    .venv/bin/python bench/import_engine.py --rows 1000000 --routes floor,optline --warehouse-contacts 53500000 \\
+        --settle-load 1.2                                                   # the 1M-into-50M case
     .venv/bin/python bench/import_engine.py --source /tmp/snap_base          # another checkout's code
 
 The machine is shared, so a wall-clock figure only means something next to its reference: every
@@ -39,11 +41,12 @@ Then the routes (`--routes`, default all four):
 `--warehouse-contacts N` adds (e): the same batch imported into a warehouse already holding the
 contacts of N generated rows (~94 % of N with the default shares). Nothing in bench/ prefills an
 Optline warehouse faster than an import (the bench/backends scripts write their own tables, not
-Optline's schema), so the prefill is a generated file of N rows with numbers disjoint from the
-batch's, imported once with the CLI (timed and printed as `prefill`; minutes per million rows
-here, 218 s at load 4-6 in the baseline, so 50M is out of reach of one run). The ratio printed
-is batch-into-big / the same batch-into-empty (the `optline` route of the same run, run for the
-purpose when not selected).
+Optline's schema), so the prefill is generated files of `--prefill-chunk` rows (numbers disjoint
+from each other's and from the batch's), imported one after the other with the CLI, as nightly
+batches would be (timed and printed as `prefill`; minutes per million rows). The prefill runs
+first, then (after `--settle-load`, a wait for the machine to calm down) the measured routes back
+to back: the batch into an empty warehouse (the `optline` route, run for the purpose when not
+selected), then into the big one. The ratio printed is batch-into-big / batch-into-empty.
 
 Before the first size, `optline --help` runs once untimed (bytecode, page cache), so that no
 route pays for the warm-up. The table at the end: route | rows | seconds | rows/s | peak RSS
@@ -435,6 +438,55 @@ def route_redrop(csv_path: Path, rows: int, workdir: Path, args: argparse.Namesp
     return [process, skip, start]
 
 
+def run_prefill(big_dir: Path, prefill_dir: Path, args: argparse.Namespace) -> Result:
+    """Fill `big_dir`'s warehouse with `--warehouse-contacts` generated rows, `--prefill-chunk` rows per file.
+
+    Each chunk is its own file with numbers disjoint from every other chunk's and from the batch's,
+    imported by the CLI in turn (as nightly batches would be). One Result for the whole prefill:
+    seconds summed, the peak the largest of the chunks', the contacts the sum of their new ones.
+    """
+    n, chunk = args.warehouse_contacts, args.prefill_chunk
+    total = Result("prefill", n, 0.0, 0.0, 0)
+    contacts, notes, steps = 0, [], []
+    for index, start in enumerate(range(0, n, chunk)):
+        size = min(chunk, n - start)
+        path = prefill_dir / FILE_NAME
+        started = time.perf_counter()
+        write_mixed_csv(path, size, seed=args.seed, start=max(args.rows) + start, list_name="Prefill",
+                        duplicate_share=args.duplicate_share, invalid_share=args.invalid_share,
+                        intl_share=args.intl_share)
+        written = time.perf_counter() - started
+        part = cli_import(big_dir, link_input(path, big_dir), size, args, "prefill")
+        path.unlink()
+        new = part.details.get("new", 0)
+        contacts += new
+        total.seconds = (total.seconds or 0.0) + (part.seconds or 0.0)
+        total.peak_rss_mib = max(total.peak_rss_mib or 0.0, part.peak_rss_mib or 0.0)
+        total.exit_code = part.exit_code or total.exit_code
+        notes.append(part.note)
+        steps.append({"rows": size, "seconds": part.seconds, "peak_rss_mib": part.peak_rss_mib,
+                      "new": new, "step_s": part.details.get("step_s"), "status": part.note})
+        print(f"  prefill {index + 1}: {size:,} rows (written in {written:.1f} s) imported in "
+              f"{part.seconds or 0:.1f} s, peak {part.peak_rss_mib or 0:,.0f} MiB, {new:,} new contacts "
+              f"({contacts:,} in all), {part.note}", flush=True)
+        if part.exit_code:
+            break
+    total.details = {"warehouse_contacts": contacts, "chunks": steps, "warehouse": warehouse_kind(big_dir)}
+    total.note = f"{contacts:,} contacts in {len(steps)} files: {', '.join(sorted(set(notes)))}"
+    return total
+
+
+def settle(args: argparse.Namespace) -> None:
+    """Wait (at most `--settle-timeout` s) for the 1-minute load average to fall to `--settle-load`."""
+    if not args.settle_load:
+        return
+    started = time.perf_counter()
+    while os.getloadavg()[0] > args.settle_load and time.perf_counter() - started < args.settle_timeout:
+        time.sleep(5)
+    print(f"  settled {time.perf_counter() - started:.0f} s: load average {os.getloadavg()[0]:.2f} "
+          f"(--settle-load {args.settle_load})", flush=True)
+
+
 def run_size(rows: int, args: argparse.Namespace, root: Path, routes: list[str]) -> list[Result]:
     base = root / str(rows)
     input_dir = base / "input"
@@ -459,6 +511,11 @@ def run_size(rows: int, args: argparse.Namespace, root: Path, routes: list[str])
         print(f"  {result.route:<22} {secs:>10}  peak {result.peak_rss_mib or 0:,.0f} MiB  exit "
               f"{result.exit_code}  {result.note}", flush=True)
 
+    big_dir = base / "bigwarehouse"
+    if args.warehouse_contacts:  # first, so that the measured routes run back to back after it
+        prefill = run_prefill(big_dir, base / "prefill", args)
+        record(prefill)
+        settle(args)
     if "floor" in routes:
         record(route_floor(csv_path, rows, base, args))
     if "naive" in routes:
@@ -470,23 +527,8 @@ def run_size(rows: int, args: argparse.Namespace, root: Path, routes: list[str])
         if "optline" not in routes:
             result.note += " (run for redrop / --warehouse-contacts)"
         record(result)
-    if "redrop" in routes:
-        for result in route_redrop(optline_dir / "inbox" / FILE_NAME, rows, optline_dir, args):
-            record(result)
     if args.warehouse_contacts:
-        big_dir = base / "bigwarehouse"
-        prefill_path = base / "prefill" / FILE_NAME
-        n = args.warehouse_contacts
-        started = time.perf_counter()
-        write_mixed_csv(prefill_path, n, seed=args.seed, start=max(args.rows), list_name="Prefill",
-                        duplicate_share=args.duplicate_share, invalid_share=args.invalid_share,
-                        intl_share=args.intl_share)
-        print(f"  prefill file of {n:,} rows written in {time.perf_counter() - started:.1f} s", flush=True)
-        prefill = cli_import(big_dir, link_input(prefill_path, big_dir), n, args, "prefill")
-        prefill.note = f"{prefill.details.get('new', 0):,} new contacts: {prefill.note}"
-        record(prefill)
-        prefill_path.unlink()
-        contacts = prefill.details.get("new", 0)
+        contacts = prefill.details.get("warehouse_contacts", 0)
         big = cli_import(big_dir, link_input(csv_path, big_dir), rows, args, f"optline into {contacts:,} contacts")
         empty = next(r for r in results if r.route == "optline")
         if big.seconds and empty.seconds:
@@ -494,9 +536,12 @@ def run_size(rows: int, args: argparse.Namespace, root: Path, routes: list[str])
             big.note = f"{big.note}; x{big.seconds / empty.seconds:.2f} the same batch into an empty warehouse"
         big.details["warehouse_contacts"] = contacts
         record(big)
+    if "redrop" in routes:
+        for result in route_redrop(optline_dir / "inbox" / FILE_NAME, rows, optline_dir, args):
+            record(result)
     floor = next((r for r in results if r.route == "floor"), None)
     for result in results:
-        if floor and floor.seconds and result.seconds is not None:
+        if floor and floor.seconds and result.seconds is not None and result.route != "prefill":
             result.details["x_floor"] = round(result.seconds / floor.seconds, 2)
     return results
 
@@ -545,6 +590,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--routes", default=",".join(ROUTES), help=f"comma list of {', '.join(ROUTES)}")
     parser.add_argument("--warehouse-contacts", type=int, default=0, metavar="N",
                         help="also import the batch into a warehouse prefilled (by the CLI) with N rows' contacts")
+    parser.add_argument("--prefill-chunk", type=int, default=10_000_000, metavar="ROWS",
+                        help="rows per prefill file (each imported by the CLI in turn)")
+    parser.add_argument("--settle-load", type=float, default=0.0, metavar="LOAD",
+                        help="after the prefill, wait for the 1-minute load average to fall to LOAD (0: no wait)")
+    parser.add_argument("--settle-timeout", type=float, default=1200.0, metavar="S",
+                        help="the longest wait for --settle-load")
     parser.add_argument("--source", help="run Optline from this checkout (its include/ first on PYTHONPATH)")
     parser.add_argument("--workdir", help="work dir (default: a fresh temp dir, removed afterwards)")
     parser.add_argument("--keep", action="store_true", help="keep the temp work dir")
