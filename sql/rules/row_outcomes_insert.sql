@@ -4,7 +4,7 @@
 -- an earlier range is found through that row's verdict (accepted: the first of its copies).
 insert into staging.row_outcomes (
     batch_id, row_number, accepted, reason_code, reason_column, reason_detail, reasons, warnings,
-    e164, first_name, last_name, email, dob, opted_in_at, last_contact_at
+    e164, region, first_name, last_name, email, dob, age_years, opted_in_at, last_contact_at
 )
 with
 
@@ -267,38 +267,39 @@ with_earlier as (
         on checked.e164 is not distinct from earlier_copies.e164 and checked.name_key = earlier_copies.name_key
 ),
 
+-- the first row of each number and name among this range's rows that pass every rule: a hash
+-- grouping (a window partitioned the same way sorted the whole range, 2.7 of 6.1 s per 1M rows)
+first_copies as (
+    select
+        checked.e164,
+        checked.name_key,
+        min(checked.row_number) as first_row
+    from checked
+    where len(checked.failures) = 0
+    group by checked.e164, checked.name_key
+),
+
 deduplicated as (
     select
         with_earlier.*,
         case
             when len(with_earlier.failures) = 0
-                then
-                    row_number()
-                        over (
-                            partition by len(with_earlier.failures) = 0, with_earlier.e164, with_earlier.name_key
-                            order by with_earlier.row_number
-                        )
-                    + case when with_earlier.earlier_copy_row is null then 0 else 1 end
-        end as copy_number,
+                then with_earlier.earlier_copy_row is not null or with_earlier.row_number > first_copies.first_row
+        end as is_copy,
         case
             when len(with_earlier.failures) = 0
-                then
-                    coalesce(
-                        with_earlier.earlier_copy_row,
-                        min(with_earlier.row_number)
-                            over (
-                                partition by len(with_earlier.failures) = 0, with_earlier.e164, with_earlier.name_key
-                            )
-                    )
+                then coalesce(with_earlier.earlier_copy_row, first_copies.first_row)
         end as first_copy_row
     from with_earlier
+    left join first_copies
+        on with_earlier.e164 is not distinct from first_copies.e164 and with_earlier.name_key = first_copies.name_key
 ),
 
 final as (
     select
         *,
         case
-            when copy_number > 1
+            when is_copy
                 then [{
                     'code': 'duplicate_in_file', 'col': 'phone',
                     'detail': 'same number and name as row ' || first_copy_row || ' of this file'
@@ -318,10 +319,12 @@ select
     list_transform(all_failures, f -> f.code) as reasons,
     warnings,
     e164,
+    region,
     first_name,
     last_name,
     email,
     dob,
+    age_years,
     opted_in_at,
     last_contact_at
 from final

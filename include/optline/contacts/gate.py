@@ -62,6 +62,8 @@ def failure_text(result: dict[str, Any], template: str | None) -> str:
     without a template, or when a value is missing, "not met: <description>"."""
     values = {**(result.get("kwargs") or {}), **{k: result.get(k) for k in
                                                  ("observed_value", "unexpected_count", "element_count")}}
+    # GX hands settings back as floats: a minimum age of 18 reads "18", not "18.0"
+    values = {k: int(v) if isinstance(v, float) and v.is_integer() else v for k, v in values.items()}
     try:
         return template.format(**values) if template else f"not met: {result['description']}"
     except (KeyError, TypeError, ValueError):

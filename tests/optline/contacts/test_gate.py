@@ -134,3 +134,25 @@ def test_a_number_and_name_accepted_twice_in_a_batch_fails_the_uniqueness_expect
     assert conn.execute(repeated, [staged.batch_id]).fetchone() == (2,)
     verdict = gate.validate_batch(conn, load_batch(conn, staged.batch_id))
     assert verdict.decision == "rejected" and "appears twice" in (verdict.reason or "")
+
+
+def test_the_expectations_read_the_region_and_stated_age_the_verdict_carries(conn, data_dir):
+    """quality.accepted_rows takes each row's region and stated age from its outcome (not from the
+    staged rows and parses again): an outcome changed by hand after the check (a rules bug) fails
+    the age and region expectations."""
+    rows = [["phone", "age", "opt_in"], ["(415) 555-0101", "30", "2026-10-01"],
+            ["(415) 555-0102", "40", "2026-10-01"]]
+    staged = pipeline.stage(conn, write_csv(data_dir / "inbox" / "a.csv", rows), RUN)
+    pipeline.check(conn, load_batch(conn, staged.batch_id), data_dir / "reports")
+    carried = "select region, age_years from staging.row_outcomes where batch_id = ? order by row_number"
+    assert conn.execute(carried, [staged.batch_id]).fetchall() == [("US", 30), ("US", 40)]
+    seen = "select age_years, region_allowed from quality.accepted_rows where batch_id = ? order by age_years"
+    assert conn.execute(seen, [staged.batch_id]).fetchall() == [(30, True), (40, True)]
+
+    conn.execute("update staging.row_outcomes set age_years = 15, region = 'GB' "
+                 "where batch_id = ? and row_number = 2", [staged.batch_id])
+    assert conn.execute(seen, [staged.batch_id]).fetchall() == [(15, False), (30, True)]
+    verdict = gate.validate_batch(conn, load_batch(conn, staged.batch_id))
+    assert verdict.decision == "rejected"
+    assert "1 person(s) younger than the minimum age, 18" in verdict.failed_critical
+    assert "1 number(s) from a region the list does not allow" in verdict.failed_critical
