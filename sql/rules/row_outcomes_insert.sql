@@ -14,6 +14,14 @@ rows as (
     where batch_id = $batch_id and row_number between $first_row and $last_row
 ),
 
+-- the numbers the ledger suppresses on the batch's channel: few, so a hash join built from them
+-- (a correlated exists here was a mark join over every row's number: 1-2 s per 1M rows)
+suppressed as (
+    select distinct suppressed_numbers.number_hmac
+    from core.suppressed_numbers as suppressed_numbers
+    where suppressed_numbers.channel = $channel
+),
+
 parsed as (
     select
         rows.*,
@@ -25,10 +33,7 @@ parsed as (
         line_types.line_type,
         line_types.provider as line_type_provider,
         line_types.checked_at as line_type_checked_at,
-        exists(
-            select 1 from core.suppressed_numbers as suppressed
-            where suppressed.number_hmac = parses.number_hmac and suppressed.channel = $channel
-        ) as previously_opted_out,
+        suppressed.number_hmac is not null as previously_opted_out,
         -- Excel's scientific notation (4.15555E+09): the digits are gone, never guess them
         regexp_matches(rows.phone_raw, '^[+-]?[0-9]+([.,][0-9]+)?[eE][+-]?[0-9]+$') as excel_mangled
     from rows
@@ -36,6 +41,7 @@ parsed as (
         on rows.batch_id = parses.batch_id and rows.phone_raw = parses.phone_raw
     left join ops.number_lookups as line_types
         on parses.number_hmac = line_types.number_hmac and line_types.kind = 'line_type'
+    left join suppressed on parses.number_hmac = suppressed.number_hmac
 ),
 
 -- the first copy of each number and name among the rows of the earlier ranges
