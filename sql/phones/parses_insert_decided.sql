@@ -1,7 +1,7 @@
 -- The values SQL read to a valid number (phone_work with a region and a known type) as the
 -- batch's parses: E.164, region, type, time zones as phonenumbers' `timezone` gives them (the
--- longest prefix of the E.164 digits for a geographical number, the calling code's zones for
--- the others; never the unknown zone), and the number's keyed HMAC-SHA256 built from sha256
+-- longest prefix of the E.164 digits in the prefix table for a geographical number, the calling
+-- code's zones for the others; never the unknown zone), and the number's keyed HMAC-SHA256 built from sha256
 -- ($hmac_inner and $hmac_outer: the key padded and xored with HMAC's two pads).
 insert into staging.phone_parses (batch_id, phone_raw, e164, region, number_type, time_zones, parse_error, number_hmac)
 with
@@ -20,11 +20,24 @@ valid as (
     where phone_work.number_type is not null and phone_work.number_type != 'UNKNOWN'
 ),
 
+-- the prefix lengths the table holds, by first digit: only prefixes of those lengths can match
+-- (for +1 five of the nine: 1, 4, 5, 6, 7)
+zone_prefix_lengths as (
+    select distinct
+        left(zones.prefix, 1) as first_digit,
+        length(zones.prefix) as prefix_length
+    from phone_meta_time_zones as zones
+),
+
 prefixes as (
     select
         valid.phone_raw,
-        left(valid.digits, unnest(range(1, least(length(valid.digits), 9) + 1))) as prefix
+        left(valid.digits, lengths.prefix_length) as prefix
     from valid
+    inner join zone_prefix_lengths as lengths
+        on
+            left(valid.digits, 1) = lengths.first_digit
+            and lengths.prefix_length <= length(valid.digits)
     where valid.geographical
 ),
 

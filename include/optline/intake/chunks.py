@@ -7,7 +7,7 @@ cells and the rest as JSON in `extra`. `registered` lends a table to the SQL tha
 
 from __future__ import annotations
 
-import functools
+import csv
 import itertools
 import json
 from collections.abc import Iterable, Iterator, Mapping, Sequence
@@ -15,10 +15,12 @@ from contextlib import contextmanager
 from typing import Any
 
 import duckdb
+import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from optline.intake.readers import clean_cell, record_issue
+from optline.intake.lines import PlainLines, field_too_large
+from optline.intake.readers import MalformedFileError, clean_cell, record_issue
 
 BUILD_ROWS = 1_000  # records turned into one Arrow table at a time
 LINEAGE_COLUMNS = ("batch_id", "row_number", "line_number", "read_issue", "read_detail")
@@ -41,25 +43,78 @@ def staged_chunks(records: Iterable[tuple[int, list]], *, batch_id: int, data_co
     (the header's length; None: no header) has `extra_fields`; a record the reader found wrong
     (`readers.Cells` with a `read_issue`) keeps the reader's issue.
 
-    Records of plain text cells (CSV, pasted lines) are turned into columns a chunk at a time
-    with Arrow (`_columnar_chunk`: about 4x faster than cell by cell, the same table); a
-    workbook's records, which may carry an issue, go cell by cell (`_row_chunk`).
+    A file whose records are its lines (`lines.PlainLines`) is split into columns by Arrow, a
+    block of lines at a time (`_line_tables`); other records of plain text cells (quoted CSV) are
+    turned into columns a few thousand at a time (`_columnar_chunk`: about 4x faster than cell by
+    cell, the same table); a workbook's records, which may carry an issue, go cell by cell
+    (`_row_chunk`). All three give the same table for the same records.
     """
+    shape = {"batch_id": batch_id, "data_columns": data_columns, "by_column": by_column, "width": width,
+             "names": names}
+    tables = _line_tables(records, **shape) if isinstance(records, PlainLines) else \
+        _record_tables(records, chunk_rows, **shape)
+    yield from _rechunked(tables, chunk_rows)
+
+
+def _record_tables(records: Iterable[tuple[int, list]], chunk_rows: int, **shape: Any) -> Iterator[pa.Table]:
+    # A few thousand records at a time (BUILD_ROWS): Python objects of a small part stay in the
+    # CPU's caches (100k rows at once took 2.8x as long).
     row_number = 0
     records = iter(records)
-    parts: list[pa.Table] = []
-    held = 0
-    # Built a few thousand records at a time (BUILD_ROWS), yielded `chunk_rows` at a time: Python
-    # objects of a small part stay in the CPU's caches (100k rows at once took 2.8x as long).
     while part := list(itertools.islice(records, min(BUILD_ROWS, chunk_rows))):
-        parts.append(_chunk_table(part, row_number, batch_id, data_columns, by_column, width, names))
+        yield _chunk_table(part, row_number, **shape)
         row_number += len(part)
-        held += len(part)
-        if held >= chunk_rows:
-            yield pa.concat_tables(parts)
-            parts, held = [], 0
-    if parts:
-        yield pa.concat_tables(parts)
+
+
+def _line_tables(lines: PlainLines, **shape: Any) -> Iterator[pa.Table]:
+    """A table per block of a plain file's lines, split into cells by Arrow."""
+    row_number = 0
+    for first_line, text in lines.blocks():
+        cells_by_index, lengths = _split_lines(text, lines.delimiter, first_line, lines.path.name)
+        rows = len(lengths)
+        numbers = pa.array(range(first_line, first_line + rows), pa.int64())
+        yield _columns_table(numbers, lengths, cells_by_index, row_number, **shape)
+        row_number += rows
+
+
+def _rechunked(tables: Iterable[pa.Table], chunk_rows: int) -> Iterator[pa.Table]:
+    """The tables' rows again, `chunk_rows` to a table (the last one fewer)."""
+    held: list[pa.Table] = []
+    count = 0
+    for part in tables:
+        held.append(part)
+        count += part.num_rows
+        while count >= chunk_rows:
+            whole = pa.concat_tables(held)
+            yield whole.slice(0, chunk_rows)
+            rest = whole.slice(chunk_rows)
+            held, count = ([rest] if rest.num_rows else []), rest.num_rows
+    if held:
+        yield pa.concat_tables(held)
+
+
+def _split_lines(text: str, delimiter: str | None, first_line: int, file_name: str) -> tuple[list[pa.Array], pa.Array]:
+    """The lines of `text` (joined by LF; a CRLF's CR kept) as columns of clean cells, and each
+    line's cell count. A cell over the csv module's field limit fails the file at its line, as
+    `readers.read_delimited` does."""
+    lines = pc.utf8_rtrim(pc.list_flatten(pc.split_pattern(pa.array([text], pa.string()), "\n")), characters="\r")
+    if delimiter is None:
+        return [_clean(lines)], pa.array(np.ones(len(lines), np.int32))
+    parts = pc.split_pattern(lines, delimiter)
+    lengths = pc.list_value_length(parts)
+    flat = pc.list_flatten(parts)
+    limit = csv.field_size_limit()
+    sizes = pc.utf8_length(flat)
+    if len(flat) and pc.max(sizes).as_py() > limit:
+        first_big = pc.index(pc.greater(sizes, limit), True).as_py()
+        row = int(np.searchsorted(parts.offsets.to_numpy(), first_big, side="right")) - 1
+        raise MalformedFileError(file_name, first_line + row, field_too_large())
+    starts = parts.offsets.slice(0, len(parts))
+    columns = []
+    for index in range(pc.max(lengths).as_py() if len(lines) else 0):
+        at = pc.if_else(pc.greater(lengths, index), pc.add(starts, index), pa.scalar(None, pa.int32()))
+        columns.append(_clean(pc.take(flat, at)))
+    return columns, lengths
 
 
 def _chunk_table(chunk: list[tuple[int, list]], before: int, batch_id: int, data_columns: Sequence[str],
@@ -94,22 +149,30 @@ def _row_chunk(chunk: list[tuple[int, list]], before: int, batch_id: int, data_c
     return _staged_table(buffer)
 
 
-@functools.cache
-def _whitespace() -> str:
-    """What str.strip() strips (clean_cell), for Arrow's utf8_trim."""
-    return "".join(chr(c) for c in range(0x110000) if chr(c).isspace())
+# What str.strip() strips (clean_cell), for Arrow's utf8_trim: the characters of Python 3.11's
+# Unicode database for which str.isspace() holds (tests/optline/intake/test_chunks.py checks it).
+_WHITESPACE = ("\t\n\x0b\x0c\r\x1c\x1d\x1e\x1f \x85\xa0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006"
+               "\u2007\u2008\u2009\u200a\u2028\u2029\u202f\u205f\u3000")
 
 
 def _columnar_chunk(chunk: list[tuple[int, list]], before: int, batch_id: int, data_columns: Sequence[str],
                     by_column: Mapping[str, int], width: int | None, names: Sequence[str]) -> pa.Table:
     """`_row_chunk`'s table, built column by column: the cells transposed by zip_longest, trimmed
-    and emptied to null by Arrow; Python touches a row only for its line number, its length, and
-    (rarely) its extra cells or the detail of its issue."""
-    rows = len(chunk)
-    lines = [line for line, _ in chunk]
+    and emptied to null by Arrow (`_columns_table`)."""
     records = [cells for _, cells in chunk]
     lengths = [len(cells) for cells in records]
     cells_by_index = [_cleaned(column) for column in itertools.zip_longest(*records)] if max(lengths) else []
+    return _columns_table(pa.array([line for line, _ in chunk], pa.int64()), pa.array(lengths, pa.int32()),
+                          cells_by_index, before, batch_id, data_columns, by_column, width, names)
+
+
+def _columns_table(lines: pa.Array, lengths: pa.Array, cells_by_index: list[pa.Array], before: int, batch_id: int,
+                   data_columns: Sequence[str], by_column: Mapping[str, int], width: int | None,
+                   names: Sequence[str]) -> pa.Table:
+    """The staged table of records given as columns (cell `i` of every record, null when empty or
+    past the record's end): Python touches a row only for (rarely) its extra cells or the detail
+    of its issue."""
+    rows = len(lines)
     present = [pc.is_valid(column) for column in cells_by_index]
     any_cell = _any(present, rows)
     issue: list[str | None] = [None] * rows
@@ -118,11 +181,11 @@ def _columnar_chunk(chunk: list[tuple[int, list]], before: int, batch_id: int, d
         issue[i], detail[i] = "blank_row", "the row is empty"
     if width is not None and len(present) > width:
         for i in pc.indices_nonzero(pc.and_(any_cell, _any(present[width:], rows))).to_pylist():
-            issue[i], detail[i] = "extra_fields", f"the row has {lengths[i]} fields; the header has {width}"
+            issue[i], detail[i] = "extra_fields", f"the row has {lengths[i].as_py()} fields; the header has {width}"
     out: dict[str, pa.Array] = {
-        "batch_id": pa.array([batch_id] * rows, pa.int64()),
-        "row_number": pa.array(range(before + 1, before + rows + 1), pa.int64()),
-        "line_number": pa.array(lines, pa.int64()),
+        "batch_id": pa.array(np.full(rows, batch_id, np.int64)),
+        "row_number": pa.array(np.arange(before + 1, before + rows + 1, dtype=np.int64)),
+        "line_number": lines,
         "read_issue": pa.array(issue, pa.string()),
         "read_detail": pa.array(detail, pa.string()),
     }
@@ -136,7 +199,11 @@ def _columnar_chunk(chunk: list[tuple[int, list]], before: int, batch_id: int, d
 
 def _cleaned(values: tuple) -> pa.Array:
     """One column's cells as clean_cell leaves them: trimmed as str.strip() trims, empty as null."""
-    trimmed = pc.utf8_trim(pa.array(values, pa.string()), characters=_whitespace())
+    return _clean(pa.array(values, pa.string()))
+
+
+def _clean(values: pa.Array) -> pa.Array:
+    trimmed = pc.utf8_trim(values, characters=_WHITESPACE)
     return pc.if_else(pc.equal(trimmed, ""), pa.scalar(None, pa.string()), trimmed)
 
 

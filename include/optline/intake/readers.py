@@ -28,12 +28,15 @@ import codecs
 import csv
 import datetime as dt
 import io
+import itertools
 import logging
 import re
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TextIO
+
+from optline.intake.lines import PlainLines, is_plain
 
 FORMATS = {".csv": "csv", ".tsv": "csv", ".txt": "text", ".xlsx": "xlsx", ".xls": "xls"}
 EXPORT_SUFFIXES = (".csv", ".tsv", ".txt")  # what a provider's delimited export may be called
@@ -506,7 +509,8 @@ def open_records(path: Path, fmt: str, *, encoding: str = "auto", delimiter: str
     """A file's records, streamed (never held in memory whole; an XLS sheet is, see `open_xls`),
     and how it was read: `{"encoding": ..., "delimiter": ...}`, for a workbook also `"sheet"` (the
     one read) and `"other_sheets"` (`[{"name", "rows"}]`, the worksheets not read, for the
-    summary). A text file without a delimiter is one value per line. A workbook is read within
+    summary). A text file without a delimiter is one value per line; one whose records are its
+    lines (`lines.is_plain`) is read as `lines.PlainLines`. A workbook is read within
     `limits` (default FileLimits()); its size is checked here, at once, and its sheets chosen."""
     if fmt in ("xlsx", "xls"):
         records, which = (open_xlsx if fmt == "xlsx" else open_xls)(path, sheet, limits)
@@ -515,7 +519,10 @@ def open_records(path: Path, fmt: str, *, encoding: str = "auto", delimiter: str
     if fmt != "text" or delimiter is not None:
         with open_text(path, chosen) as fh:
             delimiter = delimiter or detect_delimiter(fh.read(1 << 16)) or ","
-    return _streamed(path, chosen, delimiter), {"encoding": chosen, "delimiter": delimiter}
+    how = {"encoding": chosen, "delimiter": delimiter}
+    if is_plain(path, chosen, quoted=delimiter is not None):
+        return PlainLines(path, chosen, delimiter), how
+    return _streamed(path, chosen, delimiter), how
 
 
 def _streamed(path: Path, encoding: str, delimiter: str | None) -> Iterator[tuple[int, list]]:
@@ -537,8 +544,10 @@ def first_filled(records: Iterator[tuple[int, list]],
 
 def prepend(head: list[tuple[int, list]], rest: Iterator[tuple[int, list]]) -> Iterator[tuple[int, list]]:
     """Put records read ahead (to look at the header) back in front of the rest."""
-    yield from head
-    yield from rest
+    if isinstance(rest, PlainLines):
+        rest.unread(head)
+        return rest
+    return itertools.chain(head, rest)
 
 
 @dataclass(frozen=True)

@@ -96,3 +96,9 @@ def test_plain_records_built_column_by_column_equal_the_cell_by_cell_table(recor
     by_row = _row_chunk(chunk, 10, 7, DATA, by_column, width, names)
     assert columnar.schema == by_row.schema
     assert columnar.to_pylist() == by_row.to_pylist()
+
+
+def test_the_whitespace_trimmed_is_what_str_strip_strips():
+    from optline.intake.chunks import _WHITESPACE
+
+    assert _WHITESPACE == "".join(chr(c) for c in range(0x110000) if chr(c).isspace())
