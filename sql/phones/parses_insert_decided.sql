@@ -1,8 +1,8 @@
 -- The values SQL read to a valid number (phone_work with a region and a known type) as the
 -- batch's parses: E.164, region, type, time zones as phonenumbers' `timezone` gives them (the
 -- longest prefix of the E.164 digits in the prefix table for a geographical number, the calling
--- code's zones for the others; never the unknown zone), and the number's keyed HMAC-SHA256 built from sha256
--- ($hmac_inner and $hmac_outer: the key padded and xored with HMAC's two pads).
+-- code's zones for the others; never the unknown zone), and the number's keyed HMAC-SHA256
+-- built from sha256 ($hmac_inner and $hmac_outer: the key padded and xored with HMAC's two pads).
 insert into staging.phone_parses (batch_id, phone_raw, e164, region, number_type, time_zones, parse_error, number_hmac)
 with
 
