@@ -63,7 +63,7 @@ demo: venv airflow-db ## Write sample inputs, run each DAG once (real runs, one 
 	$(BIN)/optline demo
 
 test: venv test-deps lint ## Run the linters, then the whole test suite (two workers: -n 2)
-	$(BIN)/python -m pytest -n 2 --dist loadfile --no-loadscope-reorder --durations=15
+	$(BIN)/python -m pytest -n 2 --dist loadfile --no-loadscope-reorder --max-worker-restart=0 --durations=15
 
 lint: venv ## ruff (with Airflow's AIR rules) over the Python, sqlfluff (DuckDB dialect) over sql/
 	$(BIN)/ruff check --quiet .

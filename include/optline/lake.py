@@ -381,6 +381,23 @@ class Upkeep:
                 f"{b1 / 2**20:,.1f} MiB, snapshots {s0:,} -> {s1:,}, in {self.seconds:.1f} s")
 
 
+@contextmanager
+def _one_thread(conn: duckdb.DuckDBPyConnection) -> Iterator[None]:
+    """DuckDB on one thread for a statement, then as many as before (the setting is the instance's).
+
+    `ducklake_flush_inlined_data` on several threads (DuckLake d8a1881e, DuckDB 1.5.5) now and then
+    corrupts the heap: the process aborts ("double free or corruption", "malloc_consolidate(): invalid
+    chunk size", in the flush's commit), about 1 maintenance in 140 on a SQLite-catalog lake under
+    load here, once in CI. On one thread: 0 in 500 (docs/warehouse_backends.md, Risks). Inlined rows
+    are few (10 per insert at most), so one thread costs nothing measurable."""
+    threads = int(conn.execute("select current_setting('threads')").fetchone()[0])
+    conn.execute("set threads = 1")
+    try:
+        yield
+    finally:
+        conn.execute(f"set threads = {threads}")
+
+
 def maintain(conn: duckdb.DuckDBPyConnection, where: Location, keep_days: float) -> Upkeep:
     """The lake's upkeep (the nightly `warehouse_maintenance` DAG, `optline maintain`).
 
@@ -397,7 +414,8 @@ def maintain(conn: duckdb.DuckDBPyConnection, where: Location, keep_days: float)
     with writer_turn(where):
         before = conn.execute(_FILES.format(alias=alias)).fetchone()
         snapshots_before = conn.execute(_SNAPSHOTS.format(alias=alias)).fetchone()[0]
-        conn.execute(f"call ducklake_flush_inlined_data({alias})")
+        with _one_thread(conn):
+            conn.execute(f"call ducklake_flush_inlined_data({alias})")
         conn.execute(f"call ducklake_rewrite_data_files({alias}, delete_threshold => {REWRITE_DELETE_THRESHOLD})")
         conn.execute(f"call ducklake_merge_adjacent_files({alias})")
         keep = f"interval '{round(keep_days * 86400)} seconds'"

@@ -50,6 +50,18 @@ def test_upkeep_merges_what_small_writes_leave_and_every_row_reads_the_same(back
     assert snapshots(conn) == 1, "no snapshot older than 0 days is kept but the current one"
 
 
+def test_upkeep_gives_the_thread_count_back_and_leaves_no_row_inlined(backend, conn):
+    if backend == "duckdb":
+        pytest.skip("a DuckDB file inlines nothing")
+    small_writes(conn, count=6)
+    conn.execute("set threads = 2")
+    warehouse.maintain(conn, keep_days=0)
+    assert conn.execute("select current_setting('threads')").fetchone()[0] == 2
+    inlined = conn.execute("select count(*) from ducklake_table_info(current_database()) "
+                           "where table_name = 'tags' and file_count = 0").fetchone()[0]
+    assert inlined == 0, "the tags' inlined rows are in a data file after upkeep"
+
+
 def test_snapshots_within_the_days_kept_still_read_as_they_were(backend, conn):
     if backend == "duckdb":
         pytest.skip("a DuckDB file keeps no snapshots")
