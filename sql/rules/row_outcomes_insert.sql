@@ -16,6 +16,29 @@ rows as (
 
 -- the numbers the ledger suppresses on the batch's channel: few, so a hash join built from them
 -- (a correlated exists here was a mark join over every row's number: 1-2 s per 1M rows)
+range_values as (
+    select contact_rows.phone_raw
+    from staging.contact_rows as contact_rows
+    where contact_rows.batch_id = $batch_id and contact_rows.row_number between $first_row and $last_row
+),
+
+-- the parses of this range's values: a semi join, whose hash table is the range's values
+-- (joined to every parse of the batch, each range built a hash table of them all: 10.8 -> 4.1
+-- s per 1M rows of a 10M-row batch, the same verdicts)
+range_parses as (
+    select
+        parses.batch_id,
+        parses.phone_raw,
+        parses.number_hmac,
+        parses.e164,
+        parses.region,
+        parses.number_type,
+        parses.parse_error
+    from staging.phone_parses as parses
+    semi join range_values on parses.phone_raw = range_values.phone_raw
+    where parses.batch_id = $batch_id
+),
+
 suppressed as (
     select distinct suppressed_numbers.number_hmac
     from core.suppressed_numbers as suppressed_numbers
@@ -37,7 +60,7 @@ parsed as (
         -- Excel's scientific notation (4.15555E+09): the digits are gone, never guess them
         regexp_matches(rows.phone_raw, '^[+-]?[0-9]+([.,][0-9]+)?[eE][+-]?[0-9]+$') as excel_mangled
     from rows
-    left join staging.phone_parses as parses
+    left join range_parses as parses
         on rows.batch_id = parses.batch_id and rows.phone_raw = parses.phone_raw
     left join ops.number_lookups as line_types
         on parses.number_hmac = line_types.number_hmac and line_types.kind = 'line_type'
