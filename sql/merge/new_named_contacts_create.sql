@@ -19,10 +19,7 @@ select
     incoming.company,
     incoming.alternate_phone
 from incoming_contacts as incoming
-where
-    not incoming.is_nameless
-    and not exists (
-        select 1 from core.contacts as existing
-        where existing.e164 = incoming.e164 and existing.name_key = incoming.name_key
-    )
+anti join core.contacts as existing
+    on incoming.e164 = existing.e164 and incoming.name_key = existing.name_key
+where not incoming.is_nameless
 order by incoming.e164, incoming.name_key

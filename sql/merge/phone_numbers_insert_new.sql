@@ -6,34 +6,30 @@ insert into core.phone_numbers (e164, region, number_type, time_zones, number_hm
 with
 
 accepted_numbers as (
-    select distinct e164
-    from staging.row_outcomes
-    where batch_id = $batch_id and accepted
+    select outcomes.e164
+    from staging.row_outcomes as outcomes
+    anti join core.phone_numbers as numbers on outcomes.e164 = numbers.e164
+    where outcomes.batch_id = $batch_id and outcomes.accepted
 ),
 
 parses as (
     select distinct
-        e164,
-        region,
-        number_type,
-        time_zones,
-        number_hmac
-    from staging.phone_parses
-    where batch_id = $batch_id and e164 is not null
+        parses.e164,
+        parses.region,
+        parses.number_type,
+        parses.time_zones,
+        parses.number_hmac
+    from staging.phone_parses as parses
+    semi join accepted_numbers on parses.e164 = accepted_numbers.e164
+    where parses.batch_id = $batch_id
 )
 
 select
-    parses.e164,
-    parses.region,
-    parses.number_type,
-    parses.time_zones,
-    parses.number_hmac,
+    e164,
+    region,
+    number_type,
+    time_zones,
+    number_hmac,
     $batch_id
-from accepted_numbers
-inner join parses on accepted_numbers.e164 = parses.e164
-where
-    not exists (
-        select 1 from core.phone_numbers as numbers
-        where numbers.e164 = accepted_numbers.e164
-    )
-order by parses.e164
+from parses
+order by e164
