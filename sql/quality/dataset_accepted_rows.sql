@@ -12,7 +12,5 @@ select
     first_name,
     last_name,
     email,
-    name_key,
-    previously_opted_out,
-    repeated_in_batch
+    previously_opted_out
 from quality.accepted_rows

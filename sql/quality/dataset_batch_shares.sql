@@ -6,5 +6,6 @@ select
     rejected_share,
     missing_opt_in_share,
     under_age_share,
-    stale_share
+    stale_share,
+    repeated_rows
 from quality.batch_shares

@@ -1,5 +1,6 @@
--- What the contact-list expectations see of each accepted row: derived facts, and names
--- only as a key for uniqueness. Validations read one batch (`where batch_id = N`). The row's
+-- What the contact-list expectations see of each accepted row: derived facts, and the lengths
+-- of its names and email. (Whether a number + name repeats is counted per batch:
+-- quality.batch_shares.) Validations read one batch (`where batch_id = N`). The row's
 -- region and stated age come with its verdict (staging.row_outcomes), so the batch's staged
 -- rows and parses are not joined again (2.5 of 4 s per 1M rows).
 create or replace view quality.accepted_rows as
@@ -44,36 +45,15 @@ with_batch as (
     inner join ops.batches as batches on accepted.batch_id = batches.batch_id
 ),
 
-keyed as (
-    select
-        with_batch.*,
-        lower(trim(coalesce(with_batch.first_name, ''))) || chr(31) || lower(trim(coalesce(with_batch.last_name, '')))
-            as name_key
-    from with_batch
-),
-
--- number + name pairs accepted more than once in a batch: a grouping that spills to disk (GX's
--- own compound-uniqueness query ran out of memory at 14M rows)
-repeated as (
-    select
-        batch_id,
-        e164,
-        name_key
-    from keyed
-    group by batch_id, e164, name_key
-    having count(*) > 1
-),
-
+-- an uncorrelated `in`: its hash table is the (few) suppressed numbers; a left join to them
+-- built one of the batch's every accepted row instead (2.5 of 11.5 s at 9.4M rows, measured)
 flagged as (
     select
-        keyed.*,
-        suppressed_numbers.e164 is not null as previously_opted_out,
-        repeated.e164 is not null as repeated_in_batch
-    from keyed
-    left join suppressed_numbers
-        on keyed.batch_id = suppressed_numbers.batch_id and keyed.e164 = suppressed_numbers.e164
-    left join repeated
-        on keyed.batch_id = repeated.batch_id and keyed.e164 = repeated.e164 and keyed.name_key = repeated.name_key
+        with_batch.*,
+        (with_batch.batch_id, with_batch.e164) in (
+            select (suppressed_numbers.batch_id, suppressed_numbers.e164) from suppressed_numbers
+        ) as previously_opted_out
+    from with_batch
 )
 
 select
@@ -92,7 +72,5 @@ select
     first_name,
     last_name,
     email,
-    name_key,
-    previously_opted_out,
-    repeated_in_batch
+    previously_opted_out
 from flagged

@@ -121,19 +121,20 @@ def test_a_number_opted_out_between_check_and_validate_fails_the_ledger_expectat
 
 
 def test_a_number_and_name_accepted_twice_in_a_batch_fails_the_uniqueness_expectation(conn, data_dir):
-    """A second line behind the rules' duplicate_in_file: if two accepted rows still share number
-    and name (here: one made so by hand after the check), the critical expectation stops the batch."""
+    """A second line behind the rules' duplicate_in_file (the merge takes one accepted row per
+    number + name): if two accepted rows still share number and name (here: one made so by hand
+    after the check), the batch's count of them fails the critical expectation and stops it."""
     rows = [["phone", "first_name", "dob", "opt_in"], ["(415) 555-0101", "Ann", "1990-01-01", "2026-10-01"],
             ["(415) 555-0102", "Bo", "1990-01-01", "2026-10-01"]]
     staged = pipeline.stage(conn, write_csv(data_dir / "inbox" / "a.csv", rows), RUN)
     pipeline.check(conn, load_batch(conn, staged.batch_id), data_dir / "reports")
-    repeated = "select count(*) filter (where repeated_in_batch) from quality.accepted_rows where batch_id = ?"
+    repeated = "select repeated_rows from quality.batch_shares where batch_id = ?"
     assert conn.execute(repeated, [staged.batch_id]).fetchone() == (0,)
     conn.execute("update staging.row_outcomes set e164 = '+14155550101', first_name = 'ann' "
                  "where batch_id = ? and row_number = 2", [staged.batch_id])
     assert conn.execute(repeated, [staged.batch_id]).fetchone() == (2,)
     verdict = gate.validate_batch(conn, load_batch(conn, staged.batch_id))
-    assert verdict.decision == "rejected" and "appears twice" in (verdict.reason or "")
+    assert verdict.decision == "rejected" and "2 row(s) whose number + name appears twice" in (verdict.reason or "")
 
 
 def test_the_expectations_read_the_region_and_stated_age_the_verdict_carries(conn, data_dir):
