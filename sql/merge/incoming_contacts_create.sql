@@ -1,7 +1,7 @@
 -- One row per distinct contact the batch brings (number + case-insensitive names): the batch's
 -- accepted rows as they are. A number and names come at most once among them: the row rules
--- reject every later copy (duplicate_in_file) and the gate's critical expectation
--- `repeated_in_batch` holds a batch with a repeat back from merging, so there is nothing to
+-- reject every later copy (duplicate_in_file) and the gate's critical expectation on
+-- `quality.batch_shares.repeated_rows` holds a batch with a repeat back, so there is nothing to
 -- aggregate (the grouping that looked for repeats cost 6 of 22 s at 9.4M rows, measured).
 create or replace temp table incoming_contacts as
 with
