@@ -18,6 +18,48 @@ set
     last_batch_id = $batch_id,
     updated_at = current_timestamp
 from (
+    with
+
+    changing as (
+        select contact_matches.contact_id
+        from contact_matches
+        group by contact_matches.contact_id
+        having count(*) > 1 or bool_or(contact_matches.existed)
+    ),
+
+    -- their matches, found before any incoming row is read: joined to every incoming contact
+    -- first, the join built its hash table of them all (9.4M wide rows: 4.2 of 6.6 s at 10M
+    -- rows, to update none)
+    reached_matches as materialized (
+        select
+            contact_matches.contact_id,
+            contact_matches.e164,
+            contact_matches.name_key
+        from contact_matches
+        semi join changing on contact_matches.contact_id = changing.contact_id
+    ),
+
+    -- their incoming contacts: a semi join, whose hash table is those matches
+    reached_incoming as (
+        select
+            incoming_contacts.e164,
+            incoming_contacts.name_key,
+            incoming_contacts.last_row_number,
+            incoming_contacts.email,
+            incoming_contacts.dob,
+            incoming_contacts.title,
+            incoming_contacts.address_line1,
+            incoming_contacts.address_line2,
+            incoming_contacts.city,
+            incoming_contacts.state,
+            incoming_contacts.postcode,
+            incoming_contacts.company,
+            incoming_contacts.alternate_phone
+        from incoming_contacts
+        semi join reached_matches
+            on incoming_contacts.e164 = reached_matches.e164 and incoming_contacts.name_key = reached_matches.name_key
+    )
+
     select
         matches.contact_id,
         arg_max(incoming.email, incoming.last_row_number) filter (where incoming.email is not null) as email,
@@ -34,16 +76,9 @@ from (
         arg_max(incoming.alternate_phone, incoming.last_row_number) filter (
             where incoming.alternate_phone is not null
         ) as alternate_phone
-    from contact_matches as matches
-    inner join incoming_contacts as incoming
+    from reached_matches as matches
+    inner join reached_incoming as incoming
         on matches.e164 = incoming.e164 and matches.name_key = incoming.name_key
-    where
-        matches.contact_id in (
-            select reached.contact_id
-            from contact_matches as reached
-            group by reached.contact_id
-            having count(*) > 1 or bool_or(reached.existed)
-        )
     group by matches.contact_id
 ) as incoming
 where contacts.contact_id = incoming.contact_id
