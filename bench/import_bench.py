@@ -163,8 +163,9 @@ def phase_peak(figures: Figures, name: str) -> Iterator[None]:
             figures.peak_rss_self_mib = max(figures.peak_rss_self_mib, peak)
 
 
-def time_sql_files(seconds: dict[str, float]) -> None:
-    """Wrap `optline.warehouse.run` so each named SQL file adds its seconds to `seconds`.
+def time_sql_files(seconds: dict[str, float], runs: dict[str, int] | None = None) -> None:
+    """Wrap `optline.warehouse.run` so each named SQL file adds its seconds to `seconds` (and
+    counts its runs in `runs`, when given).
 
     The library calls `warehouse.run(...)` through the module, so replacing the attribute is
     enough. DuckDB runs the whole statement inside `execute`, so the time is the statement's.
@@ -174,12 +175,14 @@ def time_sql_files(seconds: dict[str, float]) -> None:
     original = warehouse.run
 
     @functools.wraps(original)
-    def run(conn: Any, name: str, **params: Any) -> Any:
+    def run(conn: Any, name: str, /, **params: Any) -> Any:
         started = time.perf_counter()
         try:
             return original(conn, name, **params)
         finally:
             seconds[name] = seconds.get(name, 0.0) + time.perf_counter() - started
+            if runs is not None:
+                runs[name] = runs.get(name, 0) + 1
 
     warehouse.run = run  # type: ignore[assignment]
 
