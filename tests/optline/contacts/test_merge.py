@@ -161,9 +161,10 @@ def test_a_merge_that_fails_midway_leaves_the_core_tables_untouched(conn, tmp_pa
 
 
 def test_new_contact_ids_follow_number_and_names_across_row_groups_and_spills(conn):
-    """New contacts are numbered by their place in a sorted scratch table (rowid; the opt-in
-    events the same way, by row): checked on 300,000 contacts (several of DuckDB's 122,880-row groups), two threads
-    and a memory limit that makes the sorts spill."""
+    """New contacts are numbered by their place in a sorted scratch table (a streaming
+    `row_number() over ()`; the opt-in events by rowid, by row): checked on 300,000 contacts
+    (several of DuckDB's 122,880-row groups), two threads and a memory limit that makes the
+    sorts spill."""
     from optline import warehouse
 
     conn.execute("set threads = 2")
