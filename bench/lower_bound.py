@@ -6,10 +6,11 @@ Run it from the project root with the project's virtualenv:
     .venv/bin/python bench/lower_bound.py --csv /path/bulk_contacts.csv  # or reads one
 
 Issue 13's first goal is a 10M-row `optline import` in at most 3x DuckDB's bare `read_csv` of
-the file into a file (the floor). This script measures, in one process and one after the other
-on the same file, the floor and then a sketch that does strictly less than any import meeting
+the file into a file (the floor). This script measures, one after the other on the same file,
+the floor (import_engine's own floor route, a child process), a sketch that does strictly less than any import meeting
 docs/warehouse.md must do, each step one plain DuckDB statement into a fresh Optline lake (the
-default backend, made by `warehouse.connect`, its schema migrated before the clock starts):
+default backend, made by `warehouse.connect`, its schema migrated before the clock starts),
+then the floor again:
 
 * staged rows   the file into a lake table as it is (no row or line numbers, no mapping);
 * numbers       each distinct number once, "normalized" by keeping its digits (no metadata, no
@@ -42,7 +43,8 @@ PROJECT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(PROJECT / "include"))
 
-FLOOR = "create table t as select * from read_csv($csv, all_varchar = true)"
+from import_engine import route_floor, write_mixed_csv  # noqa: E402
+
 # The sketch's steps, in order; every one reads what the one before wrote.
 STEPS = (
     ("staged rows", "create table lower_bound.staged_rows as "
@@ -79,10 +81,10 @@ def measure(csv: Path, workdir: Path) -> list[tuple[str, float]]:
     os.environ["OPTLINE_DATA_DIR"] = str(workdir)
     from optline import config, phones, warehouse
 
-    # Untimed: the file read once (page cache, the reader's first call), as import_engine's
-    # floor runs right after the file is written.
-    duckdb.connect().execute(FLOOR.replace("create table t as ", ""), {"csv": str(csv)}).fetchone()
-    figures = [("floor (read_csv into a .duckdb file)", floor_seconds(csv, workdir / "floor.duckdb"))]
+    # Untimed: the file read once (page cache), as import_engine's floor runs right after the
+    # file is written.
+    duckdb.connect().execute("select count(*) from read_csv($csv, all_varchar = true)", {"csv": str(csv)}).fetchone()
+    figures = [("floor (read_csv into a .duckdb file)", floor_seconds(csv, workdir / "floor"))]
     inner, outer = phones.hmac_pads(config.hmac_key())
     conn = warehouse.connect(workdir / "warehouse.duckdb")  # schema made here, before any clock
     conn.execute("create schema lower_bound")
@@ -91,17 +93,17 @@ def measure(csv: Path, workdir: Path) -> list[tuple[str, float]]:
         figures.append((label, timed(conn, sql, params)))
         print(f"  {label}: {figures[-1][1]:.2f} s", file=sys.stderr, flush=True)
     conn.close()
-    figures.append(("floor again, after the sketch", floor_seconds(csv, workdir / "floor_again.duckdb")))
+    figures.append(("floor again, after the sketch", floor_seconds(csv, workdir / "floor_again")))
     return figures
 
 
-def floor_seconds(csv: Path, database: Path) -> float:
-    """import_engine's floor: the file into a table of a fresh .duckdb file, DuckDB's defaults."""
-    conn = duckdb.connect(str(database))
-    conn.execute("set enable_progress_bar = false")
-    seconds = timed(conn, FLOOR, {"csv": str(csv)})
-    conn.close()
-    return seconds
+def floor_seconds(csv: Path, base: Path) -> float:
+    """import_engine's floor route itself (its child process, DuckDB's defaults), in `base`."""
+    base.mkdir(parents=True, exist_ok=True)
+    floor = route_floor(csv, 0, base, argparse.Namespace(interval=0.5, stop_above_mib=8192))
+    if floor.exit_code:
+        raise SystemExit(f"the floor failed: {floor.details.get('stderr_tail')}")
+    return floor.seconds
 
 
 def report(figures: list[tuple[str, float]], rows: int) -> str:
@@ -131,7 +133,6 @@ def main(argv: list[str] | None = None) -> int:
         workdir = Path(tmp)
         csv = args.csv
         if csv is None:
-            from import_engine import write_mixed_csv
             csv = workdir / "input" / "bulk_contacts.csv"
             print(f"writing {args.rows:,} rows to {csv}", file=sys.stderr, flush=True)
             write_mixed_csv(csv, args.rows)
